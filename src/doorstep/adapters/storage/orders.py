@@ -1,0 +1,230 @@
+"""The order repository: orders with their parcels and status history."""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select
+
+from doorstep.adapters.storage import tables as t
+from doorstep.adapters.storage.rows import TableRows
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import (
+    Address,
+    DeliveryPreferences,
+    Order,
+    OrderKind,
+    Parcel,
+    Priority,
+    ProofKind,
+    ProofRequirement,
+    Recipient,
+    StatusChange,
+)
+from doorstep.domain.schedules import TimeWindow
+from doorstep.services.ports import OrderFilter, Position
+
+_PARCEL_FIELDS = ("barcode", "weight_kg", "length_cm", "width_cm", "height_cm")
+
+
+def _order_values(o: Order) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "organisation_id": o.organisation_id,
+        "station_id": o.station_id,
+        "shipper": o.shipper,
+        "shipper_reference": o.shipper_reference,
+        "kind": o.kind.value,
+        "status": o.status.value,
+        "priority": o.priority.value,
+        "recipient_name": o.recipient.name,
+        "recipient_phone": o.recipient.phone,
+        "recipient_email": o.recipient.email,
+        "address": asdict(o.address),
+        "lat": o.location.lat if o.location else None,
+        "lon": o.location.lon if o.location else None,
+        "service_date": o.service_date,
+        # Windows keep the offset they were given in, so a planner sees the shipper's local time.
+        "time_windows": [[w.start_at.isoformat(), w.end_at.isoformat()] for w in o.time_windows],
+        "service_duration_s": o.service_duration_s,
+        "proof_kind": o.proof.kind.value,
+        "proof_minimum_age_years": o.proof.minimum_age_years,
+        "access_notes": o.access_notes,
+        "preferences": asdict(o.preferences),
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
+
+
+def _order(row: Row[Any], parcels: list[Parcel], history: list[StatusChange]) -> Order:
+    m = row._mapping
+    return Order(
+        id=m["id"],
+        organisation_id=m["organisation_id"],
+        station_id=m["station_id"],
+        shipper=m["shipper"],
+        shipper_reference=m["shipper_reference"],
+        kind=OrderKind(m["kind"]),
+        status=OrderStatus(m["status"]),
+        priority=Priority(m["priority"]),
+        recipient=Recipient(m["recipient_name"], m["recipient_phone"], m["recipient_email"]),
+        address=Address(**m["address"]),
+        location=Location(m["lat"], m["lon"]) if m["lat"] is not None else None,
+        service_date=m["service_date"],
+        time_windows=tuple(
+            TimeWindow(datetime.fromisoformat(a), datetime.fromisoformat(b))
+            for a, b in m["time_windows"]
+        ),
+        service_duration_s=m["service_duration_s"],
+        parcels=tuple(parcels),
+        proof=ProofRequirement(ProofKind(m["proof_kind"]), m["proof_minimum_age_years"]),
+        access_notes=m["access_notes"],
+        preferences=DeliveryPreferences(**m["preferences"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        history=history,
+    )
+
+
+def _conditions(organisation_id: str, where: OrderFilter, after: Position | None) -> list[Any]:
+    c = t.orders.c
+    conditions: list[ColumnElement[bool]] = [c.organisation_id == organisation_id]
+    if where.statuses:
+        conditions.append(c.status.in_(sorted(s.value for s in where.statuses)))
+    exact = {
+        "station_id": where.station_id,
+        "kind": where.kind.value if where.kind else None,
+        "shipper": where.shipper,
+        "shipper_reference": where.shipper_reference,
+        "service_date": where.service_date,
+    }
+    conditions.extend(c[name] == value for name, value in exact.items() if value is not None)
+    if where.created_from:
+        conditions.append(c.created_at >= where.created_from)
+    if where.created_before:
+        conditions.append(c.created_at < where.created_before)
+    if after:
+        conditions.append(
+            or_(
+                c.created_at > after.created_at,
+                and_(c.created_at == after.created_at, c.id > after.id),
+            )
+        )
+    return conditions
+
+
+class SqlOrders(TableRows):
+    table = t.orders
+
+    def add(self, order: Order) -> None:
+        self._insert(_order_values(order))
+        self._write_parcels(order)
+        self._write_history(order, known=0)
+
+    def update(self, order: Order) -> None:
+        self._update(_order_values(order))
+        self._conn.execute(delete(t.parcels).where(t.parcels.c.order_id == order.id))
+        self._write_parcels(order)
+        known = self._conn.execute(
+            select(func.count()).where(t.order_status_changes.c.order_id == order.id)
+        ).scalar_one()
+        self._write_history(order, known=known)
+
+    def get(self, organisation_id: str, order_id: str) -> Order | None:
+        c = self.table.c
+        rows = self._all(
+            select(self.table).where(c.organisation_id == organisation_id, c.id == order_id)
+        )
+        found = self._hydrate(rows)
+        return found[0] if found else None
+
+    def get_by_reference(self, organisation_id: str, shipper: str, reference: str) -> Order | None:
+        c = self.table.c
+        rows = self._all(
+            select(self.table).where(
+                c.organisation_id == organisation_id,
+                c.shipper == shipper,
+                c.shipper_reference == reference,
+            )
+        )
+        found = self._hydrate(rows)
+        return found[0] if found else None
+
+    def barcodes_taken(
+        self, organisation_id: str, barcodes: Sequence[str], exclude_order: str | None
+    ) -> set[str]:
+        p = t.parcels.c
+        statement = select(p.barcode).where(
+            p.organisation_id == organisation_id, p.barcode.in_(barcodes)
+        )
+        if exclude_order:
+            statement = statement.where(p.order_id != exclude_order)
+        return set(self._conn.execute(statement).scalars())
+
+    def list(
+        self, organisation_id: str, where: OrderFilter, *, after: Position | None, limit: int
+    ) -> Sequence[Order]:
+        c = self.table.c
+        statement = (
+            select(self.table)
+            .where(*_conditions(organisation_id, where, after))
+            .order_by(c.created_at, c.id)
+            .limit(limit)
+        )
+        return self._hydrate(self._all(statement))
+
+    def _hydrate(self, rows: Sequence[Row[Any]]) -> builtins.list[Order]:
+        """Load parcels and history for many orders in two queries, not two per order."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        parcels: dict[str, builtins.list[Parcel]] = defaultdict(builtins.list)
+        p = t.parcels.c
+        for r in self._all(
+            select(t.parcels).where(p.order_id.in_(ids)).order_by(p.order_id, p.position)
+        ):
+            parcels[r.order_id].append(Parcel(*(getattr(r, f) for f in _PARCEL_FIELDS)))
+        history: dict[str, builtins.list[StatusChange]] = defaultdict(builtins.list)
+        h = t.order_status_changes.c
+        for r in self._all(
+            select(t.order_status_changes).where(h.order_id.in_(ids)).order_by(h.order_id, h.seq)
+        ):
+            history[r.order_id].append(
+                StatusChange(r.at, OrderStatus(r.from_status), OrderStatus(r.to_status), r.reason)
+            )
+        return [_order(row, parcels[row.id], history[row.id]) for row in rows]
+
+    def _write_parcels(self, order: Order) -> None:
+        if order.parcels:
+            self._conn.execute(
+                insert(t.parcels),
+                [
+                    {"order_id": order.id, "organisation_id": order.organisation_id, "position": i}
+                    | {f: getattr(parcel, f) for f in _PARCEL_FIELDS}
+                    for i, parcel in enumerate(order.parcels)
+                ],
+            )
+
+    def _write_history(self, order: Order, known: int) -> None:
+        new = order.history[known:]
+        if new:
+            self._conn.execute(
+                insert(t.order_status_changes),
+                [
+                    {
+                        "order_id": order.id,
+                        "seq": known + i,
+                        "at": change.at,
+                        "from_status": change.from_status.value,
+                        "to_status": change.to_status.value,
+                        "reason": change.reason,
+                    }
+                    for i, change in enumerate(new)
+                ],
+            )

@@ -1,0 +1,220 @@
+"""The schema, as SQLAlchemy Core tables; Alembic migrations must match it (tests check)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from doorstep.adapters.storage.types import UtcDateTime
+
+# Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id(name: str = "id") -> Column[str]:
+    return Column(name, String(40), primary_key=True)
+
+
+def _tenant() -> Column[str]:
+    return Column("organisation_id", String(40), ForeignKey("organisations.id"), nullable=False)
+
+
+organisations = Table(
+    "organisations",
+    metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_users_organisation", "organisation_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("roles", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Index("ix_api_keys_organisation", "organisation_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    _tenant(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+stations = Table(
+    "stations",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("code", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("opening_hours", JSON, nullable=False),
+    Column("loading_time_s", Integer, nullable=False),
+    UniqueConstraint("organisation_id", "code", name="uq_stations_organisation_code"),
+)
+
+vehicles = Table(
+    "vehicles",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("station_id", String(40), ForeignKey("stations.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("registration", String(20), nullable=False),
+    Column("vehicle_type", String(20), nullable=False),
+    Column("speed_profile", String(20), nullable=False),
+    Column("capacity_weight_kg", Float, nullable=False),
+    Column("capacity_volume_l", Float, nullable=False),
+    Column("capacity_parcels", Integer, nullable=False),
+    Column("shift_start", String(8), nullable=False),
+    Column("shift_end", String(8), nullable=False),
+    Column("cost_per_km", Float, nullable=False),
+    Column("cost_per_hour", Float, nullable=False),
+    Column("cost_fixed_per_use", Float, nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("max_route_duration_s", Integer, nullable=True),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("organisation_id", "name", name="uq_vehicles_organisation_name"),
+)
+
+drivers = Table(
+    "drivers",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("home_station_id", String(40), ForeignKey("stations.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("shift_start", String(8), nullable=False),
+    Column("shift_end", String(8), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("hours_of_service", String(50), nullable=False),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=True),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("organisation_id", "name", name="uq_drivers_organisation_name"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("station_id", String(40), ForeignKey("stations.id"), nullable=True),
+    Column("shipper", String(100), nullable=False),
+    Column("shipper_reference", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("priority", String(20), nullable=False),
+    Column("recipient_name", String(200), nullable=False),
+    Column("recipient_phone", String(40), nullable=False),
+    Column("recipient_email", String(254), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("service_date", Date, nullable=True),
+    Column("time_windows", JSON, nullable=False),
+    Column("service_duration_s", Integer, nullable=False),
+    Column("proof_kind", String(20), nullable=False),
+    Column("proof_minimum_age_years", Integer, nullable=True),
+    Column("access_notes", Text, nullable=False),
+    Column("preferences", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    UniqueConstraint(
+        "organisation_id", "shipper", "shipper_reference", name="uq_orders_shipper_reference"
+    ),
+    Index("ix_orders_listing", "organisation_id", "created_at", "id"),
+    Index("ix_orders_status", "organisation_id", "status"),
+)
+
+parcels = Table(
+    "parcels",
+    metadata,
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    _tenant(),
+    Column("barcode", String(64), nullable=False),
+    Column("weight_kg", Float, nullable=False),
+    Column("length_cm", Float, nullable=False),
+    Column("width_cm", Float, nullable=False),
+    Column("height_cm", Float, nullable=False),
+    # A scan must name exactly one parcel of the organisation.
+    UniqueConstraint("organisation_id", "barcode", name="uq_parcels_organisation_barcode"),
+)
+
+order_status_changes = Table(
+    "order_status_changes",
+    metadata,
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("from_status", String(30), nullable=False),
+    Column("to_status", String(30), nullable=False),
+    Column("reason", String(500), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("body", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

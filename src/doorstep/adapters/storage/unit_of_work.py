@@ -1,0 +1,81 @@
+"""The unit of work over one SQLAlchemy connection and transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
+from doorstep.adapters.storage.idempotency import SqlIdempotency
+from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
+from doorstep.adapters.storage.orders import SqlOrders
+from doorstep.domain.errors import Conflict
+
+
+class SqlUnitOfWork:
+    """A transaction; nested ``with`` blocks join the outermost one, which alone commits."""
+
+    organisations: SqlOrganisations
+    users: SqlUsers
+    api_keys: SqlApiKeys
+    sessions: SqlSessions
+    stations: SqlStations
+    vehicles: SqlVehicles
+    drivers: SqlDrivers
+    orders: SqlOrders
+    idempotency: SqlIdempotency
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._connection = self._engine.connect()
+            self._connection.begin()
+            self._bind(self._connection)
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.rollback()  # nothing left to undo after a commit
+            connection.close()
+        if isinstance(exc, IntegrityError):
+            raise _conflict(exc) from exc
+
+    def commit(self) -> None:
+        if self._depth > 1 or self._connection is None:
+            return
+        try:
+            self._connection.commit()
+        except IntegrityError as error:
+            raise _conflict(error) from error
+
+    def _bind(self, connection: Connection) -> None:
+        self.organisations = SqlOrganisations(connection)
+        self.users = SqlUsers(connection)
+        self.api_keys = SqlApiKeys(connection)
+        self.sessions = SqlSessions(connection)
+        self.stations = SqlStations(connection)
+        self.vehicles = SqlVehicles(connection)
+        self.drivers = SqlDrivers(connection)
+        self.orders = SqlOrders(connection)
+        self.idempotency = SqlIdempotency(connection)
+
+
+def _conflict(error: IntegrityError) -> Conflict:
+    # The services check uniqueness first with a clear message; reaching this means a
+    # concurrent writer won the race, so the client may simply retry.
+    return Conflict("the change conflicts with a concurrent change to the same record; retry")

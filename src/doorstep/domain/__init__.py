@@ -1,0 +1,1 @@
+"""The vocabulary of a delivery day: standard library only."""

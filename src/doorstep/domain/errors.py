@@ -1,0 +1,55 @@
+"""Errors raised by the domain and the services, independent of any transport."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error doorstep raises on purpose; shells map these to answers."""
+
+
+class InvalidValue(DomainError):
+    """A value breaks a rule; ``field`` names it and ``message`` says what would be valid."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class InvalidTransition(DomainError):
+    """A status change that the transition table does not allow."""
+
+    def __init__(self, kind: str, current: str, requested: str, allowed: frozenset[str]) -> None:
+        options = ", ".join(sorted(allowed)) or "none (final status)"
+        super().__init__(
+            f"{kind} cannot go from '{current}' to '{requested}'; from '{current}' it can go to: "
+            f"{options}"
+        )
+        self.current = current
+        self.requested = requested
+        self.allowed = allowed
+
+
+class NotFound(DomainError):
+    """The object does not exist for this caller (also used for other tenants' objects)."""
+
+    def __init__(self, kind: str, object_id: str) -> None:
+        super().__init__(f"{kind} '{object_id}' was not found")
+        self.kind = kind
+        self.object_id = object_id
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate, a stale change)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthenticationFailed(DomainError):
+    """The caller could not be identified: missing, wrong or expired credentials."""
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but their roles do not allow the action."""

@@ -1,0 +1,42 @@
+"""Who may do what: one table from role to permissions, so every shell enforces the same rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from doorstep.domain.accounts import Role
+
+
+class Permission(StrEnum):
+    ORGANISATION_READ = "organisation:read"
+    ORGANISATION_WRITE = "organisation:write"
+    USERS_MANAGE = "users:manage"
+    API_KEYS_MANAGE = "api_keys:manage"
+    NETWORK_READ = "network:read"
+    NETWORK_WRITE = "network:write"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+
+
+_READ_NETWORK = {Permission.ORGANISATION_READ, Permission.NETWORK_READ}
+
+# Stations, vehicles and drivers form the "network". A driver sees their own work through the
+# driver app (a later capability), not the organisation's order book, so drivers cannot list orders.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PLANNER: frozenset(
+        _READ_NETWORK | {Permission.NETWORK_WRITE, Permission.ORDERS_READ, Permission.ORDERS_WRITE}
+    ),
+    Role.DISPATCHER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ, Permission.ORDERS_WRITE}),
+    Role.STATION_ASSOCIATE: frozenset(_READ_NETWORK | {Permission.ORDERS_READ}),
+    Role.DRIVER: frozenset({Permission.ORGANISATION_READ}),
+    Role.VIEWER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ}),
+}
+
+
+def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)

@@ -1,0 +1,1 @@
+"""Thin shells: the HTTP API, the CLI and (later) the web pages."""

@@ -1,0 +1,45 @@
+"""The FastAPI application: routers under /api/v1, problem responses, the body size limit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from doorstep import __version__
+from doorstep.bootstrap import Container
+from doorstep.entrypoints.api import problems
+from doorstep.entrypoints.api.body_limit import BodyLimit
+from doorstep.entrypoints.api.routes import (
+    api_keys,
+    auth,
+    drivers,
+    orders,
+    organisations,
+    stations,
+    users,
+    vehicles,
+)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="doorstep",
+        version=__version__,
+        description="Last-mile delivery operations: orders, stations, fleet and (soon) routes.",
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.container = container
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (auth, organisations, users, api_keys, stations, vehicles, drivers, orders):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,94 @@
+"""Request dependencies as Annotated aliases: the container, the caller, idempotent POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from doorstep.bootstrap import Container
+from doorstep.domain.errors import AuthenticationFailed
+from doorstep.services import accounts, idempotency
+from doorstep.services.authorization import Principal
+from doorstep.services.ports import UnitOfWork
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+_bearer = HTTPBearer(auto_error=False, description="a session token from /auth/login or an API key")
+
+
+def get_principal(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise AuthenticationFailed(
+            "send 'Authorization: Bearer <token>' with a login token or API key"
+        )
+    return accounts.authenticate(
+        credentials.credentials, uow=container.uow(), clock=container.clock
+    )
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class IdempotentPost:
+    """Runs a POST once per Idempotency-Key: the object and the stored answer commit together."""
+
+    def __init__(
+        self, container: Container, principal: Principal, key: str | None, fingerprint: str
+    ) -> None:
+        self._container = container
+        self._principal = principal
+        self._key = key
+        self._fingerprint = fingerprint
+
+    def run(self, status_code: int, action: Callable[[UnitOfWork], BaseModel]) -> Response:
+        """Call ``action`` with the unit of work to use, and answer with its result as JSON."""
+        uow = self._container.uow()
+        if self._key is None:
+            return Response(
+                action(uow).model_dump_json(), status_code, media_type="application/json"
+            )
+        outcome = idempotency.run_once(
+            self._principal,
+            self._key,
+            self._fingerprint,
+            lambda: (status_code, action(uow).model_dump_json()),
+            uow=uow,
+            clock=self._container.clock,
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return Response(
+            outcome.body, outcome.status_code, headers=headers, media_type="application/json"
+        )
+
+
+async def get_idempotent_post(
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="a retry with the same key and body gets the first answer; nothing twice"
+        ),
+    ] = None,
+) -> IdempotentPost:
+    body = await request.body()
+    fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
+    return IdempotentPost(container, principal, idempotency_key, fingerprint)
+
+
+IdempotentDep = Annotated[IdempotentPost, Depends(get_idempotent_post)]

@@ -1,0 +1,102 @@
+"""Orders: create, find, change, cancel."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
+
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import OrderKind
+from doorstep.entrypoints.api.deps import ContainerDep, IdempotentDep, PrincipalDep
+from doorstep.entrypoints.api.schemas.orders import (
+    CancelIn,
+    OrderIn,
+    OrderOut,
+    OrderPageOut,
+    OrderPatch,
+)
+from doorstep.services import orders
+from doorstep.services.orders import MAX_PAGE
+from doorstep.services.ports import OrderFilter
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.get("", summary="List orders, oldest first, one page at a time")
+def list_orders(
+    principal: PrincipalDep,
+    c: ContainerDep,
+    status_: Annotated[list[OrderStatus] | None, Query(alias="status")] = None,
+    station_id: str | None = None,
+    kind: OrderKind | None = None,
+    shipper: str | None = None,
+    shipper_reference: str | None = None,
+    service_date: date | None = None,
+    created_from: AwareDatetime | None = None,
+    created_before: AwareDatetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> OrderPageOut:
+    where = OrderFilter(
+        statuses=frozenset(status_ or ()),
+        station_id=station_id,
+        kind=kind,
+        shipper=shipper,
+        shipper_reference=shipper_reference,
+        service_date=service_date,
+        created_from=created_from,
+        created_before=created_before,
+    )
+    page = orders.list_orders(principal, where, cursor=cursor, limit=limit, uow=c.uow())
+    return OrderPageOut(items=[OrderOut.of(o) for o in page.orders], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=OrderOut, summary="Create an order"
+)
+def create_order(
+    body: OrderIn, principal: PrincipalDep, c: ContainerDep, once: IdempotentDep
+) -> object:
+    return once.run(
+        201,
+        lambda uow: OrderOut.of(
+            orders.create_order(principal, body.domain_fields(), uow=uow, clock=c.clock, ids=c.ids)
+        ),
+    )
+
+
+@router.get("/{order_id}", summary="One order with its parcels and status history")
+def get_order(order_id: str, principal: PrincipalDep, c: ContainerDep) -> OrderOut:
+    return OrderOut.of(orders.get_order(principal, order_id, uow=c.uow()))
+
+
+@router.patch("/{order_id}", summary="Change an order")
+def update_order(
+    order_id: str, body: OrderPatch, principal: PrincipalDep, c: ContainerDep
+) -> OrderOut:
+    changes = body.domain_fields()
+    return OrderOut.of(
+        orders.update_order(principal, order_id, changes, uow=c.uow(), clock=c.clock)
+    )
+
+
+@router.post(
+    "/{order_id}:cancel", response_model=OrderOut, summary="Cancel an order, with a reason"
+)
+def cancel_order(
+    order_id: str, body: CancelIn, principal: PrincipalDep, c: ContainerDep, once: IdempotentDep
+) -> object:
+    return once.run(
+        200,
+        lambda uow: OrderOut.of(
+            orders.cancel_order(principal, order_id, body.reason, uow=uow, clock=c.clock)
+        ),
+    )
+
+
+@router.delete("/{order_id}", summary="Cancel an order (same as :cancel without a reason)")
+def delete_order(order_id: str, principal: PrincipalDep, c: ContainerDep) -> OrderOut:
+    return OrderOut.of(orders.cancel_order(principal, order_id, "", uow=c.uow(), clock=c.clock))

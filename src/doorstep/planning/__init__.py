@@ -1,0 +1,1 @@
+"""Route planning, solver-agnostic (problem, plan, travel times); filled in by the planner work."""
