@@ -245,12 +245,10 @@ def update_user(
         if user is None:
             raise NotFound("user", user_id)
         updated = replace(user, **fields)
-        if user.id == principal.actor_id and (
-            Role.ADMIN not in updated.roles or not updated.active
-        ):
-            raise Conflict(
-                "you cannot remove your own admin role or deactivate yourself", field="roles"
-            )
+        if user.id == principal.actor_id and Role.ADMIN not in updated.roles:
+            raise Conflict("you cannot remove your own admin role", field="roles")
+        if user.id == principal.actor_id and not updated.active:
+            raise Conflict("you cannot deactivate yourself", field="active")
         uow.users.update(updated)
         uow.commit()
     return updated

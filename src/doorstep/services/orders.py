@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from doorstep.domain.errors import Conflict, InvalidValue, NotFound
@@ -201,11 +201,12 @@ def decode_cursor(cursor: str) -> Position:
         created_at, order_id = json.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         )
-        position = Position(datetime.fromisoformat(created_at), str(order_id))
-        if position.created_at.tzinfo is None:
+        at = datetime.fromisoformat(created_at)
+        if at.tzinfo is None:
             raise ValueError("cursor time without offset")
-        return position
-    except (ValueError, TypeError, binascii.Error):
+        # Normalise here: a forged time at the edge of the calendar overflows when converted.
+        return Position(at.astimezone(UTC), str(order_id))
+    except (ValueError, TypeError, OverflowError, binascii.Error):
         raise InvalidValue(
             "cursor", "is not a cursor returned by this API; start without one"
         ) from None

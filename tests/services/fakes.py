@@ -1,0 +1,385 @@
+"""In-memory fakes of the services' ports: repositories, a re-entrant unit of work, clock, ids.
+
+The repositories hand out copies, so as with a database only ``add``/``update`` change what is
+stored, and they enforce the same uniqueness rules as the tables (raising ``Conflict`` the way
+the SQL unit of work turns an IntegrityError into one).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
+
+from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.errors import Conflict
+from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.orders import Order
+from doorstep.domain.stations import Station
+from doorstep.services.ports import (
+    ApiKeyRepository,
+    DriverRepository,
+    IdempotencyRecord,
+    IdempotencyRepository,
+    OrderFilter,
+    OrderRepository,
+    OrganisationRepository,
+    Position,
+    SessionRepository,
+    StationRepository,
+    UnitOfWork,
+    UserRepository,
+    VehicleRepository,
+)
+
+
+def _by_id(entity: _Entity) -> str:
+    return entity.id
+
+
+class _Entity(Protocol):
+    id: str
+
+
+class _Tenanted(Protocol):
+    id: str
+    organisation_id: str
+
+
+E = TypeVar("E", bound=_Entity)
+Owned = TypeVar("Owned", bound=_Tenanted)
+
+
+@dataclass
+class Tables:
+    """Everything stored, keyed by id (idempotency records by organisation and key)."""
+
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    stations: dict[str, Station] = field(default_factory=dict)
+    vehicles: dict[str, Vehicle] = field(default_factory=dict)
+    drivers: dict[str, Driver] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+
+
+class _Rows(Generic[E]):
+    """One table of a FakeUnitOfWork, usable only inside the unit's ``with`` block."""
+
+    table: ClassVar[str]
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def rows(self) -> dict[str, E]:
+        return cast(dict[str, E], getattr(self._uow.current(), self.table))
+
+    def unique(self, entity: E) -> set[Hashable]:
+        """The values of the table's unique constraints other than the primary key."""
+        return set()
+
+    def add(self, entity: E) -> None:
+        if entity.id in self.rows:
+            raise Conflict(f"duplicate primary key {entity.id}")
+        self._put(entity)
+
+    def update(self, entity: E) -> None:
+        if entity.id in self.rows:
+            self._put(entity)
+
+    def _put(self, entity: E) -> None:
+        taken = [o.id for o in self.rows.values() if self.unique(o) & self.unique(entity)]
+        if set(taken) - {entity.id}:
+            raise Conflict(f"{entity.id} breaks a unique constraint of {self.table}")
+        self.rows[entity.id] = copy.deepcopy(entity)
+
+    def _where(self, keep: Callable[[E], bool], order: Callable[[E], Any] = _by_id) -> list[E]:
+        return sorted((copy.deepcopy(e) for e in self.rows.values() if keep(e)), key=order)
+
+    def _first(self, keep: Callable[[E], bool]) -> E | None:
+        return next(iter(self._where(keep)), None)
+
+
+class _Scoped(_Rows[Owned]):
+    """A table of tenant-owned rows: lookups by id always include the organisation."""
+
+    def get(self, organisation_id: str, object_id: str) -> Owned | None:
+        return self._first(lambda e: (e.organisation_id, e.id) == (organisation_id, object_id))
+
+    def _of(self, organisation_id: str, **equal: object) -> list[Owned]:
+        def keep(e: Owned) -> bool:
+            pairs = equal.items()
+            return e.organisation_id == organisation_id and all(
+                getattr(e, k) == v for k, v in pairs
+            )
+
+        return self._where(keep)
+
+
+class FakeOrganisations(_Rows[Organisation]):
+    table = "organisations"
+
+    def unique(self, entity: Organisation) -> set[Hashable]:
+        return {entity.slug}
+
+    def get(self, organisation_id: str) -> Organisation | None:
+        return self._first(lambda o: o.id == organisation_id)
+
+    def get_by_slug(self, slug: str) -> Organisation | None:
+        return self._first(lambda o: o.slug == slug)
+
+    def list(self) -> Sequence[Organisation]:
+        return self._where(lambda _: True, lambda o: o.slug)
+
+
+class FakeUsers(_Scoped[User]):
+    table = "users"
+
+    def unique(self, entity: User) -> set[Hashable]:
+        return {entity.email}
+
+    def get_by_email(self, email: str) -> User | None:
+        # Like the SQL repository, match the normalised (trimmed, lower-case) address.
+        return self._first(lambda u: u.email == email.strip().lower())
+
+    def list(self, organisation_id: str) -> Sequence[User]:
+        return sorted(self._of(organisation_id), key=lambda u: u.email)
+
+
+class FakeApiKeys(_Scoped[ApiKey]):
+    table = "api_keys"
+
+    def unique(self, entity: ApiKey) -> set[Hashable]:
+        return {entity.secret_hash}
+
+    def get_by_hash(self, secret_hash: str) -> ApiKey | None:
+        return self._first(lambda k: k.secret_hash == secret_hash)
+
+    def list(self, organisation_id: str) -> Sequence[ApiKey]:
+        return sorted(self._of(organisation_id), key=lambda k: (k.created_at, k.id))
+
+
+class FakeSessions(_Rows[Session]):
+    table = "sessions"
+
+    def unique(self, entity: Session) -> set[Hashable]:
+        return {entity.token_hash}
+
+    def get(self, session_id: str) -> Session | None:
+        return self._first(lambda s: s.id == session_id)
+
+    def get_by_hash(self, token_hash: str) -> Session | None:
+        return self._first(lambda s: s.token_hash == token_hash)
+
+
+class FakeStations(_Scoped[Station]):
+    table = "stations"
+
+    def unique(self, entity: Station) -> set[Hashable]:
+        return {(entity.organisation_id, entity.code)}
+
+    def get_by_code(self, organisation_id: str, code: str) -> Station | None:
+        return next(iter(self._of(organisation_id, code=code)), None)
+
+    def list(self, organisation_id: str) -> Sequence[Station]:
+        return sorted(self._of(organisation_id), key=lambda s: (s.name, s.id))
+
+    def delete(self, station: Station) -> None:
+        self.rows.pop(station.id, None)
+
+    def in_use(self, station: Station) -> bool:
+        tables = self._uow.current()
+        return (
+            any(v.station_id == station.id for v in tables.vehicles.values())
+            or any(d.home_station_id == station.id for d in tables.drivers.values())
+            or any(o.station_id == station.id for o in tables.orders.values())
+        )
+
+
+class FakeVehicles(_Scoped[Vehicle]):
+    table = "vehicles"
+
+    def unique(self, entity: Vehicle) -> set[Hashable]:
+        return {(entity.organisation_id, entity.name)}
+
+    def get_by_name(self, organisation_id: str, name: str) -> Vehicle | None:
+        return next(iter(self._of(organisation_id, name=name)), None)
+
+    def list(self, organisation_id: str, station_id: str | None = None) -> Sequence[Vehicle]:
+        found = self._of(organisation_id, **({"station_id": station_id} if station_id else {}))
+        return sorted(found, key=lambda v: (v.name, v.id))
+
+
+class FakeDrivers(_Scoped[Driver]):
+    table = "drivers"
+
+    def unique(self, entity: Driver) -> set[Hashable]:
+        return {(entity.organisation_id, entity.name)}
+
+    def get_by_name(self, organisation_id: str, name: str) -> Driver | None:
+        return next(iter(self._of(organisation_id, name=name)), None)
+
+    def list(self, organisation_id: str, station_id: str | None = None) -> Sequence[Driver]:
+        found = self._of(organisation_id, **({"home_station_id": station_id} if station_id else {}))
+        return sorted(found, key=lambda d: (d.name, d.id))
+
+
+def _matches(order: Order, where: OrderFilter, after: Position | None) -> bool:
+    exact = {
+        "station_id": where.station_id,
+        "kind": where.kind,
+        "shipper": where.shipper,
+        "shipper_reference": where.shipper_reference,
+        "service_date": where.service_date,
+    }
+    return (
+        (not where.statuses or order.status in where.statuses)
+        and all(getattr(order, name) == value for name, value in exact.items() if value is not None)
+        and (where.created_from is None or order.created_at >= where.created_from)
+        and (where.created_before is None or order.created_at < where.created_before)
+        and (after is None or (order.created_at, order.id) > (after.created_at, after.id))
+    )
+
+
+class FakeOrders(_Scoped[Order]):
+    table = "orders"
+
+    def unique(self, entity: Order) -> set[Hashable]:
+        org = entity.organisation_id
+        barcodes: set[Hashable] = {("barcode", org, p.barcode) for p in entity.parcels}
+        return barcodes | {("reference", org, entity.shipper, entity.shipper_reference)}
+
+    def get_by_reference(self, organisation_id: str, shipper: str, reference: str) -> Order | None:
+        found = self._of(organisation_id, shipper=shipper, shipper_reference=reference)
+        return next(iter(found), None)
+
+    def barcodes_taken(
+        self, organisation_id: str, barcodes: Sequence[str], exclude_order: str | None
+    ) -> set[str]:
+        others = [o for o in self._of(organisation_id) if o.id != exclude_order]
+        return {p.barcode for o in others for p in o.parcels} & set(barcodes)
+
+    def list(
+        self, organisation_id: str, where: OrderFilter, *, after: Position | None, limit: int
+    ) -> Sequence[Order]:
+        found = [o for o in self._of(organisation_id) if _matches(o, where, after)]
+        return sorted(found, key=lambda o: (o.created_at, o.id))[:limit]
+
+
+class FakeIdempotency:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None:
+        return self._uow.current().idempotency.get((organisation_id, key))
+
+    def claim(self, record: IdempotencyRecord) -> None:
+        if self.get(record.organisation_id, record.key) is not None:
+            raise Conflict(f"idempotency key {record.key} is claimed already")
+        self.complete(record)
+
+    def complete(self, record: IdempotencyRecord) -> None:
+        self._uow.current().idempotency[(record.organisation_id, record.key)] = record
+
+
+class FakeUnitOfWork:
+    """Re-entrant like SqlUnitOfWork: nested ``with`` joins, the outermost commit commits, and
+    leaving the outermost block restores what was last committed (snapshots by deepcopy)."""
+
+    organisations: OrganisationRepository
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    sessions: SessionRepository
+    stations: StationRepository
+    vehicles: VehicleRepository
+    drivers: DriverRepository
+    orders: OrderRepository
+    idempotency: IdempotencyRepository
+
+    def __init__(self) -> None:
+        self.tables, self._committed = Tables(), Tables()
+        self.commits = self._depth = 0
+        self.organisations, self.users = FakeOrganisations(self), FakeUsers(self)
+        self.api_keys, self.sessions = FakeApiKeys(self), FakeSessions(self)
+        self.stations, self.vehicles = FakeStations(self), FakeVehicles(self)
+        self.drivers, self.orders = FakeDrivers(self), FakeOrders(self)
+        self.idempotency = FakeIdempotency(self)
+
+    def current(self) -> Tables:
+        """The tables as this transaction sees them; repositories work only inside ``with``."""
+        if self._depth == 0:
+            raise RuntimeError("repository used outside the unit of work's `with` block")
+        return self.tables
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._committed = copy.deepcopy(self.tables)
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.tables = self._committed  # nothing left to undo after a commit
+
+    def commit(self) -> None:
+        if self._depth == 1:
+            self._committed = copy.deepcopy(self.tables)
+            self.commits += 1
+
+
+class FakeClock:
+    """Stands still unless advanced; with ``step`` each reading moves it on by that much."""
+
+    def __init__(self, start: datetime, step: timedelta = timedelta(0)) -> None:
+        self.current, self.step = start, step
+
+    def now(self) -> datetime:
+        instant, self.current = self.current, self.current + self.step
+        return instant
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def new_id(self, prefix: str) -> str:
+        self.issued += 1
+        return f"{prefix}_{self.issued:06d}"
+
+
+class FakeSecrets:
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def token(self, prefix: str) -> str:
+        self.issued += 1
+        return f"{prefix}_secret{self.issued:04d}"
+
+
+class FakePasswords:
+    """Reverses the password: enough to tell a hash from the password, with no cost."""
+
+    def hash(self, password: str) -> str:
+        return "reversed$" + password[::-1]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == self.hash(password)
+
+
+# Checked by mypy: the fakes are drop-in implementations of the ports.
+_UOW: type[UnitOfWork] = FakeUnitOfWork
