@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from doorstep.domain.errors import Conflict, InvalidValue, NotFound
+from doorstep.domain.fleet import SpeedProfile, VehicleType
 from doorstep.domain.stations import Station
 from doorstep.services import fleet, stations
 from doorstep.services.authorization import Principal
@@ -104,3 +105,22 @@ def test_another_organisations_fleet_is_not_found(
     assert fleet.list_vehicles(rival, uow=ports.uow) == []
     assert fleet.list_drivers(rival, uow=ports.uow) == []
     assert ports.uow.tables.vehicles[vehicle.id].active
+
+
+def test_changing_vehicle_type_brings_its_speed_profile(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    """A van changed to a cargo bike plans with cargo-bike travel times unless a profile is given."""
+    van = fleet.add_vehicle(admin, vehicle_fields(station.id), uow=ports.uow, ids=ports.ids)
+    assert van.speed_profile is SpeedProfile.VAN
+    bike = fleet.update_vehicle(
+        admin, van.id, {"vehicle_type": VehicleType.CARGO_BIKE}, uow=ports.uow
+    )
+    assert bike.speed_profile is SpeedProfile.CARGO_BIKE
+    chosen = fleet.update_vehicle(
+        admin,
+        van.id,
+        {"vehicle_type": VehicleType.TRUCK, "speed_profile": SpeedProfile.VAN},
+        uow=ports.uow,
+    )
+    assert chosen.speed_profile is SpeedProfile.VAN

@@ -51,10 +51,10 @@ FINAL: frozenset[OrderStatus] = frozenset(s for s, nexts in TRANSITIONS.items() 
 EDITABLE: frozenset[OrderStatus] = frozenset({S.CREATED, S.NEEDS_ATTENTION, S.READY})
 
 
-def check_transition(current: OrderStatus, requested: OrderStatus) -> None:
+def check_transition(current: OrderStatus, requested: OrderStatus, subject: str = "order") -> None:
     """Raise InvalidTransition naming both statuses unless the table allows the change."""
     allowed = TRANSITIONS[current]
     if requested not in allowed:
         raise InvalidTransition(
-            "order", current.value, requested.value, frozenset(s.value for s in allowed)
+            subject, current.value, requested.value, frozenset(s.value for s in allowed)
         )

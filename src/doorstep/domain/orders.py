@@ -181,7 +181,7 @@ class Order:
         return self.status in EDITABLE
 
     def move_to(self, status: OrderStatus, at: datetime, reason: str = "") -> None:
-        check_transition(self.status, status)
+        check_transition(self.status, status, subject=f"order {self.id}")
         self.history.append(StatusChange(at, self.status, status, reason))
         self.status = status
         self.updated_at = at

@@ -54,6 +54,8 @@ def update_vehicle(
             values["station_id"] = resolve_station(
                 uow, principal.organisation_id, "station_id", values["station_id"]
             ).id
+        if "vehicle_type" in values and "speed_profile" not in values:
+            values["speed_profile"] = None  # a new type brings its own travel times
         updated = replace(_load_vehicle(uow, principal.organisation_id, vehicle_id), **values)
         _check_vehicle_name(uow, updated)
         uow.vehicles.update(updated)

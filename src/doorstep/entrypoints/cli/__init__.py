@@ -1,0 +1,1 @@
+"""The ``doorstep`` command line (Typer): parse, call one service, render with Rich."""

@@ -1,0 +1,75 @@
+"""The ``doorstep`` command: set up, serve, and manage one organisation's network and orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from typer.core import TyperGroup
+
+from doorstep.domain.errors import DomainError
+from doorstep.entrypoints.cli import (
+    drivers,
+    orders,
+    output,
+    server,
+    setup,
+    stations,
+    users,
+    vehicles,
+)
+from doorstep.entrypoints.cli.records import Rejected, plain, problems_of
+
+
+class Shell(TyperGroup):
+    """The root command; like the API's exception handler, it turns doorstep's errors into answers.
+
+    Every subcommand runs inside ``invoke``, so refused input and broken rules end as one line on
+    stderr with exit code 1, never as a traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Rejected as rejected:
+            output.fail(str(rejected))
+        except (DomainError, ValidationError) as error:
+            output.fail(str(Rejected(problems_of(error, plain))))
+
+
+app = typer.Typer(
+    cls=Shell,
+    name="doorstep",
+    help="Last-mile delivery operations. Set up with `doorstep init`, then run `doorstep serve`.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals would put passwords from `init` on screen if a bug ever raised a traceback.
+    pretty_exceptions_show_locals=False,
+)
+app.command("init")(setup.init)
+app.command("serve")(server.serve)
+app.add_typer(
+    stations.app, name="stations", help="Register and list stations (depots) where routes start."
+)
+app.add_typer(
+    vehicles.app,
+    name="vehicles",
+    help="Register, list and import from CSV the vehicles that carry parcels.",
+)
+app.add_typer(
+    drivers.app,
+    name="drivers",
+    help="Register, list and import from CSV the drivers who run the routes.",
+)
+app.add_typer(
+    orders.app,
+    name="orders",
+    help="Create, list, show, change and cancel delivery and pickup orders.",
+)
+app.add_typer(
+    users.app, name="users", help="Add and list the people who log in to the organisation."
+)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,28 @@
+"""``doorstep serve``: the HTTP API and its docs page, on a database brought up to date first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from doorstep.entrypoints.api.app import create_app
+from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.scope import migrate, opened
+
+
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on; 0.0.0.0 makes the API reachable from other machines."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65_535, help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (docs at /docs), upgrading the database first so a fresh data dir works."""
+    with opened() as container:
+        migrate(container)
+        output.note(f"doorstep API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
+        uvicorn.run(create_app(container), host=host, port=port)
