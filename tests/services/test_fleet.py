@@ -110,7 +110,7 @@ def test_another_organisations_fleet_is_not_found(
 def test_changing_vehicle_type_brings_its_speed_profile(
     ports: Ports, admin: Principal, station: Station
 ) -> None:
-    """A van changed to a cargo bike plans with cargo-bike travel times unless a profile is given."""
+    """A van changed to a cargo bike gets cargo-bike travel times unless a profile is given."""
     van = fleet.add_vehicle(admin, vehicle_fields(station.id), uow=ports.uow, ids=ports.ids)
     assert van.speed_profile is SpeedProfile.VAN
     bike = fleet.update_vehicle(

@@ -78,7 +78,7 @@ def test_filters_narrow_the_listing(client: TestClient, world: World, tenant_a: 
 
 
 def test_change_and_cancel(client: TestClient, world: World, tenant_a: Tenant) -> None:
-    """PATCH changes details; cancel records its reason; a second cancel is a 409 naming the state."""
+    """PATCH changes details; cancel keeps its reason; a second cancel is a 409 naming the state."""
     path = f"/api/v1/orders/{world.ids['orders']}"
     changed = client.patch(
         path, json={"access_notes": "code 1234", "priority": "urgent"}, headers=tenant_a.admin
