@@ -14,6 +14,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
+from doorstep.domain.accounts import Role
 from doorstep.entrypoints.api.app import create_app
 from tests.entrypoints.api.conftest import Tenant, order_body, station_body
 
@@ -63,7 +64,7 @@ def _orders(client: TestClient, tenant: Tenant) -> list[dict[str, Any]]:
 def test_retry_with_same_key_creates_one_order(client: TestClient, tenant_a: Tenant) -> None:
     """The same key and body twice: one order, the same answer, the second marked as replayed."""
     client.post("/api/v1/stations", json=station_body(), headers=tenant_a.admin)
-    headers = tenant_a.as_("admin", **{"Idempotency-Key": "retry-1"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Idempotency-Key": "retry-1"})
     first = client.post("/api/v1/orders", json=order_body(), headers=headers)
     second = client.post("/api/v1/orders", json=order_body(), headers=headers)
     assert (first.status_code, second.status_code) == (201, 201)
@@ -74,7 +75,7 @@ def test_retry_with_same_key_creates_one_order(client: TestClient, tenant_a: Ten
 
 def test_same_key_with_other_body_is_refused(client: TestClient, tenant_a: Tenant) -> None:
     """Reusing a key for a different request answers 422 naming the Idempotency-Key header."""
-    headers = tenant_a.as_("admin", **{"Idempotency-Key": "reused"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Idempotency-Key": "reused"})
     assert (
         client.post("/api/v1/stations", json=station_body("A1"), headers=headers).status_code == 201
     )
@@ -89,7 +90,7 @@ def test_same_key_with_other_body_is_refused(client: TestClient, tenant_a: Tenan
 def test_keys_are_per_organisation(client: TestClient, tenant_a: Tenant, tenant_b: Tenant) -> None:
     """Two organisations may use the same key; neither sees the other's stored answer."""
     for tenant in (tenant_a, tenant_b):
-        headers = tenant.as_("admin", **{"Idempotency-Key": "shared"})  # type: ignore[arg-type]
+        headers = tenant.as_(Role.ADMIN, **{"Idempotency-Key": "shared"})
         answer = client.post("/api/v1/stations", json=station_body(), headers=headers)
         assert answer.status_code == 201
         assert "idempotent-replayed" not in answer.headers
@@ -98,7 +99,7 @@ def test_keys_are_per_organisation(client: TestClient, tenant_a: Tenant, tenant_
 
 def test_failed_request_can_be_retried_with_its_key(client: TestClient, tenant_a: Tenant) -> None:
     """A refused request stores nothing, so the corrected retry with the same key succeeds."""
-    headers = tenant_a.as_("admin", **{"Idempotency-Key": "fix-me"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Idempotency-Key": "fix-me"})
     missing_station = client.post("/api/v1/vehicles", json={"station_id": "NOPE"}, headers=headers)
     assert missing_station.status_code == 422
     body = station_body()
@@ -110,7 +111,7 @@ def test_simultaneous_retries_create_one_order(
 ) -> None:
     """Eight requests with one key sent at one moment create one order; all get its answer."""
     client.post("/api/v1/stations", json=station_body(), headers=tenant_a.admin)
-    headers = tenant_a.as_("admin", **{"Idempotency-Key": "race-1"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Idempotency-Key": "race-1"})
     with httpx2.Client(base_url=live_server, timeout=60) as http:
         answers = _race(8, lambda: http.post("/api/v1/orders", json=order_body(), headers=headers))
     assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]

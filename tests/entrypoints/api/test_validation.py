@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from doorstep.domain.accounts import Role
 from tests.entrypoints.api.conftest import PASSWORD, Tenant, World, order_body
 
 
@@ -80,7 +81,7 @@ def test_unknown_role_is_named(client: TestClient, tenant_a: Tenant) -> None:
 
 def test_malformed_json_is_a_400(client: TestClient, tenant_a: Tenant) -> None:
     """A body that is not JSON answers 400 naming the body."""
-    headers = tenant_a.as_("admin", **{"Content-Type": "application/json"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Content-Type": "application/json"})
     answer = client.post("/api/v1/orders", content=b'{"shipper": ', headers=headers)
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "body"
@@ -88,7 +89,7 @@ def test_malformed_json_is_a_400(client: TestClient, tenant_a: Tenant) -> None:
 
 def test_ten_megabyte_body_is_refused(client: TestClient, tenant_a: Tenant) -> None:
     """A 10 MB body is refused with 413 before it is parsed."""
-    headers = tenant_a.as_("admin", **{"Content-Type": "application/json"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Content-Type": "application/json"})
     answer = client.post("/api/v1/orders", content=b" " * 10_000_000, headers=headers)
     assert answer.status_code == 413
     assert answer.json()["errors"][0]["field"] == "body"
@@ -97,7 +98,7 @@ def test_ten_megabyte_body_is_refused(client: TestClient, tenant_a: Tenant) -> N
 def test_streamed_oversized_body_is_refused(client: TestClient, tenant_a: Tenant) -> None:
     """A body sent in chunks without Content-Length is counted and refused at the limit."""
     chunks = (b" " * 1_000_000 for _ in range(10))
-    headers = tenant_a.as_("admin", **{"Content-Type": "application/json"})  # type: ignore[arg-type]
+    headers = tenant_a.as_(Role.ADMIN, **{"Content-Type": "application/json"})
     answer = client.post("/api/v1/orders", content=chunks, headers=headers)
     assert answer.status_code == 413
 

@@ -129,8 +129,10 @@ class SqlOrders(TableRows):
 
     def update(self, order: Order) -> None:
         self._update(_order_values(order))
-        self._conn.execute(delete(t.parcels).where(t.parcels.c.order_id == order.id))
-        self._write_parcels(order)
+        # Most updates are status changes: rewrite parcel rows only when the parcels changed.
+        if tuple(self._parcels_of(order.id)) != order.parcels:
+            self._conn.execute(delete(t.parcels).where(t.parcels.c.order_id == order.id))
+            self._write_parcels(order)
         known = self._conn.execute(
             select(func.count()).where(t.order_status_changes.c.order_id == order.id)
         ).scalar_one()
@@ -185,11 +187,8 @@ class SqlOrders(TableRows):
         if not ids:
             return []
         parcels: dict[str, builtins.list[Parcel]] = defaultdict(builtins.list)
-        p = t.parcels.c
-        for r in self._all(
-            select(t.parcels).where(p.order_id.in_(ids)).order_by(p.order_id, p.position)
-        ):
-            parcels[r.order_id].append(Parcel(*(getattr(r, f) for f in _PARCEL_FIELDS)))
+        for order_id, parcel in self._parcel_rows(ids):
+            parcels[order_id].append(parcel)
         history: dict[str, builtins.list[StatusChange]] = defaultdict(builtins.list)
         h = t.order_status_changes.c
         for r in self._all(
@@ -199,6 +198,19 @@ class SqlOrders(TableRows):
                 StatusChange(r.at, OrderStatus(r.from_status), OrderStatus(r.to_status), r.reason)
             )
         return [_order(row, parcels[row.id], history[row.id]) for row in rows]
+
+    def _parcels_of(self, order_id: str) -> builtins.list[Parcel]:
+        return [parcel for _, parcel in self._parcel_rows([order_id])]
+
+    def _parcel_rows(self, order_ids: Sequence[str]) -> builtins.list[tuple[str, Parcel]]:
+        p = t.parcels.c
+        statement = (
+            select(t.parcels).where(p.order_id.in_(order_ids)).order_by(p.order_id, p.position)
+        )
+        return [
+            (r.order_id, Parcel(*(getattr(r, f) for f in _PARCEL_FIELDS)))
+            for r in self._all(statement)
+        ]
 
     def _write_parcels(self, order: Order) -> None:
         if order.parcels:

@@ -13,17 +13,16 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config(engine: Engine | None = None) -> Config:
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
     return config
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (revision before, revision after)."""
     before = current_revision(engine)
-    config = _config(engine)
+    config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -43,7 +42,7 @@ def head_revision() -> str:
 
 def autogenerate(engine: Engine, message: str) -> None:
     """Write a new migration from the difference between tables.py and ``engine``'s schema."""
-    config = _config(engine)
+    config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)

@@ -33,25 +33,39 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
-def problem(
-    request: Request,
+def problem_response(
     status: int,
     slug: str,
-    title: str,
     detail: str,
+    instance: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """The one shape of every error answer; the title is derived from the slug."""
     body: dict[str, Any] = {
         "type": f"urn:doorstep:problem:{slug}",
-        "title": title,
+        "title": slug.replace("-", " ").capitalize(),
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
     }
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI's body parsing passes it on instead of answering 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the body is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
+
+
+def too_large(instance: str, max_bytes: int) -> JSONResponse:
+    detail = f"the body is larger than {max_bytes} bytes; send less per request"
+    errors = [{"field": "body", "message": f"at most {max_bytes} bytes"}]
+    return problem_response(413, "too-large", detail, instance, errors)
 
 
 def _domain_error(request: Request, error: Exception) -> JSONResponse:
@@ -63,9 +77,7 @@ def _domain_error(request: Request, error: Exception) -> JSONResponse:
     message = getattr(error, "message", None) or str(error)
     errors = [{"field": field, "message": message}] if field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(
-        request, status, slug, slug.replace("-", " ").capitalize(), str(error), errors, headers
-    )
+    return problem_response(status, slug, str(error), request.url.path, errors, headers)
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -81,44 +93,30 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     details = list(error.errors())
     if any(d.get("type") == "json_invalid" for d in details):
-        reason = details[0].get("ctx", {}).get("error", "malformed JSON")
-        return problem(
-            request,
-            400,
-            "malformed-json",
-            "Malformed JSON",
-            f"the body is not valid JSON ({reason}); send a JSON object",
-            [{"field": "body", "message": str(reason)}],
-        )
+        reason = str(details[0].get("ctx", {}).get("error", "malformed JSON"))
+        detail = f"the body is not valid JSON ({reason}); send a JSON object"
+        errors = [{"field": "body", "message": reason}]
+        return problem_response(400, "malformed-json", detail, request.url.path, errors)
     errors = [{"field": _field(tuple(d["loc"])), "message": d["msg"]} for d in details]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem(request, 422, "invalid-value", "Invalid value", summary, errors)
+    return problem_response(422, "invalid-value", summary, request.url.path, errors)
 
 
 def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
-        error.status_code, "http-error"
-    )
-    return problem(
-        request,
-        error.status_code,
-        slug,
-        slug.replace("-", " ").capitalize(),
-        str(error.detail),
-        headers=dict(error.headers or {}),
+    if error.status_code == 413:  # a streamed body counted past the limit (body_limit.py)
+        return too_large(request.url.path, request.app.state.container.settings.max_body_bytes)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+    headers = dict(error.headers or {})
+    return problem_response(
+        error.status_code, slug, str(error.detail), request.url.path, None, headers
     )
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(
-        request,
-        500,
-        "internal",
-        "Internal error",
-        "something went wrong on our side; it was logged",
-    )
+    detail = "something went wrong on our side; it was logged"
+    return problem_response(500, "internal-error", detail, request.url.path)
 
 
 def install(app: FastAPI) -> None:
