@@ -31,6 +31,10 @@ class Container:
         """A fresh unit of work: one per request or command, never shared between threads."""
         return SqlUnitOfWork(self.engine)
 
+    def reader(self) -> SqlUnitOfWork:
+        """A fresh unit of work that only reads (authentication, GET requests)."""
+        return SqlUnitOfWork(self.engine, read_only=True)
+
     @property
     def session_ttl(self) -> timedelta:
         return timedelta(hours=self.settings.session_hours)

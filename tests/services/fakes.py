@@ -377,8 +377,8 @@ class FakePasswords:
     def hash(self, password: str) -> str:
         return "reversed$" + password[::-1]
 
-    def verify(self, password_hash: str, password: str) -> bool:
-        return password_hash == self.hash(password)
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        return password_hash is not None and password_hash == self.hash(password)
 
 
 # Checked by mypy: the fakes are drop-in implementations of the ports.

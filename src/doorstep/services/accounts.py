@@ -132,7 +132,7 @@ def login(
     with uow:
         user = uow.users.get_by_email(email)
         # Verify even for unknown e-mails so response time does not reveal who has an account.
-        stored = user.password_hash if user else hasher.hash("not-a-real-password")
+        stored = user.password_hash if user else None
         if not hasher.verify(stored, password) or user is None or not user.active:
             raise AuthenticationFailed("e-mail or password is wrong")
         token = secrets.token(SESSION_PREFIX)

@@ -36,7 +36,9 @@ class SecretGenerator(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password; with no hash (no such account) take as long, then say no."""
+        ...
 
 
 @dataclass(frozen=True)

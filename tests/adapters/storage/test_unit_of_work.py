@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from doorstep.adapters.storage.unit_of_work import SqlUnitOfWork
 from doorstep.bootstrap import Container
@@ -98,3 +100,31 @@ def test_nested_unit_joins_the_outer_transaction(stored: Container) -> None:
             uow.orders.add(order("org_a", "ord_4", "Q-4", shipper_reference="R-4"))
         uow.commit()
     assert order_ids(stored) == ["ord_1", "ord_4"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the write lock readers must not wait for
+def test_reader_reads_while_a_writer_holds_the_lock(
+    container: Container, org: Organisation
+) -> None:
+    """A read-only unit reads committed data at once while another unit is mid-write."""
+    found: list[str | None] = []
+    with container.uow() as writer:  # BEGIN IMMEDIATE: holds the write lock
+        writer.users.add(user())
+
+        def read() -> None:
+            with container.reader() as reader:
+                station_found = reader.stations.get("org_a", "stn_1")
+                found.append(station_found.code if station_found else None)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join(timeout=5)  # a reader taking the write lock would wait 30 s here
+        assert found == ["HEL1"]
+        writer.commit()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no read-only transactions
+def test_reader_cannot_write_on_postgresql(container: Container, org: Organisation) -> None:
+    """A write through a read-only unit fails on PostgreSQL instead of passing unnoticed."""
+    with pytest.raises(DBAPIError, match="read-only transaction"), container.reader() as reader:
+        reader.users.add(user())

@@ -8,12 +8,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# Execution option a unit of work sets on its connection when it will only read.
+READ_ONLY = "doorstep_read_only"
+
 
 def build_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the file's folder is created and pragmas set."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "begin", _postgres_begin)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -37,4 +42,12 @@ def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front. With the default deferred BEGIN, two
     # transactions that both read and then write fail with "database is locked" instead of
     # waiting; immediate makes them queue, which is what concurrent API requests need.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only unit begins deferred: WAL lets it read beside the writer, never waiting.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _postgres_begin(connection: Any) -> None:
+    # Same rule on PostgreSQL, enforced: a write through a reader fails instead of passing.
+    if connection.get_execution_options().get(READ_ONLY, False):
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
+from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrders
@@ -16,7 +17,11 @@ from doorstep.domain.errors import Conflict
 
 
 class SqlUnitOfWork:
-    """A transaction; nested ``with`` blocks join the outermost one, which alone commits."""
+    """A transaction; nested ``with`` blocks join the outermost one, which alone commits.
+
+    A ``read_only`` unit is for lookups: on SQLite it does not take the write lock, so reads
+    never queue behind writers; on PostgreSQL its transaction is READ ONLY.
+    """
 
     organisations: SqlOrganisations
     users: SqlUsers
@@ -28,14 +33,16 @@ class SqlUnitOfWork:
     orders: SqlOrders
     idempotency: SqlIdempotency
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._connection: Connection | None = None
         self._depth = 0
 
     def __enter__(self) -> Self:
         if self._depth == 0:
             self._connection = self._engine.connect()
+            self._connection.execution_options(**{READ_ONLY: self._read_only})
             self._connection.begin()
             self._bind(self._connection)
         self._depth += 1

@@ -36,7 +36,7 @@ def get_principal(
             "send 'Authorization: Bearer <token>' with a login token or API key"
         )
     return accounts.authenticate(
-        credentials.credentials, uow=container.uow(), clock=container.clock
+        credentials.credentials, uow=container.reader(), clock=container.clock
     )
 
 

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api-keys", tags=["api keys"])
 
 @router.get("", summary="List keys (secrets are never shown again)")
 def list_keys(principal: PrincipalDep, c: ContainerDep) -> list[ApiKeyOut]:
-    return [ApiKeyOut.of(k) for k in accounts.list_api_keys(principal, uow=c.uow())]
+    return [ApiKeyOut.of(k) for k in accounts.list_api_keys(principal, uow=c.reader())]
 
 
 @router.post(

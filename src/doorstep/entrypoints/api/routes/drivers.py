@@ -15,7 +15,7 @@ router = APIRouter(prefix="/drivers", tags=["drivers"])
 def list_drivers(
     principal: PrincipalDep, c: ContainerDep, station_id: str | None = None
 ) -> list[DriverOut]:
-    return [DriverOut.of(v) for v in fleet.list_drivers(principal, station_id, uow=c.uow())]
+    return [DriverOut.of(v) for v in fleet.list_drivers(principal, station_id, uow=c.reader())]
 
 
 @router.post(
@@ -34,7 +34,7 @@ def add_driver(
 
 @router.get("/{driver_id}", summary="One driver")
 def get_driver(driver_id: str, principal: PrincipalDep, c: ContainerDep) -> DriverOut:
-    return DriverOut.of(fleet.get_driver(principal, driver_id, uow=c.uow()))
+    return DriverOut.of(fleet.get_driver(principal, driver_id, uow=c.reader()))
 
 
 @router.patch("/{driver_id}", summary="Change a driver")

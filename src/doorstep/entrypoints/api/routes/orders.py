@@ -50,7 +50,7 @@ def list_orders(
         created_from=created_from,
         created_before=created_before,
     )
-    page = orders.list_orders(principal, where, cursor=cursor, limit=limit, uow=c.uow())
+    page = orders.list_orders(principal, where, cursor=cursor, limit=limit, uow=c.reader())
     return OrderPageOut(items=[OrderOut.of(o) for o in page.orders], next_cursor=page.next_cursor)
 
 
@@ -70,7 +70,7 @@ def create_order(
 
 @router.get("/{order_id}", summary="One order with its parcels and status history")
 def get_order(order_id: str, principal: PrincipalDep, c: ContainerDep) -> OrderOut:
-    return OrderOut.of(orders.get_order(principal, order_id, uow=c.uow()))
+    return OrderOut.of(orders.get_order(principal, order_id, uow=c.reader()))
 
 
 @router.patch("/{order_id}", summary="Change an order")

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/organisation", tags=["organisation"])
 
 @router.get("", summary="The organisation the caller belongs to")
 def get_organisation(principal: PrincipalDep, c: ContainerDep) -> OrganisationOut:
-    return OrganisationOut.of(accounts.get_organisation(principal, uow=c.uow()))
+    return OrganisationOut.of(accounts.get_organisation(principal, uow=c.reader()))
 
 
 @router.patch("", summary="Rename the organisation or change its currency (admin)")

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/stations", tags=["stations"])
 
 @router.get("", summary="List stations")
 def list_stations(principal: PrincipalDep, c: ContainerDep) -> list[StationOut]:
-    return [StationOut.of(s) for s in stations.list_stations(principal, uow=c.uow())]
+    return [StationOut.of(s) for s in stations.list_stations(principal, uow=c.reader())]
 
 
 @router.post(
@@ -32,7 +32,7 @@ def add_station(
 
 @router.get("/{station_id}", summary="One station")
 def get_station(station_id: str, principal: PrincipalDep, c: ContainerDep) -> StationOut:
-    return StationOut.of(stations.get_station(principal, station_id, uow=c.uow()))
+    return StationOut.of(stations.get_station(principal, station_id, uow=c.reader()))
 
 
 @router.patch("/{station_id}", summary="Change a station")

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("", summary="List the organisation's users")
 def list_users(principal: PrincipalDep, c: ContainerDep) -> list[UserOut]:
-    return [UserOut.of(u) for u in accounts.list_users(principal, uow=c.uow())]
+    return [UserOut.of(u) for u in accounts.list_users(principal, uow=c.reader())]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UserOut, summary="Add a user")
@@ -40,12 +40,12 @@ def create_user(
 
 @router.get("/me", summary="The logged-in user")
 def me(principal: PrincipalDep, c: ContainerDep) -> UserOut:
-    return UserOut.of(accounts.get_user(principal, principal.actor_id, uow=c.uow()))
+    return UserOut.of(accounts.get_user(principal, principal.actor_id, uow=c.reader()))
 
 
 @router.get("/{user_id}", summary="One user")
 def get_user(user_id: str, principal: PrincipalDep, c: ContainerDep) -> UserOut:
-    return UserOut.of(accounts.get_user(principal, user_id, uow=c.uow()))
+    return UserOut.of(accounts.get_user(principal, user_id, uow=c.reader()))
 
 
 @router.patch("/{user_id}", summary="Change a user's name, roles, password or active flag")

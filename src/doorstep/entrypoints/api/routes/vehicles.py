@@ -15,7 +15,7 @@ router = APIRouter(prefix="/vehicles", tags=["vehicles"])
 def list_vehicles(
     principal: PrincipalDep, c: ContainerDep, station_id: str | None = None
 ) -> list[VehicleOut]:
-    return [VehicleOut.of(v) for v in fleet.list_vehicles(principal, station_id, uow=c.uow())]
+    return [VehicleOut.of(v) for v in fleet.list_vehicles(principal, station_id, uow=c.reader())]
 
 
 @router.post(
@@ -34,7 +34,7 @@ def add_vehicle(
 
 @router.get("/{vehicle_id}", summary="One vehicle")
 def get_vehicle(vehicle_id: str, principal: PrincipalDep, c: ContainerDep) -> VehicleOut:
-    return VehicleOut.of(fleet.get_vehicle(principal, vehicle_id, uow=c.uow()))
+    return VehicleOut.of(fleet.get_vehicle(principal, vehicle_id, uow=c.reader()))
 
 
 @router.patch("/{vehicle_id}", summary="Change a vehicle")
