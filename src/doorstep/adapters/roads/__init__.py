@@ -1,0 +1,1 @@
+"""Road networks: OpenStreetMap regions, the bundled road graph and routing-engine adapters."""
