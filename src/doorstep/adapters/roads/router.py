@@ -265,9 +265,9 @@ class Router:
 
         def absorb(start: int, block: F64) -> None:
             """Fold one block of rows into the answer, so no full float64 matrix ever exists."""
-            for row in range(start, start + len(block)):
-                for j, cost in direct.get(row, ()):
-                    block[row - start, j] = min(block[row - start, j], cost)
+            inside = (direct.rows >= start) & (direct.rows < start + len(block))
+            r, c = direct.rows[inside] - start, direct.cols[inside]
+            block[r, c] = np.minimum(block[r, c], direct.costs[inside])
             unreachable = np.argwhere(~np.isfinite(block))
             if len(unreachable):
                 i, j = (int(v) for v in unreachable[0])
@@ -369,27 +369,32 @@ class Router:
             arrival[j, : len(arrivals[j])] = arrivals[j]
         return _Targets(col, add, arrival)
 
-    def _same_street(
-        self, w: _Weights, source: Snap, target: Snap
-    ) -> dict[int, list[tuple[int, float]]]:
+    def _same_street(self, w: _Weights, source: Snap, target: Snap) -> _Direct:
         """Origin and destination on one street: driving straight along it may be quickest.
 
-        Returns, per origin row, the (destination column, packed cost) of such direct drives.
+        Returns every such (origin row, destination column) pair with the packed cost of the
+        direct drive (the cheaper direction the street allows, +inf if neither does).
         """
-        edges = self._street_edges
-        by_street: dict[int, list[int]] = {}
-        for j, s in enumerate(target.street.tolist()):
-            by_street.setdefault(s, []).append(j)
-        direct: dict[int, list[tuple[int, float]]] = {}
-        for i, s in enumerate(source.street.tolist()):
-            for j in by_street.get(s, ()):
-                t, u = float(source.fraction[i]), float(target.fraction[j])
-                for column, gap in ((0, u - t), (1, t - u)):
-                    e = int(edges[s, column])
-                    if e >= 0 and self.graph.edge_routable[e] and gap >= 0:
-                        cost = float(_partial(w, np.asarray([e]), np.asarray([gap]))[0])
-                        direct.setdefault(i, []).append((j, cost))
-        return direct
+        order = np.argsort(target.street, kind="stable")
+        sorted_streets = target.street[order]
+        first = np.searchsorted(sorted_streets, source.street, side="left")
+        last = np.searchsorted(sorted_streets, source.street, side="right")
+        counts = last - first
+        rows = np.repeat(np.arange(len(source.street)), counts)
+        offsets = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        cols = order[np.repeat(first, counts) + offsets]
+        street = source.street[rows]
+        t, u = source.fraction[rows], target.fraction[cols]
+        cost = np.full(len(rows), np.inf)
+        for column, gap in ((0, u - t), (1, t - u)):
+            edge = self._street_edges[street, column].astype(np.int64)
+            usable = (edge >= 0) & (gap >= 0)
+            usable[usable] = self.graph.edge_routable[edge[usable]]
+            drive = np.full(len(rows), np.inf)
+            drive[usable] = _partial(w, edge[usable], gap[usable])
+            np.minimum(cost, drive, out=cost)
+        keep = np.isfinite(cost)
+        return _Direct(rows[keep], cols[keep], cost[keep])
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -478,6 +483,15 @@ class Router:
         out_y.append(float(np.interp(b, cumulative, y)))
         lat, lon = self._latlon(np.asarray(out_x), np.asarray(out_y))
         return list(zip(lat.tolist(), lon.tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class _Direct:
+    """Pairs on a shared street, driven along it: origin rows, destination columns, costs."""
+
+    rows: I64
+    cols: I64
+    costs: F64
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ city look real is layered on top of it:
   ways 18 m apart). Inside a superblock only every line (dense centre, ~110 m blocks), every
   second (~215 m) or every third (~325 m, suburbs) is a residential street; some superblocks
   are parks or forest with no streets but a cycleway, and a share of residential segments is
-  removed so that the network is not a perfect grid.
+  removed so that the network is not a perfect grid. The dense centre reaches 3 km out in a
+  25 km city; smaller (test) cities shrink the zones so that they still have all three.
 * Cul-de-sacs and service roads are short stubs into the larger suburban blocks.
 * Node positions are jittered and the whole plane is gently sheared, so streets are not ruler
   straight. Shared jitter keeps the two carriageways of a dual road parallel.
@@ -35,6 +36,8 @@ import numpy as np
 import numpy.typing as npt
 import osmium
 from osmium.osm import mutable
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import breadth_first_order
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -159,6 +162,8 @@ def write_synthetic_city(
         raise ValueError(f"size_km must be between 1 and 200, not {size_km}")
     if not name.strip():
         raise ValueError("the city needs a name (it becomes addr:city)")
+    if not (-80.0 <= center[0] <= 80.0 and -180.0 <= center[1] <= 180.0):
+        raise ValueError(f"center must be (lat, lon) with |lat| <= 80, not {center}")
     rng = np.random.default_rng(seed)
     size_m = size_km * 1000.0
     city = _build_city(size_m, rng)
@@ -673,23 +678,10 @@ def _pedestrian_zone(edges: _Edges, x: FloatArray, y: FloatArray, radius: float)
 
 
 def _reach(n: int, src: IntArray, dst: IntArray, root: int) -> BoolArray:
-    """Nodes reachable from ``root`` over arcs src -> dst (breadth-first, a frontier at a time)."""
-    order = np.argsort(src, kind="stable")
-    targets = dst[order]
-    indptr = np.searchsorted(src[order], np.arange(n + 1))
+    """Nodes reachable from ``root`` over arcs src -> dst (SciPy's breadth-first search)."""
+    graph = csr_array((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
     seen = np.zeros(n, dtype=np.bool_)
-    seen[root] = True
-    frontier = np.array([root], dtype=np.int64)
-    while frontier.size:
-        starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
-        total = int(counts.sum())
-        if total == 0:
-            break
-        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
-        step = targets[offsets]
-        step = np.unique(step[~seen[step]])
-        seen[step] = True
-        frontier = step
+    seen[breadth_first_order(graph, root, directed=True, return_predecessors=False)] = True
     return seen
 
 
@@ -891,11 +883,32 @@ def _street_names(edges: _Edges, rng: np.random.Generator) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class _Addresses:
+    """House positions (m), their street key, house number, side (+1 left, -1 right) and
+    district; ``position`` orders them along the street."""
+
     x: FloatArray
     y: FloatArray
     street: IntArray
     number: IntArray
+    side: IntArray
     district: IntArray
+    position: FloatArray
+
+    @staticmethod
+    def concat(parts: list[_Addresses]) -> _Addresses:
+        return _Addresses(
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                for f in fields(_Addresses)
+            }
+        )
+
+    def take(self, keep: BoolArray | IntArray) -> _Addresses:
+        return _Addresses(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+
+HOUSE_SPACING_M = np.array([0.0, 30.0, 40.0, 52.0])  # between houses on one side, by zone
+CORNER_CLEAR_M = 14.0  # no house nearer a street corner than this (along the street)
 
 
 def _addresses(
@@ -911,76 +924,84 @@ def _addresses(
     """Houses 10-25 m beside residential streets and collectors, odd numbers on the left
     (seen along the line), even on the right, increasing along the street; none in parks or
     across the river, and each nearer to its own street than to any other."""
-    clear = 14.0
-    spacing_by_zone = np.array([0.0, 30.0, 40.0, 52.0])  # metres between houses on one side
-    ok = np.isin(edges.cls, ADDRESSED_CLASSES) & (edges.street >= 0) & ((edges.flags & BRIDGE) == 0)
-    e = np.flatnonzero(ok)
+    ok = np.isin(edges.cls, ADDRESSED_CLASSES) & (edges.street >= 0)
+    e = np.flatnonzero(ok & ((edges.flags & BRIDGE) == 0))
+    sides = [_houses_on_side(edges, e, x, y, side, ax, ay, zones, river, rng) for side in (1, -1)]
+    return _number_houses(_Addresses.concat(sides))
+
+
+def _houses_on_side(
+    edges: _Edges,
+    e: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: int,
+    ax: _Axis,
+    ay: _Axis,
+    zones: _Zones,
+    river: _River,
+    rng: np.random.Generator,
+) -> _Addresses:
+    """Evenly spaced (slightly jittered) houses along one side of the edges ``e``."""
     x1, y1, x2, y2 = x[edges.u[e]], y[edges.u[e]], x[edges.v[e]], y[edges.v[e]]
     length = np.hypot(x2 - x1, y2 - y1)
     dx, dy = (x2 - x1) / length, (y2 - y1) / length
-    spacing = spacing_by_zone[edges.zone[e]]
-    usable = length - 2 * clear
+    spacing = HOUSE_SPACING_M[edges.zone[e]]
+    usable = length - 2 * CORNER_CLEAR_M
+    count = np.where(usable > 0, np.floor(usable / spacing) + 1, 0).astype(np.int64)
+    rep = np.repeat(np.arange(e.size), count)
+    i = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
+    start = CORNER_CLEAR_M + (usable - (count - 1) * spacing) / 2
+    t = start[rep] + (i + rng.uniform(-0.2, 0.2, rep.size)) * spacing[rep]
+    t = np.clip(t, CORNER_CLEAR_M, length[rep] - CORNER_CLEAR_M)
+    # Near a corner a house stands closer to its own street than to the cross street, with
+    # room for a cross street that meets up to ~12 degrees off square.
+    corner = (np.minimum(t, length[rep] - t) - 6.0) / 1.25
+    offset = np.minimum(rng.uniform(10.0, 25.0, rep.size), corner)
+    bx, by = x1[rep] + dx[rep] * t, y1[rep] + dy[rep] * t
+    px, py = bx - side * dy[rep] * offset, by + side * dx[rep] * offset
 
-    parts: list[tuple[FloatArray, FloatArray, IntArray, IntArray, FloatArray, IntArray]] = []
-    for side in (1, -1):  # +1: left of the line's direction (odd), -1: right (even)
-        count = np.where(usable > 0, np.floor(usable / spacing) + 1, 0).astype(np.int64)
-        rep = np.repeat(np.arange(e.size), count)
-        i = np.arange(rep.size) - np.repeat(np.cumsum(count) - count, count)
-        start = clear + (usable - (count - 1) * spacing) / 2
-        t = start[rep] + i * spacing[rep]
-        t += rng.uniform(-0.2, 0.2, rep.size) * spacing[rep]
-        t = np.clip(t, clear, length[rep] - clear)
-        # Near a corner a house stands closer to its own street than to the cross street, with
-        # room for a cross street that meets at up to ~12 degrees off square.
-        corner = (np.minimum(t, length[rep] - t) - 6.0) / 1.25
-        offset = np.minimum(rng.uniform(10.0, 25.0, rep.size), corner)
-        bx, by = x1[rep] + dx[rep] * t, y1[rep] + dy[rep] * t
-        px, py = bx - side * dy[rep] * offset, by + side * dx[rep] * offset
-        # Which lattice cell the house stands in: decides park and postcode without rounding.
-        edge = e[rep]
-        vertical = edges.orient[edge] == 1
-        beside = edges.base_line[edge] - np.where(vertical, side > 0, side < 0)
-        cx = np.where(vertical, beside, edges.base_cell[edge])
-        cy = np.where(vertical, edges.base_cell[edge], beside)
-        inside = (cx >= 0) & (cx < ax.pos.size - 1) & (cy >= 0) & (cy < ay.pos.size - 1)
-        cx, cy = np.clip(cx, 0, ax.pos.size - 2), np.clip(cy, 0, ay.pos.size - 2)
-        green = zones.green[ay.sb_of_cell[cy], ax.sb_of_cell[cx]]
-        wet = river.near(bx, by, px, py, 5.0)
-        keep = inside & ~green & ~wet & (offset >= 10.0)
-        n_dx = int(ax.district_of_cell.max()) + 1
-        district = ay.district_of_cell[cy] * n_dx + ax.district_of_cell[cx]
-        position = edges.along[edge] * 1e4 + t  # order along the street
-        parts.append(
-            (
-                px[keep],
-                py[keep],
-                edges.street[edge][keep],
-                np.full(int(keep.sum()), side, dtype=np.int64),
-                position[keep],
-                district[keep],
-            )
-        )
-    px = np.concatenate([p[0] for p in parts])
-    py = np.concatenate([p[1] for p in parts])
-    street = np.concatenate([p[2] for p in parts])
-    side_of = np.concatenate([p[3] for p in parts])
-    position = np.concatenate([p[4] for p in parts])
-    district = np.concatenate([p[5] for p in parts])
-    order = np.lexsort((position, side_of, street))
-    px, py, street, side_of, district = (
-        px[order],
-        py[order],
-        street[order],
-        side_of[order],
-        district[order],
+    # The lattice cell the house stands in decides park and postcode exactly (no rounding).
+    edge = e[rep]
+    vertical = edges.orient[edge] == 1
+    beside = edges.base_line[edge] - np.where(vertical, side > 0, side < 0)
+    cx = np.where(vertical, beside, edges.base_cell[edge])
+    cy = np.where(vertical, edges.base_cell[edge], beside)
+    inside = (cx >= 0) & (cx < ax.pos.size - 1) & (cy >= 0) & (cy < ay.pos.size - 1)
+    cx, cy = np.clip(cx, 0, ax.pos.size - 2), np.clip(cy, 0, ay.pos.size - 2)
+    green = zones.green[ay.sb_of_cell[cy], ax.sb_of_cell[cx]]
+    wet = river.near(bx, by, px, py, 5.0)
+    n_dx = int(ax.district_of_cell.max()) + 1
+    houses = _Addresses(
+        x=px,
+        y=py,
+        street=edges.street[edge],
+        number=np.zeros(rep.size, dtype=np.int64),
+        side=np.full(rep.size, side, dtype=np.int64),
+        district=ay.district_of_cell[cy] * n_dx + ax.district_of_cell[cx],
+        position=edges.along[edge] * 1e4 + t,
     )
+    return houses.take(inside & ~green & ~wet & (offset >= 10.0))
+
+
+def _number_houses(houses: _Addresses) -> _Addresses:
+    """Number each side of each street 1, 3, 5... (left) or 2, 4, 6... (right) along the line."""
+    h = houses.take(np.lexsort((houses.position, houses.side, houses.street)))
     group_start = np.concatenate(
-        ([True], (street[1:] != street[:-1]) | (side_of[1:] != side_of[:-1]))
+        ([True], (h.street[1:] != h.street[:-1]) | (h.side[1:] != h.side[:-1]))
     )
-    first = np.maximum.accumulate(np.where(group_start, np.arange(street.size), 0))
-    rank = np.arange(street.size) - first
-    number = 2 * rank + np.where(side_of > 0, 1, 2)
-    return _Addresses(x=px, y=py, street=street, number=number, district=district)
+    first = np.maximum.accumulate(np.where(group_start, np.arange(h.street.size), 0))
+    rank = np.arange(h.street.size) - first
+    number = 2 * rank + np.where(h.side > 0, 1, 2)
+    return _Addresses(
+        x=h.x,
+        y=h.y,
+        street=h.street,
+        number=number,
+        side=h.side,
+        district=h.district,
+        position=h.position,
+    )
 
 
 # =================================================================================================
@@ -1067,7 +1088,8 @@ def _speeds(
     mid = np.hypot((x[edges.u] + x[edges.v]) / 2, (y[edges.u] + y[edges.v]) / 2)
     dense = mid < dense_radius
     dual = (edges.flags & DUAL) != 0
-    street_draw = rng.random(1 << 16)[np.mod(edges.street, 1 << 16)]
+    _, street_index = np.unique(edges.street, return_inverse=True)
+    street_draw = rng.random(int(street_index.max()) + 1)[street_index]
     speed = np.zeros(edges.u.size, dtype=np.int64)
     speed[edges.cls == PRIMARY] = 60
     speed[(edges.cls == PRIMARY) & dual & ~dense] = 70
@@ -1147,76 +1169,57 @@ def _write(
     path: Path, city: _City, *, name: str, size_km: float, seed: int, center: tuple[float, float]
 ) -> SynthSummary:
     e = city.edges
+    # Street nodes first (ids 1..n in lattice order), then the place, river, parks and houses.
     used = np.unique(np.concatenate((e.u, e.v)))
     node_id = np.zeros(city.x.size, dtype=np.int64)
     node_id[used] = np.arange(1, used.size + 1)
-    lat, lon = _to_lat_lon(city.x[used], city.y[used], center)
-
     river_x, river_y = city.river.xy()
-    park_x = [p[0] for p in city.parks]
-    park_y = [p[1] for p in city.parks]
-    extra_x = np.concatenate([np.zeros(1), river_x, *park_x, city.addresses.x])
-    extra_y = np.concatenate([np.zeros(1), river_y, *park_y, city.addresses.y])
-    extra_lat, extra_lon = _to_lat_lon(extra_x, extra_y, center)
-    all_lat = np.concatenate((lat, extra_lat))
-    all_lon = np.concatenate((lon, extra_lon))
-    bbox = (
-        float(all_lat.min()),
-        float(all_lon.min()),
-        float(all_lat.max()),
-        float(all_lon.max()),
+    all_x = np.concatenate(
+        [city.x[used], np.zeros(1), river_x, *[p[0] for p in city.parks], city.addresses.x]
     )
+    all_y = np.concatenate(
+        [city.y[used], np.zeros(1), river_y, *[p[1] for p in city.parks], city.addresses.y]
+    )
+    lat, lon = _to_lat_lon(all_x, all_y, center)
+    bbox = (float(lat.min()), float(lon.min()), float(lat.max()), float(lon.max()))
 
     header = osmium.io.Header()
     header.set("generator", "doorstep synthetic city")
     header.add_box(osmium.osm.Box(bbox[1], bbox[0], bbox[3], bbox[2]))
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = osmium.io.File(str(path), "pbf")
-    writer = osmium.SimpleWriter(target, header=header, overwrite=True)
+    writer = osmium.SimpleWriter(osmium.io.File(str(path), "pbf"), header=header, overwrite=True)
     try:
-        n_nodes, n_ways = _write_objects(
-            writer, city, name, node_id, used, lat, lon, extra_lat, extra_lon
-        )
+        river_nodes, park_nodes = _write_nodes(writer, city, name, used, lat, lon)
+        n_ways = _write_ways(writer, city, node_id, river_nodes, park_nodes)
+        _write_restrictions(writer, city, node_id)
     finally:
         writer.close()
 
     degree = np.bincount(np.concatenate((e.u, e.v)), minlength=city.x.size)
-    bridges = int(np.count_nonzero(e.flags[city.ways.edge_of] & BRIDGE))
     return SynthSummary(
         path=path,
         size_km=size_km,
         seed=seed,
-        nodes=n_nodes,
+        nodes=int(lat.size),
         ways=n_ways,
         intersections=int(np.count_nonzero(degree >= 3)),
         addresses=int(city.addresses.x.size),
-        bridges=bridges,
+        bridges=int(np.count_nonzero(e.flags[city.ways.edge_of] & BRIDGE)),
         bbox=bbox,
     )
 
 
-def _write_objects(
+def _write_nodes(
     writer: osmium.SimpleWriter,
     city: _City,
     name: str,
-    node_id: IntArray,
     used: IntArray,
     lat: FloatArray,
     lon: FloatArray,
-    extra_lat: FloatArray,
-    extra_lon: FloatArray,
-) -> tuple[int, int]:
-    """Nodes by id (streets, the place, the river, parks, addresses), then ways, then relations."""
-    signals, circles = city.signals[used], city.circles[used]
-    for i, (la, lo) in enumerate(zip(lat.tolist(), lon.tolist(), strict=True)):
-        tags = {}
-        if signals[i]:
-            tags["highway"] = "traffic_signals"
-        elif circles[i]:
-            tags["highway"] = "turning_circle"
-        writer.add_node(mutable.Node(id=i + 1, location=(lo, la), tags=tags, **META))
-    next_id = used.size + 1
-    locations = iter(zip(extra_lon.tolist(), extra_lat.tolist(), strict=True))
+) -> tuple[list[int], list[list[int]]]:
+    """All nodes in id order; returns the ids of the river's and the parks' nodes."""
+    locations = iter(zip(lon.tolist(), lat.tolist(), strict=True))
+    next_id = 1
 
     def add(tags: dict[str, str]) -> int:
         nonlocal next_id
@@ -1224,27 +1227,44 @@ def _write_objects(
         next_id += 1
         return next_id - 1
 
+    for signal, circle in zip(
+        city.signals[used].tolist(), city.circles[used].tolist(), strict=True
+    ):
+        if signal:
+            add({"highway": "traffic_signals"})
+        elif circle:
+            add({"highway": "turning_circle"})
+        else:
+            add({})
     add({"place": "city", "name": name})
     river_nodes = [add({}) for _ in range(city.river.s.size)]
     park_nodes = [[add({}) for _ in range(p[0].size)] for p in city.parks]
     a = city.addresses
     prefix = city.postcode_prefix
-    streets = [city.names[int(s)] for s in a.street.tolist()]
     for number, street, district in zip(
-        a.number.tolist(), streets, a.district.tolist(), strict=True
+        a.number.tolist(), a.street.tolist(), a.district.tolist(), strict=True
     ):
         add(
             {
                 "addr:housenumber": str(number),
-                "addr:street": street,
+                "addr:street": city.names[street],
                 "addr:postcode": f"{(prefix * 1000 + 10 * district) % 100_000:05d}",
                 "addr:city": name,
             }
         )
-    n_nodes = next_id - 1
+    return river_nodes, park_nodes
 
-    way_id = 0
+
+def _write_ways(
+    writer: osmium.SimpleWriter,
+    city: _City,
+    node_id: IntArray,
+    river_nodes: list[int],
+    park_nodes: list[list[int]],
+) -> int:
+    """Streets, then the river, then park and forest outlines; returns the number of ways."""
     e = city.edges
+    way_id = 0
     for first, nodes in zip(city.ways.edge_of.tolist(), city.ways.nodes, strict=True):
         way_id += 1
         refs = node_id[nodes].tolist()
@@ -1252,19 +1272,16 @@ def _write_objects(
             refs.reverse()  # draw the way in its direction of travel and tag oneway=yes
         writer.add_way(mutable.Way(id=way_id, nodes=refs, tags=_way_tags(city, first), **META))
     way_id += 1
-    writer.add_way(
-        mutable.Way(
-            id=way_id,
-            nodes=river_nodes,
-            tags={"waterway": "river", "name": city.river_name},
-            **META,
-        )
-    )
+    river_tags = {"waterway": "river", "name": city.river_name}
+    writer.add_way(mutable.Way(id=way_id, nodes=river_nodes, tags=river_tags, **META))
     for ring, (_, _, kind) in zip(park_nodes, city.parks, strict=True):
         way_id += 1
         tags = {"landuse": "forest"} if kind == "forest" else {"leisure": "park"}
         writer.add_way(mutable.Way(id=way_id, nodes=[*ring, ring[0]], tags=tags, **META))
+    return way_id
 
+
+def _write_restrictions(writer: osmium.SimpleWriter, city: _City, node_id: IntArray) -> None:
     for rel_id, r in enumerate(city.restrictions, start=1):
         members = [
             ("w", int(city.ways.way_of_edge[r.from_edge]) + 1, "from"),
@@ -1273,4 +1290,3 @@ def _write_objects(
         ]
         tags = {"type": "restriction", "restriction": r.kind}
         writer.add_relation(mutable.Relation(id=rel_id, members=members, tags=tags, **META))
-    return n_nodes, way_id
