@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 import httpx2
 import numpy as np
 
 from doorstep.adapters.roads._matrix import (
+    EngineClient,
     MatrixAssembly,
     as_float_rows,
     chunks,
@@ -33,7 +33,7 @@ def _coordinate(location: Location) -> str:
     return f"{location.lon:.6f},{location.lat:.6f}"
 
 
-class OsrmTravelTimes:
+class OsrmTravelTimes(EngineClient):
     """``TravelTimes`` from OSRM servers, one URL per speed profile (``http://host:5000``).
 
     ``matrix()`` asks the table service in blocks of at most ``max_table_size`` sources by
@@ -55,25 +55,7 @@ class OsrmTravelTimes:
             raise ValueError(f"max_table_size must be at least 1, got {max_table_size}")
         self._urls = {profile: url.rstrip("/") for profile, url in urls.items()}
         self._max_table_size = max_table_size
-        self._timeout_s = timeout_s
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx2.Client(timeout=timeout_s)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object made it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> OsrmTravelTimes:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+        super().__init__(timeout_s=timeout_s, client=client)
 
     def matrix(
         self,

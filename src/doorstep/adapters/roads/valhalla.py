@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 
 import httpx2
 import numpy as np
 
 from doorstep.adapters.roads._matrix import (
+    EngineClient,
     FloatArray,
     MatrixAssembly,
     as_float_rows,
@@ -76,7 +77,7 @@ class _ValhallaError(Exception):
         self.code = code
 
 
-class ValhallaTravelTimes:
+class ValhallaTravelTimes(EngineClient):
     """``TravelTimes`` from one Valhalla server (``http://host:8002``).
 
     ``matrix()`` posts ``/sources_to_targets`` in blocks of at most ``max_matrix_size`` sources
@@ -105,25 +106,7 @@ class ValhallaTravelTimes:
         self._url = url.rstrip("/")
         self._costing = MappingProxyType(dict(DEFAULT_COSTING if costing is None else costing))
         self._max_matrix_size = max_matrix_size
-        self._timeout_s = timeout_s
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx2.Client(timeout=timeout_s)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object made it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> ValhallaTravelTimes:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+        super().__init__(timeout_s=timeout_s, client=client)
 
     def matrix(
         self,
