@@ -125,7 +125,8 @@ def street_points(router: Router, n: int, seed: int) -> list[Location]:
     points = []
     for street in chosen.tolist():
         fraction = float(rng.uniform(0.05, 0.95))
-        lat, lon = router._edge_part(street, True, fraction, fraction)[0]
+        on_street = router.point_on_street(street, fraction)
+        lat, lon = on_street.lat, on_street.lon
         offset = rng.uniform(5, 20) * rng.choice([-1, 1])
         angle = rng.uniform(0, 2 * np.pi)
         lat += offset * np.cos(angle) / 111_320

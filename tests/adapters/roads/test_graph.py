@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from doorstep.adapters.roads.graph import RoadGraph, build_graph, haversine_m
+from doorstep.adapters.roads.graph import RoadGraph, build_graph
+from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.adapters.roads.osm import RoadData, read_osm
 from doorstep.adapters.roads.profiles import CARGO_BIKE, TRUCK, VAN
 from doorstep.adapters.roads.router import Router
@@ -39,7 +40,7 @@ def test_streets_join_junctions_and_keep_their_shape(van: RoadGraph) -> None:
     # A street's length is the sum of its node-to-node steps.
     s = int(np.argmax(lengths))
     nodes = van.street_points(s)
-    steps = haversine_m(
+    steps = great_circle_m(
         van.node_lat[nodes[:-1]],
         van.node_lon[nodes[:-1]],
         van.node_lat[nodes[1:]],

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from doorstep.adapters.roads import router as router_module
-from doorstep.adapters.roads.graph import RoadGraph, haversine_m
+from doorstep.adapters.roads.graph import RoadGraph
+from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.adapters.roads.regions import RegionStore
 from doorstep.adapters.roads.router import Router
 from doorstep.domain.fleet import SpeedProfile
@@ -30,11 +31,6 @@ def _points(lat: np.ndarray, lon: np.ndarray) -> list[Location]:
     return [Location(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
 
 
-def _street_point(router: Router, street: int, forward: bool, fraction: float) -> Location:
-    lat, lon = router._edge_part(street, forward, fraction, fraction)[0]
-    return Location(lat, lon)
-
-
 def _one_way_streets(graph: RoadGraph, min_length_m: float) -> list[int]:
     table = graph.street_edges()
     found = []
@@ -50,8 +46,8 @@ def test_one_way_streets_are_driven_one_way(graph: RoadGraph, router: Router) ->
     streets = _one_way_streets(graph, 120.0)
     assert len(streets) >= 5
     for street in streets[:10]:
-        a = _street_point(router, street, True, 0.25)
-        b = _street_point(router, street, True, 0.75)
+        a = router.point_on_street(street, 0.25)
+        b = router.point_on_street(street, 0.75)
         durations, distances, _, _ = router.matrix([a, b], [a, b])
         half = graph.street_len_m[street] / 2
         # With the traffic: straight along half the street.
@@ -93,7 +89,7 @@ def test_no_road_distance_is_shorter_than_the_straight_line(
     _, distances, snap_o, snap_d = router.matrix(points, points)
     lat = np.asarray([p.lat for p in points])
     lon = np.asarray([p.lon for p in points])
-    straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    straight = great_circle_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     # The road path runs between the snapped points; each snap is at most its own distance.
     bound = straight - snap_o[:, None] - snap_d[None, :]
     assert (distances >= np.floor(bound) - 1).all()
@@ -121,7 +117,7 @@ def test_points_snap_only_to_the_routable_part(graph: RoadGraph, router: Router)
         street = int(graph.edge_street[edge])
         if any(int(e) >= 0 and graph.edge_routable[int(e)] for e in table[street]):
             continue
-        point = _street_point(router, street, True, 0.5)
+        point = router.point_on_street(street, 0.5)
         snap = router.snap([point], "origin")
         assert int(snap.street[0]) != street
         return
@@ -140,7 +136,7 @@ def test_path_matches_the_matrix_and_follows_streets(
         assert path.distance_m == distances[i, j]
         lat = np.asarray([p[0] for p in path.points])
         lon = np.asarray([p[1] for p in path.points])
-        drawn = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
+        drawn = great_circle_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
         # The polyline runs from the origin's snapped point to the destination's, on roads.
         assert drawn == pytest.approx(path.distance_m, rel=0.01, abs=3.0)
         snapped = router.snap([points[i], points[j]], "origin")

@@ -23,27 +23,18 @@ import numpy.typing as npt
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
+from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.adapters.roads.osm import RoadData
-from doorstep.adapters.roads.profiles import PROFILES, VehicleProfile, road_class
+from doorstep.adapters.roads.profiles import VehicleProfile, road_class
 from doorstep.domain.fleet import SpeedProfile
 
-EARTH_RADIUS_M = 6_371_008.8
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 I8 = npt.NDArray[np.int8]
 B = npt.NDArray[np.bool_]
-
-
-def haversine_m(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
-    """Great-circle distance in metres, element-wise."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    distance: F64 = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return distance
 
 
 def bearing_deg(lat1: F64, lon1: F64, lat2: F64, lon2: F64) -> F64:
@@ -65,7 +56,6 @@ class RoadGraph:
     street_nodes: I64
     street_len_m: F64
     street_class: I8
-    street_name: npt.NDArray[np.str_]
     # Directed edges (the search graph's vertices).
     edge_street: I32
     edge_forward: B
@@ -124,7 +114,6 @@ class _Street:
     length_m: float
     road_class: int
     restricted: bool
-    name: str
     first_way: int  # OSM id of the way at the street's start, for turn restrictions
     last_way: int
 
@@ -146,7 +135,6 @@ def build_graph(data: RoadData, profile: VehicleProfile) -> RoadGraph:
         street_nodes=np.asarray(flat, dtype=np.int64),
         street_len_m=np.asarray([s.length_m for s in streets], dtype=np.float64),
         street_class=np.asarray([s.road_class for s in streets], dtype=np.int8),
-        street_name=np.asarray([s.name for s in streets], dtype=np.str_),
         edge_street=edges.street,
         edge_forward=edges.forward,
         edge_dur_s=edges.duration_s,
@@ -199,7 +187,7 @@ def _segments(data: RoadData, profile: VehicleProfile) -> _Segments:
     b = np.concatenate(ends)
     keep = a != b  # a way that repeats a node has a zero-length step
     a, b = a[keep], b[keep]
-    length = haversine_m(data.node_lat[a], data.node_lon[a], data.node_lat[b], data.node_lon[b])
+    length = great_circle_m(data.node_lat[a], data.node_lon[a], data.node_lat[b], data.node_lon[b])
     both = np.concatenate([a, b])
     order = np.argsort(both, kind="stable")
     counts = np.bincount(both, minlength=len(data.node_lat))
@@ -302,7 +290,6 @@ class _StreetWalker:
             length_m=length,
             road_class=signature[2],
             restricted=signature[3],
-            name=self.ways[first_way].tags.get("name", ""),
             first_way=self.ways[first_way].osm_id,
             last_way=self.ways[last_way].osm_id,
         )
@@ -449,7 +436,3 @@ def _largest_strong_component(edge_count: int, turns: _Turns) -> B:
     _, labels = connected_components(matrix, directed=True, connection="strong")
     sizes = np.bincount(labels)
     return np.asarray(labels == int(np.argmax(sizes)))
-
-
-def build_all(data: RoadData) -> dict[SpeedProfile, RoadGraph]:
-    return {name: build_graph(data, profile) for name, profile in PROFILES.items()}

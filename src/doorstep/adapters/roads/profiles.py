@@ -25,7 +25,6 @@ from doorstep.domain.fleet import SpeedProfile
 
 # Road classes for time-of-day factors, by highway type.
 ARTERIAL, COLLECTOR, LOCAL, CYCLE = 0, 1, 2, 3
-CLASS_NAMES = ("arterial", "collector", "local", "cycle")
 _ROAD_CLASS = {
     "motorway": ARTERIAL,
     "motorway_link": ARTERIAL,

@@ -31,7 +31,8 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from doorstep.adapters.roads.graph import EARTH_RADIUS_M, RoadGraph
+from doorstep.adapters.roads.graph import RoadGraph
+from doorstep.adapters.roads.haversine import EARTH_RADIUS_M
 from doorstep.adapters.roads.profiles import PROFILES
 from doorstep.domain.geo import Location
 from doorstep.planning.travel import Path, UnroutablePoint
@@ -118,35 +119,22 @@ class Router:
         g = self.graph
         routable_street = np.zeros(g.street_count, dtype=bool)
         routable_street[g.edge_street[g.edge_routable]] = True
-        lengths = np.diff(g.street_ptr)
-        seg_street = np.repeat(np.arange(g.street_count), lengths - 1)
-        # Segment k joins street_nodes[i] and street_nodes[i + 1] for i not at a street's end.
-        starts = np.delete(np.arange(len(g.street_nodes) - 1), g.street_ptr[1:-1] - 1)
-        keep = routable_street[seg_street]
-        seg_street, starts = seg_street[keep], starts[keep]
-        ax, ay = self._xy(g.node_lat[g.street_nodes[starts]], g.node_lon[g.street_nodes[starts]])
-        bx, by = self._xy(
-            g.node_lat[g.street_nodes[starts + 1]], g.node_lon[g.street_nodes[starts + 1]]
-        )
-        seg_len = np.hypot(bx - ax, by - ay)
-        # Offset of each segment's start along its street, in the same flat metres.
-        cumulative = np.zeros(len(g.street_nodes))
-        all_ax, all_ay = self._xy(g.node_lat[g.street_nodes[:-1]], g.node_lon[g.street_nodes[:-1]])
-        all_bx, all_by = self._xy(g.node_lat[g.street_nodes[1:]], g.node_lon[g.street_nodes[1:]])
-        step = np.hypot(all_bx - all_ax, all_by - all_ay)
-        step[g.street_ptr[1:-1] - 1] = 0.0  # no step across the boundary of two streets
-        cumulative[1:] = np.cumsum(step)
+        # Every node of every street, projected once; step i joins street_nodes[i] and [i + 1].
+        x, y = self._xy(g.node_lat[g.street_nodes], g.node_lon[g.street_nodes])
+        step = np.hypot(np.diff(x), np.diff(y))
+        boundary = g.street_ptr[1:-1] - 1  # the step from one street's end to the next's start
+        step[boundary] = 0.0
+        cumulative = np.concatenate([[0.0], np.cumsum(step)])
         street_start = cumulative[g.street_ptr[:-1]]
         self._flat_len = cumulative[g.street_ptr[1:] - 1] - street_start
-        self._seg = (
-            ax,
-            ay,
-            bx,
-            by,
-            seg_len,
-            seg_street,
-            cumulative[starts] - street_start[seg_street],
-        )
+        seg_street = np.repeat(np.arange(g.street_count), np.diff(g.street_ptr) - 1)
+        starts = np.delete(np.arange(len(g.street_nodes) - 1), boundary)
+        keep = routable_street[seg_street]
+        seg_street, starts = seg_street[keep], starts[keep]
+        ax, ay, bx, by = x[starts], y[starts], x[starts + 1], y[starts + 1]
+        seg_len = step[starts]
+        offset = cumulative[starts] - street_start[seg_street]  # along its street
+        self._seg = (ax, ay, bx, by, seg_len, seg_street, offset)
         samples = np.maximum(np.ceil(seg_len / SAMPLE_SPACING_M), 1).astype(np.int64)
         owner = np.repeat(np.arange(len(seg_len)), samples)
         within = (
@@ -416,23 +404,18 @@ class Router:
             if value < best:
                 best, best_via, best_edge = value, vertex, int(targets.arrival[0, k])
         t, u = float(source.fraction[0]), float(target.fraction[0])
-        same = int(source.street[0]) == int(target.street[0])
-        direct_column = -1
-        if same:
-            for column, gap in ((0, u - t), (1, t - u)):
-                e = int(self._street_edges[int(source.street[0]), column])
-                if e >= 0 and self.graph.edge_routable[e] and gap >= 0:
-                    direct = float(_partial(w, np.asarray([e]), np.asarray([gap]))[0])
-                    if direct <= best:
-                        best, direct_column = direct, column
+        direct = self._same_street(w, source, target)
+        along_street = len(direct.costs) > 0 and float(direct.costs[0]) <= best
+        if along_street:
+            best = float(direct.costs[0])
         if not math.isfinite(best):
             raise UnroutablePoint("destination", 0, destination, "no road path from the origin")
         seconds, metres = _split(np.asarray([best]))
         start = (float(source.lat[0]), float(source.lon[0]))
         end = (float(target.lat[0]), float(target.lon[0]))
-        if direct_column >= 0:
-            forward = direct_column == 0
-            points = self._street_part(int(source.street[0]), forward, t, u)
+        if along_street:
+            # Downstream means forward along the street; a drive back up it means backward.
+            points = self._street_part(int(source.street[0]), u >= t, t, u)
         else:
             chain: list[int] = []
             vertex = best_via
@@ -453,6 +436,11 @@ class Router:
             points.extend(self._edge_part(street, forward, 0.0, stop))
         polyline = _dedupe([start, *points, end])
         return Path(tuple(polyline), int(seconds[0]), int(metres[0]))
+
+    def point_on_street(self, street: int, fraction: float) -> Location:
+        """The point ``fraction`` of the way along ``street`` (from its first node)."""
+        lat, lon = self._edge_part(street, True, fraction, fraction)[0]
+        return Location(lat, lon)
 
     def _street_part(
         self, street: int, forward: bool, t: float, u: float
