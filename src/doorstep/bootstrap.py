@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
 from doorstep.adapters.passwords import Argon2Passwords
 from doorstep.adapters.roads.haversine import HaversineTravelTimes
 from doorstep.adapters.roads.osrm import OsrmTravelTimes
@@ -18,8 +19,17 @@ from doorstep.adapters.storage.engine import build_engine
 from doorstep.adapters.storage.unit_of_work import SqlUnitOfWork
 from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
 from doorstep.config import Settings
+from doorstep.domain.errors import NotFound
+from doorstep.domain.geocoding import GeocoderUnavailable
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
-from doorstep.services.ports import Clock, IdGenerator, PasswordHasher, SecretGenerator
+from doorstep.services.intake.checks import OrderChecks
+from doorstep.services.ports import (
+    Clock,
+    Geocoder,
+    IdGenerator,
+    PasswordHasher,
+    SecretGenerator,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Container:
     hasher: PasswordHasher
     regions: RegionStore
     _travel: dict[str, TravelTimes] = field(default_factory=dict, repr=False)
+    _geocoders: dict[str, Geocoder] = field(default_factory=dict, repr=False)
 
     def travel(self) -> TravelTimes:
         """The configured travel-time provider, made once (it caches routers and matrices)."""
@@ -42,6 +53,46 @@ class Container:
             found = travel_provider(self.settings, self.regions)
             self._travel["default"] = found
         return found
+
+    def geocoder(self) -> Geocoder:
+        """The configured geocoder, made once: the local one builds its index in memory, about
+        a second for a city of 135,000 addresses."""
+        found = self._geocoders.get("default")
+        if found is not None:
+            return found
+        kind, url = self.settings.geocoder, self.settings.geocoder_url
+        if kind == "local":
+            from doorstep.adapters.geocoding.local import LocalGeocoder
+
+            found = LocalGeocoder.from_region(self.regions, self.settings.region)
+        elif not url:
+            raise GeocoderUnavailable(f"geocoder is {kind} but DOORSTEP_GEOCODER_URL is unset")
+        elif kind == "nominatim":
+            from doorstep.adapters.geocoding.nominatim import NominatimGeocoder
+
+            found = NominatimGeocoder(url, country_codes=self.settings.country)
+        else:
+            from doorstep.adapters.geocoding.pelias import PeliasGeocoder
+
+            found = PeliasGeocoder(url, country_codes=self.settings.country)
+        self._geocoders["default"] = found
+        return found
+
+    def checks(self) -> OrderChecks:
+        """The order data checks with this installation's geocoder and travel times."""
+        try:
+            geocoder: Geocoder = self.geocoder()
+        except GeocoderUnavailable as error:
+            # Orders are still taken (and held for a person) when no geocoder can answer.
+            geocoder = UnavailableGeocoder(str(error))
+        return OrderChecks(geocoder, self.travel(), self.settings.country)
+
+    def timezone(self) -> str:
+        """The configured region's time zone (UTC until the region is built)."""
+        try:
+            return self.regions.info(self.settings.region).timezone
+        except NotFound:
+            return "UTC"
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work: one per request or command, never shared between threads."""

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, gt=0, description="largest request body accepted"
     )
+    max_import_bytes: int = Field(
+        default=33_554_432, gt=0, description="largest body of POST /orders:import (10,000 rows)"
+    )
     fast_password_hashing: bool = Field(default=False, description="cheap argon2, for tests only")
     region: str = Field(
         default="helsinki", description="built region whose road graph answers travel questions"
@@ -42,6 +45,16 @@ class Settings(BaseSettings):
     valhalla_url: str | None = Field(default=None, description="Valhalla server base URL")
     max_snap_m: float = Field(
         default=500.0, gt=0, description="farthest a point may lie from a road it is placed on"
+    )
+    geocoder: Literal["local", "nominatim", "pelias"] = Field(
+        default="local",
+        description="local: the region's own address index; nominatim/pelias: your server",
+    )
+    geocoder_url: str | None = Field(
+        default=None, description="Nominatim or Pelias base URL when geocoder is not local"
+    )
+    country: str = Field(
+        default="FI", description="ISO country code for phone numbers and geocoding hints"
     )
     matrix_workers: int | None = Field(
         default=None, ge=1, description="processes for large matrices; all cores when unset"

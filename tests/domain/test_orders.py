@@ -97,9 +97,8 @@ def test_valid_minimum_age_proof() -> None:
     ("build", "field"),
     [
         (lambda: Recipient(""), "recipient.name"),
-        (lambda: Recipient("Ann", email="ann.example.com"), "recipient.email"),
-        (lambda: Recipient("Ann", phone="12345"), "recipient.phone"),
-        (lambda: Recipient("Ann", phone="call me"), "recipient.phone"),
+        (lambda: Recipient("Ann", email="a" * 255), "recipient.email"),
+        (lambda: Recipient("Ann", phone="1" * 41), "recipient.phone"),
         (lambda: Address(""), "address.as_given"),
         (lambda: Address("Main St 1", country="FIN"), "address.country"),
         (lambda: order(shipper=""), "shipper"),

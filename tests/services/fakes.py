@@ -8,7 +8,8 @@ the SQL unit of work turns an IntegrityError into one).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -17,6 +18,8 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
 from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.order_fixes import OrderFix
+from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order
 from doorstep.domain.stations import Station
 from doorstep.services.ports import (
@@ -25,6 +28,7 @@ from doorstep.services.ports import (
     IdempotencyRecord,
     IdempotencyRepository,
     OrderFilter,
+    OrderFixRepository,
     OrderRepository,
     OrganisationRepository,
     Position,
@@ -65,6 +69,7 @@ class Tables:
     vehicles: dict[str, Vehicle] = field(default_factory=dict)
     drivers: dict[str, Driver] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    order_fixes: dict[str, OrderFix] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
 
 
@@ -241,6 +246,7 @@ def _matches(order: Order, where: OrderFilter, after: Position | None) -> bool:
     return (
         (not where.statuses or order.status in where.statuses)
         and all(getattr(order, name) == value for name, value in exact.items() if value is not None)
+        and (where.flag is None or any(f.code is where.flag for f in order.flags))
         and (where.created_from is None or order.created_at >= where.created_from)
         and (where.created_before is None or order.created_at < where.created_before)
         and (after is None or (order.created_at, order.id) > (after.created_at, after.id))
@@ -271,6 +277,41 @@ class FakeOrders(_Scoped[Order]):
         found = [o for o in self._of(organisation_id) if _matches(o, where, after)]
         return sorted(found, key=lambda o: (o.created_at, o.id))[:limit]
 
+    def by_references(
+        self, organisation_id: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        wanted = set(keys)
+        return {
+            (o.shipper, o.shipper_reference): o
+            for o in self._of(organisation_id)
+            if (o.shipper, o.shipper_reference) in wanted
+        }
+
+    def barcode_owners(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, str]:
+        wanted = set(barcodes)
+        return {
+            p.barcode: o.id
+            for o in self._of(organisation_id)
+            for p in o.parcels
+            if p.barcode in wanted
+        }
+
+    def open_with_dedupe_key(
+        self, organisation_id: str, key: str, exclude_order: str
+    ) -> Sequence[str]:
+        return [
+            o.id
+            for o in self._of(organisation_id)
+            if o.id != exclude_order and o.status not in FINAL and o.dedupe_key == key
+        ]
+
+
+class FakeOrderFixes(_Scoped[OrderFix]):
+    table = "order_fixes"
+
+    def list(self, organisation_id: str, order_id: str) -> Sequence[OrderFix]:
+        return sorted(self._of(organisation_id, order_id=order_id), key=lambda f: (f.at, f.id))
+
 
 class FakeIdempotency:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -300,6 +341,7 @@ class FakeUnitOfWork:
     vehicles: VehicleRepository
     drivers: DriverRepository
     orders: OrderRepository
+    order_fixes: OrderFixRepository
     idempotency: IdempotencyRepository
 
     def __init__(self) -> None:
@@ -309,6 +351,7 @@ class FakeUnitOfWork:
         self.api_keys, self.sessions = FakeApiKeys(self), FakeSessions(self)
         self.stations, self.vehicles = FakeStations(self), FakeVehicles(self)
         self.drivers, self.orders = FakeDrivers(self), FakeOrders(self)
+        self.order_fixes = FakeOrderFixes(self)
         self.idempotency = FakeIdempotency(self)
 
     def current(self) -> Tables:
@@ -332,6 +375,15 @@ class FakeUnitOfWork:
         self._depth -= 1
         if self._depth == 0:
             self.tables = self._committed  # nothing left to undo after a commit
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        saved = copy.deepcopy(self.tables)
+        try:
+            yield
+        except BaseException:
+            self.tables = saved
+            raise
 
     def commit(self) -> None:
         if self._depth == 1:

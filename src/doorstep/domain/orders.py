@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
 from doorstep.domain.checks import non_negative, text
 from doorstep.domain.errors import InvalidValue
+from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.geo import Location
+from doorstep.domain.geocoding import Candidate
 from doorstep.domain.order_status import EDITABLE, OrderStatus, check_transition
 from doorstep.domain.schedules import TimeWindow, check_windows
 
 _BARCODE = re.compile(r"^[\x21-\x7e]{1,64}$")
-_PHONE_DIGITS = re.compile(r"\d")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 class OrderKind(StrEnum):
     DELIVERY = "delivery"
     PICKUP = "pickup"
+
+
+class LocationSource(StrEnum):
+    """Where an order's delivery point came from; a person's choice is never overwritten."""
+
+    GIVEN = "given"  # coordinates sent by the shipper
+    GEOCODED = "geocoded"  # found from the address
+    MANUAL = "manual"  # placed or confirmed by a person in the needs-attention queue
 
 
 class Priority(StrEnum):
@@ -57,19 +67,18 @@ class ProofRequirement:
 
 @dataclass(frozen=True)
 class Recipient:
+    """Who receives the parcel. A phone or e-mail that looks wrong is kept as given: the
+    intake checks flag it (invalid_phone, invalid_email) so a person can correct it, rather
+    than the whole order being refused and lost at the door."""
+
     name: str
     phone: str = ""
     email: str = ""
 
     def __post_init__(self) -> None:
         text("recipient.name", self.name)
-        digits = len(_PHONE_DIGITS.findall(self.phone))
-        if self.phone and not (re.fullmatch(r"\+?[\d\s().-]+", self.phone) and 6 <= digits <= 15):
-            raise InvalidValue(
-                "recipient.phone", "must be 6-15 digits, optionally with +country code"
-            )
-        if self.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
-            raise InvalidValue("recipient.email", "must be an e-mail address like name@example.com")
+        text("recipient.phone", self.phone, max_length=40, required=False)
+        text("recipient.email", self.email, max_length=254, required=False)
 
 
 @dataclass(frozen=True)
@@ -94,23 +103,30 @@ class Address:
 
 @dataclass(frozen=True)
 class Parcel:
+    """One labelled item. ``volume_l`` is declared by the shipper when the dimensions are
+    unknown (spreadsheets often give a volume only); with dimensions it is computed from them."""
+
     barcode: str
     weight_kg: float = 0.0
     length_cm: float = 0.0
     width_cm: float = 0.0
     height_cm: float = 0.0
+    volume_l: float = 0.0
 
     def __post_init__(self) -> None:
         if not _BARCODE.match(self.barcode):
             raise InvalidValue(
                 "parcels.barcode", "must be 1-64 printable characters without spaces"
             )
-        for name in ("weight_kg", "length_cm", "width_cm", "height_cm"):
+        for name in ("weight_kg", "length_cm", "width_cm", "height_cm", "volume_l"):
             non_negative(f"parcels.{name}", getattr(self, name))
+        measured = self.length_cm * self.width_cm * self.height_cm / 1000.0
+        if measured > 0:
+            object.__setattr__(self, "volume_l", measured)
 
     @property
-    def volume_l(self) -> float:
-        return self.length_cm * self.width_cm * self.height_cm / 1000.0
+    def dimensioned(self) -> bool:
+        return self.length_cm * self.width_cm * self.height_cm > 0
 
 
 @dataclass(frozen=True)
@@ -159,6 +175,12 @@ class Order:
     status: OrderStatus = OrderStatus.CREATED
     updated_at: datetime | None = None
     history: list[StatusChange] = field(default_factory=list)
+    # What the data checks found, which blocking flags a person accepted, and the match used.
+    flags: tuple[Flag, ...] = ()
+    acknowledged: frozenset[FlagCode] = frozenset()
+    geocode: Candidate | None = None
+    location_source: LocationSource | None = None
+    fingerprint: str = ""  # hash of the imported row; the same row again changes nothing
 
     def __post_init__(self) -> None:
         text("shipper", self.shipper, max_length=100)
@@ -177,6 +199,27 @@ class Order:
         return sum(p.weight_kg for p in self.parcels)
 
     @property
+    def dedupe_key(self) -> str:
+        """Same day, recipient and place: another open order with this key is likely a double.
+
+        The place is the matched address when the match was accepted, so "Mannerheimintie 5"
+        and "mannerheimintie 5, 00100 helsinki" meet; else the text as given.
+        """
+        place = self.geocode.label if self.geocode and self.geocode.accepted else ""
+        parts = (
+            str(self.service_date or ""),
+            self.recipient.name,
+            place or self.address.as_given,
+            self.address.unit,
+        )
+        return "|".join(fold(part) for part in parts)[:500]
+
+    @property
+    def blocking_flags(self) -> tuple[Flag, ...]:
+        """The flags that keep the order out of planning until a person acts."""
+        return tuple(f for f in self.flags if f.blocking and f.code not in self.acknowledged)
+
+    @property
     def editable(self) -> bool:
         return self.status in EDITABLE
 
@@ -185,3 +228,10 @@ class Order:
         self.history.append(StatusChange(at, self.status, status, reason))
         self.status = status
         self.updated_at = at
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, single spaces: how two spellings of one name are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())

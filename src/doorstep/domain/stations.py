@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from doorstep.domain.checks import non_negative, text
 from doorstep.domain.errors import InvalidValue
-from doorstep.domain.geo import Location
+from doorstep.domain.geo import Location, distance_m
 from doorstep.domain.schedules import DailyWindow, OpeningHours, Weekday
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
@@ -34,8 +35,22 @@ class Station:
     timezone: str
     opening_hours: OpeningHours
     loading_time_s: int = 900
+    # Where the station delivers: a polygon (lat, lon corners), a radius around it, both or
+    # neither (no limit). Orders outside are held for a person, not silently planned.
+    service_area: tuple[Location, ...] = ()
+    service_radius_km: float | None = None
 
     def __post_init__(self) -> None:
+        if self.service_area and len(self.service_area) < 3:
+            raise InvalidValue(
+                "service_area", "needs at least 3 corners (lat, lon); leave it empty for no limit"
+            )
+        if self.service_radius_km is not None and not (
+            math.isfinite(self.service_radius_km) and self.service_radius_km > 0
+        ):
+            raise InvalidValue(
+                "service_radius_km", f"must be a number of km > 0, got {self.service_radius_km}"
+            )
         if not _CODE.match(self.code):
             raise InvalidValue(
                 "code", "must be 1-16 upper-case letters, digits, '-' or '_', e.g. HEL1"
@@ -47,3 +62,26 @@ class Station:
 
     def hours_on(self, day: Weekday) -> DailyWindow | None:
         return self.opening_hours.on(day)
+
+    def serves(self, point: Location) -> bool:
+        """Whether ``point`` lies in the service area (inside the polygon and the radius)."""
+        radius = self.service_radius_km
+        if radius is not None and distance_m(self.location, point) > radius * 1000:
+            return False
+        return not self.service_area or _inside(point, self.service_area)
+
+
+def _inside(point: Location, polygon: tuple[Location, ...]) -> bool:
+    """Even-odd ray casting in degrees: exact enough for areas a few tens of km across."""
+    inside = False
+    j = len(polygon) - 1
+    for i, corner in enumerate(polygon):
+        other = polygon[j]
+        if (corner.lat > point.lat) != (other.lat > point.lat):
+            crossing = (other.lon - corner.lon) * (point.lat - corner.lat) / (
+                other.lat - corner.lat
+            ) + corner.lon
+            if point.lon < crossing:
+                inside = not inside
+        j = i
+    return inside

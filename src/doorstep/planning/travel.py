@@ -97,3 +97,14 @@ class TravelTimes(Protocol):
     ) -> Path:
         """The road path of one leg, for maps and for moving vehicles along real streets."""
         ...
+
+    def snap(
+        self, points: Sequence[Location], *, profile: SpeedProfile = SpeedProfile.VAN
+    ) -> npt.NDArray[np.float64]:
+        """Metres from each point to the routable road it would be placed on.
+
+        ``inf`` where the point cannot be routed (outside the region, or farther from any
+        routable road than the provider allows), so callers can check many points without
+        catching ``UnroutablePoint`` one at a time. Providers that do not snap return zeros.
+        """
+        ...

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from doorstep.domain.errors import Conflict, InvalidValue, NotFound
+from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order
+from doorstep.domain.orders import LocationSource, Order
 from doorstep.domain.permissions import Permission
 from doorstep.services.authorization import Principal, require
+from doorstep.services.intake.checks import OrderChecks, finish
 from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
 from doorstep.services.stations import resolve_station
 
@@ -34,8 +36,12 @@ def create_order(
     uow: UnitOfWork,
     clock: Clock,
     ids: IdGenerator,
+    checks: OrderChecks | None = None,
 ) -> Order:
-    """Store a new order; it is ready when it has a station and a location, else needs attention."""
+    """Store a new order; it is ready when the data checks find nothing that blocks it.
+
+    Without ``checks`` (unit tests of other rules) only a station and a location are required.
+    """
     require(principal, Permission.ORDERS_WRITE)
     with uow:
         values = _resolve_refs(uow, principal, fields)
@@ -55,7 +61,9 @@ def create_order(
                 field="shipper_reference",
             )
         _check_barcodes(uow, order)
-        _triage(order, clock.now())
+        if order.location is not None:
+            order.location_source = LocationSource.GIVEN
+        _assess(uow, order, checks, clock.now())
         uow.orders.add(order)
         uow.commit()
     return order
@@ -95,6 +103,7 @@ def update_order(
     *,
     uow: UnitOfWork,
     clock: Clock,
+    checks: OrderChecks | None = None,
 ) -> Order:
     """Change an order before the station receives it; contact details and notes until it closes."""
     require(principal, Permission.ORDERS_WRITE)
@@ -106,7 +115,12 @@ def update_order(
         if "parcels" in values:
             _check_barcodes(uow, updated)
         _check_reference_free(uow, updated)
-        _triage(updated, clock.now())
+        if "location" in values and updated.location != order.location:
+            updated.location_source = LocationSource.GIVEN if updated.location else None
+        elif updated.address != order.address and order.location_source is not None:
+            # A new address is placed afresh rather than left at the old address's point.
+            updated.location, updated.location_source, updated.geocode = None, None, None
+        _assess(uow, updated, checks, clock.now())
         uow.orders.update(updated)
         uow.commit()
     return updated
@@ -144,13 +158,16 @@ def _check_editable(order: Order, changes: Mapping[str, Any]) -> None:
         )
 
 
-def _triage(order: Order, at: datetime) -> None:
-    """Move an editable order between ready and needs_attention as its data allow."""
-    missing = [name for name in ("station_id", "location") if getattr(order, name) is None]
-    if missing and order.status in {OrderStatus.CREATED, OrderStatus.READY}:
-        order.move_to(OrderStatus.NEEDS_ATTENTION, at, "missing " + " and ".join(missing))
-    elif not missing and order.status in {OrderStatus.CREATED, OrderStatus.NEEDS_ATTENTION}:
-        order.move_to(OrderStatus.READY, at, "complete")
+def _assess(uow: UnitOfWork, order: Order, checks: OrderChecks | None, at: datetime) -> None:
+    """Run the data checks and move an editable order between ready and needs_attention."""
+    if checks is not None:
+        station = uow.stations.get(order.organisation_id, order.station_id or "")
+        checks.run([order], {station.id: station} if station else {})
+    elif order.station_id is None:
+        order.flags = (Flag(FlagCode.NO_STATION, "no station serves this order", "station_id"),)
+    else:
+        order.flags = ()
+    finish(order, uow, at)
 
 
 def _resolve_refs(

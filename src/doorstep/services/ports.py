@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.geo import Location
+from doorstep.domain.geocoding import Candidate
+from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order, OrderKind
+from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
 
 
@@ -41,6 +46,29 @@ class PasswordHasher(Protocol):
         ...
 
 
+class Geocoder(Protocol):
+    """Turns addresses into places and back: the region's own index, or a remote service."""
+
+    def forward(self, address: Address, *, limit: int = 5) -> list[Candidate]:
+        """Candidates for ``address``, most confident first; empty when nothing matches.
+
+        Uses the structured parts (street, house number, unit, postcode, city) where given and
+        parses ``as_given`` for the rest. Raises ``GeocoderUnavailable`` when it cannot answer.
+        """
+        ...
+
+    def reverse(
+        self, location: Location, *, limit: int = 1, radius_m: float = 200.0
+    ) -> list[Candidate]:
+        """Addresses nearest to ``location`` within ``radius_m``, nearest first, with distance_m."""
+        ...
+
+    def parse(self, text: str) -> Address:
+        """``text`` split into street, house number, unit, postcode and city, as this geocoder
+        reads it (the checks ask whether a house number and a unit were given)."""
+        ...
+
+
 @dataclass(frozen=True)
 class OrderFilter:
     statuses: frozenset[OrderStatus] = frozenset()
@@ -49,6 +77,7 @@ class OrderFilter:
     shipper: str | None = None
     shipper_reference: str | None = None
     service_date: date | None = None
+    flag: FlagCode | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
 
@@ -148,6 +177,26 @@ class OrderRepository(Protocol):
         self, organisation_id: str, where: OrderFilter, *, after: Position | None, limit: int
     ) -> Sequence[Order]: ...
     def update(self, order: Order) -> None: ...
+    def by_references(
+        self, organisation_id: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        """Existing orders by (shipper, shipper reference), for many rows in one query."""
+        ...
+
+    def barcode_owners(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, str]:
+        """The order id owning each of ``barcodes`` that is taken."""
+        ...
+
+    def open_with_dedupe_key(
+        self, organisation_id: str, key: str, exclude_order: str
+    ) -> Sequence[str]:
+        """Ids of other orders not yet delivered, cancelled or returned that share ``key``."""
+        ...
+
+
+class OrderFixRepository(Protocol):
+    def add(self, fix: OrderFix) -> None: ...
+    def list(self, organisation_id: str, order_id: str) -> Sequence[OrderFix]: ...
 
 
 class IdempotencyRepository(Protocol):
@@ -181,7 +230,13 @@ class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository: ...
     @property
+    def order_fixes(self) -> OrderFixRepository: ...
+    @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: leaving it with an error undoes only what happened inside."""
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -12,6 +14,8 @@ import pytest
 
 from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.adapters.roads.osrm import OsrmTravelTimes
+from doorstep.adapters.roads.regions import RegionStore
+from doorstep.adapters.roads.road_travel import RoadGraphTravelTimes
 from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geo import Location
 from doorstep.planning.travel import TravelUnavailable, UnroutablePoint
@@ -256,6 +260,107 @@ def test_path_without_route_is_unroutable() -> None:
     assert raised.value.role == "origin"
 
 
+# --- snap: the nearest service ------------------------------------------------------------
+
+
+def nearest(distance: float | None) -> httpx2.Response:
+    """An answer of the nearest service, as OSRM's documentation shows it."""
+    if distance is None:
+        message = "Could not find a matching segment for coordinate"
+        return httpx2.Response(400, json={"code": "NoSegment", "message": message})
+    waypoint = {"nodes": [1, 2], "location": [24.9414, 60.171], "name": "", "distance": distance}
+    return httpx2.Response(200, json={"code": "Ok", "waypoints": [waypoint]})
+
+
+def test_snap_asks_the_nearest_service_once_per_point() -> None:
+    seen: list[str] = []
+    distance_by_lon = {"24.941400": 1.5, "24.952300": 0.0, "24.938400": 12.25}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(str(request.url))
+        lon = request.url.path.rsplit("/", 1)[1].split(",")[0]
+        return nearest(distance_by_lon[lon])
+
+    snapped = osrm(handler).snap([STATION, SQUARE, KAMPPI])
+    assert snapped.dtype == np.float64
+    assert snapped.tolist() == [1.5, 0.0, 12.25]  # in the order of the points, whatever came first
+    assert sorted(seen) == sorted(
+        f"{BASE}/nearest/v1/driving/{lon_lat}?number=1"
+        for lon_lat in ("24.941400,60.171000", "24.952300,60.169500", "24.938400,60.169900")
+    )
+
+
+def test_snap_without_points_asks_nothing() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise AssertionError("no request expected")
+
+    assert osrm(handler).snap([]).shape == (0,)
+
+
+def test_snap_no_segment_is_inf_for_that_point_only() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("24.952300,60.169500"):
+            return nearest(None)
+        if request.url.path.endswith("24.938400,60.169900"):
+            return httpx2.Response(200, json={"code": "Ok", "waypoints": []})
+        return nearest(3.0)
+
+    assert osrm(handler).snap([STATION, SQUARE, KAMPPI]).tolist() == [3.0, math.inf, math.inf]
+
+
+def test_snap_requests_overlap_but_stay_bounded() -> None:
+    lock = threading.Lock()
+    in_flight = peak = 0
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return nearest(float(point_id(request.url.path.rsplit("/", 1)[1])))
+
+    snapped = osrm(handler, snap_concurrency=3).snap([origin(k) for k in range(12)])
+    assert snapped.tolist() == [float(k) for k in range(12)]
+    assert 1 < peak <= 3
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx2.Response(502, text="<html>Bad Gateway</html>"), "HTTP 502"),
+        (
+            httpx2.Response(400, json={"code": "InvalidUrl", "message": "URL string malformed"}),
+            "InvalidUrl",
+        ),
+        (
+            httpx2.Response(200, json={"code": "Ok", "waypoints": [{"name": "x"}]}),
+            "without a waypoint distance",
+        ),
+    ],
+)
+def test_snap_failures_that_say_nothing_about_the_point_are_travel_unavailable(
+    response: httpx2.Response, message: str
+) -> None:
+    with pytest.raises(TravelUnavailable, match=message):
+        osrm(lambda request: response).snap([STATION, SQUARE])
+
+
+def test_snap_against_an_unreachable_server_is_travel_unavailable() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectTimeout("timed out", request=request)
+
+    with pytest.raises(TravelUnavailable, match=r"did not answer.*timed out"):
+        osrm(handler).snap([STATION, SQUARE, KAMPPI])
+
+
+def test_snap_profile_without_a_server_is_travel_unavailable() -> None:
+    with pytest.raises(TravelUnavailable, match="cargo_bike"):
+        osrm(lambda request: nearest(0.0)).snap([STATION], profile=SpeedProfile.CARGO_BIKE)
+
+
 # --- a real osrm-routed on Helsinki -------------------------------------------------------
 
 
@@ -289,3 +394,50 @@ def test_helsinki_path_follows_the_streets(
     assert great_circle_m(*path.points[-1], end.lat, end.lon) < 10
     assert abs(path.duration_s - int(leg.durations_s[0, 0])) <= 1
     assert abs(path.distance_m - int(leg.distances_m[0, 0])) <= 1
+
+
+def beside(points: list[Location]) -> list[Location]:
+    """Each point moved 12 m north, 12 m east and 12.7 m south-east: off the street node, but
+    never farther than that from a street, so every provider should find the same street."""
+    moved = []
+    for p in points:
+        metres_per_lon_degree = 111_195 * math.cos(math.radians(p.lat))
+        for north_m, east_m in ((12, 0), (0, 12), (-9, 9)):
+            moved.append(
+                Location(p.lat + north_m / 111_195, p.lon + east_m / metres_per_lon_degree)
+            )
+    return moved
+
+
+def test_helsinki_snap_of_street_points_is_a_few_metres(
+    osrm_helsinki: str, helsinki_points: list[Location]
+) -> None:
+    with OsrmTravelTimes({SpeedProfile.VAN: osrm_helsinki}) as provider:
+        snapped = provider.snap(helsinki_points)
+    assert snapped.shape == (len(helsinki_points),)
+    assert (snapped < 5).all()  # the points are street nodes
+
+
+def test_helsinki_snap_far_out_at_sea_is_what_osrm_reports(osrm_helsinki: str) -> None:
+    """70 km south, in the Gulf of Finland: OSRM has no snapping limit and places it on the
+    nearest street of the extract anyway; the adapter passes that distance on."""
+    at_sea = Location(59.5, 24.9)
+    with OsrmTravelTimes({SpeedProfile.VAN: osrm_helsinki}) as provider:
+        (snapped,) = provider.snap([at_sea])
+    assert snapped > 50_000 or snapped == math.inf
+
+
+def test_helsinki_snap_agrees_with_the_road_graph(
+    osrm_helsinki: str, helsinki_region: RegionStore, helsinki_points: list[Location]
+) -> None:
+    points = beside(helsinki_points)
+    with OsrmTravelTimes({SpeedProfile.VAN: osrm_helsinki}) as provider:
+        theirs = provider.snap(points)
+    ours = RoadGraphTravelTimes(helsinki_region, "helsinki").snap(points)
+    assert (theirs < 13).all()
+    assert (ours < 13).all()
+    difference = np.abs(theirs - ours)
+    # Mostly the same street and the same foot of the perpendicular; where the networks'
+    # geometry differs a little (a junction modelled apart, a service road) by a few metres.
+    assert float(np.median(difference)) < 1.0
+    assert float(np.mean(difference < 3.0)) >= 0.8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 
 from doorstep.adapters.roads.haversine import great_circle_m
+from doorstep.adapters.roads.regions import RegionStore
+from doorstep.adapters.roads.road_travel import RoadGraphTravelTimes
 from doorstep.adapters.roads.valhalla import ValhallaTravelTimes, decode_polyline
 from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geo import Location
@@ -327,6 +330,88 @@ def test_decode_polyline() -> None:
         decode_polyline("_p~iF~ps|")
 
 
+# --- snap: /locate ------------------------------------------------------------------------
+
+
+def located(point: dict[str, float], *offsets_deg: float) -> dict[str, Any]:
+    """A concise /locate result, as Valhalla's documentation shows it: one edge per offset,
+    correlated that many degrees north of the input; no offsets means no road near it."""
+    edges = [
+        {
+            "way_id": 100 + k,
+            "correlated_lat": point["lat"] + offset,
+            "correlated_lon": point["lon"],
+            "side_of_street": "neither",
+            "percent_along": 0.5,
+        }
+        for k, offset in enumerate(offsets_deg)
+    ]
+    return {"input_lat": point["lat"], "input_lon": point["lon"], "edges": edges, "nodes": []}
+
+
+def north_m(degrees: float) -> float:
+    return float(great_circle_m(60.0, 24.0, 60.0 + degrees, 24.0))
+
+
+def test_snap_posts_locate_in_blocks_and_takes_the_nearest_edge() -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        assert request.method == "POST"
+        assert str(request.url) == f"{BASE}/locate"
+        body = json.loads(request.content)
+        bodies.append(body)
+        # Every point has two edges near it, 2e-5 and 1e-5 degrees north; point 3 has none.
+        answer = [
+            located(p, *(() if point_id(p) == 3 else (2e-5, 1e-5))) for p in body["locations"]
+        ]
+        return httpx2.Response(200, json=answer)
+
+    points = [origin(k) for k in range(450)]
+    snapped = valhalla(handler).snap(points, profile=SpeedProfile.CARGO_BIKE)
+    assert [len(b["locations"]) for b in bodies] == [200, 200, 50]
+    assert bodies[0]["locations"][:2] == [{"lat": 60.0, "lon": 24.0}, {"lat": 60.0001, "lon": 24.0}]
+    assert {b["costing"] for b in bodies} == {"bicycle"}
+    assert {b["verbose"] for b in bodies} == {False}
+    expected = [north_m(1e-5)] * 450
+    expected[3] = math.inf
+    assert snapped == pytest.approx(expected, rel=1e-3)
+
+
+def test_snap_null_edges_and_empty_input() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        (point,) = json.loads(request.content)["locations"]
+        return httpx2.Response(200, json=[{**located(point), "edges": None, "nodes": None}])
+
+    provider = valhalla(handler)
+    assert provider.snap([STATION]).tolist() == [math.inf]
+    assert provider.snap([]).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (error(130, "Failed to parse location"), "error 130: Failed to parse location"),
+        (httpx2.Response(500, text="Internal Server Error"), "HTTP 500"),
+        (httpx2.Response(200, json={"edges": []}), "without a JSON array"),
+        (httpx2.Response(200, json=[{"edges": []}]), "1 /locate results for 2 points"),
+        (httpx2.Response(200, json=[None, None]), "malformed /locate result"),
+        (httpx2.Response(200, text="<html>"), "without JSON"),
+    ],
+)
+def test_snap_failures_are_travel_unavailable(response: httpx2.Response, message: str) -> None:
+    with pytest.raises(TravelUnavailable, match=message):
+        valhalla(lambda request: response).snap([STATION, SQUARE])
+
+
+def test_snap_against_an_unreachable_server_is_travel_unavailable() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(TravelUnavailable, match=r"did not answer.*timed out"):
+        valhalla(handler).snap([STATION])
+
+
 # --- a real valhalla_service on Helsinki --------------------------------------------------
 
 
@@ -387,3 +472,49 @@ def test_helsinki_point_at_sea_is_unroutable(
     ):
         provider.matrix(helsinki_points[:3], [*helsinki_points[3:6], at_sea])
     assert (raised.value.role, raised.value.index) == ("destination", 3)
+
+
+def beside(points: list[Location]) -> list[Location]:
+    """Each point moved 12 m north, 12 m east and 12.7 m south-east: off the street node, but
+    never farther than that from a street, so every provider should find the same street."""
+    moved = []
+    for p in points:
+        metres_per_lon_degree = 111_195 * math.cos(math.radians(p.lat))
+        for north_m, east_m in ((12, 0), (0, 12), (-9, 9)):
+            moved.append(
+                Location(p.lat + north_m / 111_195, p.lon + east_m / metres_per_lon_degree)
+            )
+    return moved
+
+
+def test_helsinki_snap_of_street_points_is_a_few_metres(
+    valhalla_helsinki: str, helsinki_points: list[Location]
+) -> None:
+    with ValhallaTravelTimes(valhalla_helsinki) as provider:
+        snapped = provider.snap(helsinki_points)
+    assert snapped.shape == (len(helsinki_points),)
+    assert (snapped < 5).all()  # the points are street nodes
+
+
+def test_helsinki_snap_at_sea_is_inf(valhalla_helsinki: str) -> None:
+    """70 km south, beyond Valhalla's search cutoff: no edge at all, so it cannot be routed."""
+    with ValhallaTravelTimes(valhalla_helsinki) as provider:
+        snapped = provider.snap([Location(59.5, 24.9), SQUARE])
+    assert snapped[0] == math.inf
+    assert snapped[1] < 100
+
+
+def test_helsinki_snap_agrees_with_the_road_graph(
+    valhalla_helsinki: str, helsinki_region: RegionStore, helsinki_points: list[Location]
+) -> None:
+    points = beside(helsinki_points)
+    with ValhallaTravelTimes(valhalla_helsinki) as provider:
+        theirs = provider.snap(points)
+    ours = RoadGraphTravelTimes(helsinki_region, "helsinki").snap(points)
+    assert (theirs < 13).all()
+    assert (ours < 13).all()
+    difference = np.abs(theirs - ours)
+    # Mostly the same street and the same foot of the perpendicular; where the networks'
+    # geometry differs a little (a junction modelled apart, a service road) by a few metres.
+    assert float(np.median(difference)) < 1.0
+    assert float(np.mean(difference < 3.0)) >= 0.8

@@ -33,7 +33,6 @@ BAD_ORDERS = [
     ("priority", "asap", "priority"),
     ("kind", "teleport", "kind"),
     ("proof", {"kind": "minimum_age"}, "proof"),
-    ("recipient.email", "not-an-address", "recipient.email"),
     ("unexpected_field", 1, "unexpected_field"),
 ]
 
@@ -47,6 +46,21 @@ def test_bad_order_fields_are_named(
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert field in [e["field"] for e in answer.json()["errors"]]
+
+
+def test_a_bad_email_is_kept_and_flagged_not_refused(
+    client: TestClient, world: World, tenant_a: Tenant
+) -> None:
+    """A wrong e-mail must not lose the order: it is created and carries a warning flag."""
+    answer = client.post(
+        "/api/v1/orders",
+        json=_with("recipient.email", "not-an-address"),
+        headers=tenant_a.admin,
+    )
+    assert answer.status_code == 201, answer.text
+    flags = {f["code"]: f for f in answer.json()["flags"]}
+    assert flags["invalid_email"]["severity"] == "warning"
+    assert flags["invalid_email"]["field"] == "recipient.email"
 
 
 def test_overlapping_windows_are_refused(

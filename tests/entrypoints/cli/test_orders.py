@@ -67,7 +67,8 @@ def test_json_output_is_the_api_shape(cli: Cli, station: str) -> None:
     order = json.loads(cli.ok("orders", "show", order_id, "--json").stdout)
     assert order["id"] == order_id
     assert order["parcels"][0] == {
-        "barcode": "P-9", "weight_kg": 1.0, "length_cm": 0.0, "width_cm": 0.0, "height_cm": 0.0
+        "barcode": "P-9", "weight_kg": 1.0, "length_cm": 0.0, "width_cm": 0.0, "height_cm": 0.0,
+        "volume_l": 0.0,
     }  # fmt: skip
     page = json.loads(cli.ok("orders", "list", "--json").stdout)
     assert [item["id"] for item in page["items"]] == [order_id]

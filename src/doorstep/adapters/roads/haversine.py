@@ -16,11 +16,8 @@ import numpy.typing as npt
 
 from doorstep.adapters.roads._matrix import locations_array
 from doorstep.domain.fleet import SpeedProfile
-from doorstep.domain.geo import Location
+from doorstep.domain.geo import EARTH_RADIUS_M, Location
 from doorstep.planning.travel import Path, TravelMatrix
-
-#: Mean earth radius (IUGG), in metres.
-EARTH_RADIUS_M = 6_371_008.8
 
 #: Effective door-to-door urban speeds, stops, lights and parking included, in km/h: a van
 #: averages about 30, a truck about 25 (wider turns, fewer streets it may use), a cargo bike
@@ -113,3 +110,9 @@ class HaversineTravelTimes:
             duration_s=int(leg.durations_s[0, 0]),
             distance_m=int(leg.distances_m[0, 0]),
         )
+
+    def snap(
+        self, points: Sequence[Location], *, profile: SpeedProfile = SpeedProfile.VAN
+    ) -> npt.NDArray[np.float64]:
+        """Zeros: straight lines start wherever the point is."""
+        return np.zeros(len(points))

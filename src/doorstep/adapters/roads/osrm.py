@@ -1,4 +1,4 @@
-"""Travel times from OSRM servers over OSRM's HTTP API (v1 services: table and route).
+"""Travel times from OSRM servers over OSRM's HTTP API (v1 services: table, route and nearest).
 
 An OSRM server answers for the one Lua profile its data was built with, so a speed profile maps
 to a server URL. OSRM models no time of day: ``departure`` is accepted and ignored.
@@ -6,8 +6,10 @@ to a server URL. OSRM models no time of day: ``departure`` is accepted and ignor
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from doorstep.adapters.roads._matrix import (
     EngineClient,
+    FloatArray,
     MatrixAssembly,
     as_float_rows,
     chunks,
@@ -26,6 +29,10 @@ from doorstep.domain.geo import Location
 from doorstep.planning.travel import Path, TravelMatrix, TravelUnavailable, UnroutablePoint
 
 _COORDINATE_INDEX = re.compile(r"coordinate (\d+)")
+#: The nearest service's verdict that a point has no road segment of the profile near it. Its
+#: other error codes (InvalidUrl, InvalidOptions, TooBig, ...) fault the request or the server,
+#: not the point: ``Location`` already guarantees valid coordinates.
+_NO_SEGMENT = "NoSegment"
 
 
 def _coordinate(location: Location) -> str:
@@ -41,6 +48,9 @@ class OsrmTravelTimes(EngineClient):
     snap distances are the waypoints' ``distance``. A profile without a URL, a server that does
     not answer or answers an error raise ``TravelUnavailable``; pairs without a route raise
     ``UnroutablePoint`` naming the point to blame.
+
+    ``snap()`` asks the nearest service once per point (it takes one coordinate per request),
+    at most ``snap_concurrency`` requests at a time.
     """
 
     def __init__(
@@ -48,13 +58,17 @@ class OsrmTravelTimes(EngineClient):
         urls: Mapping[SpeedProfile, str],
         *,
         max_table_size: int = 100,
+        snap_concurrency: int = 8,
         timeout_s: float = 30,
         client: httpx2.Client | None = None,
     ) -> None:
         if max_table_size < 1:
             raise ValueError(f"max_table_size must be at least 1, got {max_table_size}")
+        if snap_concurrency < 1:
+            raise ValueError(f"snap_concurrency must be at least 1, got {snap_concurrency}")
         self._urls = {profile: url.rstrip("/") for profile, url in urls.items()}
         self._max_table_size = max_table_size
+        self._snap_concurrency = snap_concurrency
         super().__init__(timeout_s=timeout_s, client=client)
 
     def matrix(
@@ -152,6 +166,54 @@ class OsrmTravelTimes(EngineClient):
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise TravelUnavailable(f"OSRM at {base} sent a malformed route: {exc!r}") from exc
         return Path(points=points, duration_s=duration_s, distance_m=distance_m)
+
+    def snap(
+        self, points: Sequence[Location], *, profile: SpeedProfile = SpeedProfile.VAN
+    ) -> FloatArray:
+        """Metres from each point to where OSRM places it (the nearest service's ``distance``).
+
+        ``inf`` where OSRM refuses the point (``NoSegment``: no road of the profile near it).
+        OSRM itself sets no snapping limit, so a point far outside the data gets a large finite
+        distance, as the engine reports it; judging that is the caller's business. A server that
+        does not answer, or answers something other than a verdict on the point, raises
+        ``TravelUnavailable``.
+        """
+        base = self._base(profile)
+        if not points:
+            return np.zeros(0)
+        # One request per point: a thread pool overlaps their round trips (httpx2's client is
+        # safe to share between threads) and its size bounds the load put on the server.
+        pool = ThreadPoolExecutor(
+            max_workers=min(self._snap_concurrency, len(points)), thread_name_prefix="osrm-snap"
+        )
+        try:
+            distances = list(pool.map(lambda point: self._nearest(base, point), points))
+        finally:
+            # After a failure, do not send the requests still queued (each could wait out its
+            # timeout against a dead server); the ones in flight finish on their own.
+            pool.shutdown(wait=True, cancel_futures=True)
+        return np.asarray(distances, dtype=np.float64)
+
+    def _nearest(self, base: str, location: Location) -> float:
+        url = f"{base}/nearest/v1/driving/{_coordinate(location)}?number=1"
+        body = self._get(base, url)
+        code = body.get("code")
+        if code == _NO_SEGMENT:
+            return math.inf
+        if code != "Ok":
+            message = body.get("message") or "(no message)"
+            raise TravelUnavailable(f"OSRM at {base} answered {code} to {url}: {message}")
+        waypoints = body.get("waypoints")
+        if waypoints == []:
+            return math.inf  # "Ok" yet nothing near: the same verdict as NoSegment
+        first = waypoints[0] if isinstance(waypoints, list) else None
+        distance = first.get("distance") if isinstance(first, dict) else None
+        if isinstance(distance, bool) or not isinstance(distance, int | float):
+            raise TravelUnavailable(
+                f"OSRM at {base} sent a nearest answer without a waypoint distance: "
+                f"{str(body)[:300]}"
+            )
+        return float(distance)
 
     def _base(self, profile: SpeedProfile) -> str:
         try:

@@ -4,7 +4,8 @@ A region lives in ``<data_dir>/regions/<name>/``:
 
 - ``region.json``   what was built from what, when, and the counts ``doorstep region info`` shows
 - ``graph-<profile>.npz``   one edge-based road graph per vehicle profile (``graph.RoadGraph``)
-- ``addresses.npz``  street, house number, postcode, city and position of every OSM address
+- ``addresses.npz``  street, house number, postcode, city, position and units of every OSM
+  address point, and the other names (Swedish, old) of the streets, for the geocoder
 
 A build is skipped when the same source file (by SHA-256) was already built by the same
 builder version, so running ``doorstep region build`` again is cheap.
@@ -18,7 +19,7 @@ import json
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,12 +28,14 @@ import numpy as np
 import numpy.typing as npt
 
 from doorstep.adapters.roads.graph import FORMAT_VERSION, RoadGraph, build_graph
-from doorstep.adapters.roads.osm import Address, read_osm
+from doorstep.adapters.roads.osm import Address, StreetAlias, read_osm
 from doorstep.adapters.roads.profiles import PROFILES
 from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.fleet import SpeedProfile
 
-BUILDER_VERSION = f"graph-{FORMAT_VERSION}"
+# Bumped when either file format changes, so that `region build` rebuilds older regions.
+ADDRESS_FORMAT_VERSION = 2  # 2: units, entrance units, outlines, street aliases
+BUILDER_VERSION = f"graph-{FORMAT_VERSION}+addresses-{ADDRESS_FORMAT_VERSION}"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Time zones of the extracts doorstep knows by name; any other needs --timezone.
 KNOWN_TIMEZONES = {"helsinki": "Europe/Helsinki"}
@@ -89,7 +92,11 @@ class RegionInfo:
 
 @dataclass
 class AddressTable:
-    """Column arrays of a region's addresses, for the geocoder."""
+    """Column arrays of a region's address points, and its street aliases, for the geocoder.
+
+    One row per OSM object with an address: an address with several points (a building, its
+    entrances, shops inside) has several rows. The alias arrays are parallel to each other.
+    """
 
     street: npt.NDArray[np.str_]
     housenumber: npt.NDArray[np.str_]
@@ -98,9 +105,53 @@ class AddressTable:
     lat: npt.NDArray[np.float64]
     lon: npt.NDArray[np.float64]
     entrance: npt.NDArray[np.bool_]
+    units: npt.NDArray[np.int32]  # dwellings or staircases at the address, 0 when unknown
+    unit: npt.NDArray[np.str_]  # for an entrance, the staircase it leads to
+    outline: npt.NDArray[np.bool_]  # the row is the centre of a building outline
+    alias_street: npt.NDArray[np.str_]  # a street's name (as its ways are named)
+    alias_name: npt.NDArray[np.str_]  # another name of it (name:sv, name:fi, old_name...)
+    alias_secondary: npt.NDArray[np.bool_]  # alt/old/local name rather than a language form
 
     def __len__(self) -> int:
         return len(self.street)
+
+    @classmethod
+    def build(cls, addresses: list[Address], aliases: list[StreetAlias]) -> AddressTable:
+        return cls(
+            street=np.asarray([a.street for a in addresses], dtype=np.str_),
+            housenumber=np.asarray([a.housenumber for a in addresses], dtype=np.str_),
+            postcode=np.asarray([a.postcode for a in addresses], dtype=np.str_),
+            city=np.asarray([a.city for a in addresses], dtype=np.str_),
+            lat=np.asarray([a.lat for a in addresses], dtype=np.float64),
+            lon=np.asarray([a.lon for a in addresses], dtype=np.float64),
+            entrance=np.asarray([a.entrance for a in addresses], dtype=np.bool_),
+            units=np.asarray([a.units for a in addresses], dtype=np.int32),
+            unit=np.asarray([a.unit for a in addresses], dtype=np.str_),
+            outline=np.asarray([a.outline for a in addresses], dtype=np.bool_),
+            alias_street=np.asarray([a.street for a in aliases], dtype=np.str_),
+            alias_name=np.asarray([a.alias for a in aliases], dtype=np.str_),
+            alias_secondary=np.asarray([a.secondary for a in aliases], dtype=np.bool_),
+        )
+
+    def save(self, path: Path) -> None:
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
+
+    @classmethod
+    def load(cls, path: Path) -> AddressTable:
+        """Read ``path``; columns that a region built before them lacks read as empty."""
+        with np.load(path, allow_pickle=False) as data:
+            columns = {key: data[key] for key in data.files}
+        n = len(columns["street"])
+        defaults: dict[str, npt.NDArray[np.generic]] = {
+            "units": np.zeros(n, dtype=np.int32),
+            "unit": np.full(n, "", dtype=np.str_),
+            "outline": np.zeros(n, dtype=np.bool_),
+            "alias_street": np.zeros(0, dtype=np.str_),
+            "alias_name": np.zeros(0, dtype=np.str_),
+            "alias_secondary": np.zeros(0, dtype=np.bool_),
+        }
+        known = {f.name for f in fields(cls)}
+        return cls(**{**defaults, **{k: v for k, v in columns.items() if k in known}})
 
 
 def check_region_name(name: str) -> str:
@@ -189,7 +240,7 @@ class RegionStore:
                 turns=len(graph.turn_from),
                 length_km=round(float(graph.street_len_m.sum()) / 1000, 1),
             )
-        _save_addresses(staging / "addresses.npz", data.addresses)
+        AddressTable.build(data.addresses, data.street_aliases).save(staging / "addresses.npz")
         info = RegionInfo(
             name=region,
             source=str(pbf.resolve()),
@@ -232,24 +283,10 @@ class RegionStore:
         path = self.directory(name) / "addresses.npz"
         if not path.is_file():
             raise NotFound("region", f"{name} (build it with: doorstep region build)")
-        with np.load(path, allow_pickle=False) as data:
-            return AddressTable(**{key: data[key] for key in data.files})
+        return AddressTable.load(path)
 
 
 def _default_name(pbf: Path) -> str:
     stem = pbf.name.split(".")[0].lower()
     cleaned = re.sub(r"[^a-z0-9_-]+", "-", stem).strip("-_") or "region"
     return cleaned.removesuffix("-latest")
-
-
-def _save_addresses(path: Path, addresses: list[Address]) -> None:
-    np.savez(
-        path,
-        street=np.asarray([a.street for a in addresses], dtype=np.str_),
-        housenumber=np.asarray([a.housenumber for a in addresses], dtype=np.str_),
-        postcode=np.asarray([a.postcode for a in addresses], dtype=np.str_),
-        city=np.asarray([a.city for a in addresses], dtype=np.str_),
-        lat=np.asarray([a.lat for a in addresses], dtype=np.float64),
-        lon=np.asarray([a.lon for a in addresses], dtype=np.float64),
-        entrance=np.asarray([a.entrance for a in addresses], dtype=np.bool_),
-    )

@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from doorstep.adapters.roads.regions import RegionStore
 from doorstep.adapters.roads.router import Router
@@ -116,13 +117,40 @@ class RoadGraphTravelTimes:
         self._check_inside([destination], "destination")
         return router.path(origin, destination, hour=self.hour(departure))
 
+    def snap(
+        self, points: Sequence[Location], *, profile: SpeedProfile = SpeedProfile.VAN
+    ) -> npt.NDArray[np.float64]:
+        router = self.router(profile)
+        distance = router.snap_distances(points)
+        inside = self._inside(points)
+        return np.where(inside, distance, np.inf)
+
+    def _inside(self, points: Sequence[Location]) -> npt.NDArray[np.bool_]:
+        assert self._bbox is not None
+        min_lat, min_lon, max_lat, max_lon = self._bbox
+        margin_lat, margin_lon = self._margins()
+        lat = np.asarray([p.lat for p in points], dtype=np.float64)
+        lon = np.asarray([p.lon for p in points], dtype=np.float64)
+        return (
+            (lat >= min_lat - margin_lat)
+            & (lat <= max_lat + margin_lat)
+            & (lon >= min_lon - margin_lon)
+            & (lon <= max_lon + margin_lon)
+        )
+
+    def _margins(self) -> tuple[float, float]:
+        # A margin of about the snapping limit: the limit itself decides near the border.
+        assert self._bbox is not None
+        min_lat, _, max_lat, _ = self._bbox
+        margin_lat = self.max_snap_m / 111_000
+        margin_lon = margin_lat / max(0.01, np.cos(np.radians((min_lat + max_lat) / 2)))
+        return margin_lat, margin_lon
+
     def _check_inside(self, points: Sequence[Location], role: str) -> None:
         """Points far outside the region would snap to its edge and get nonsense times."""
         assert self._bbox is not None
         min_lat, min_lon, max_lat, max_lon = self._bbox
-        # A margin of about the snapping limit: the limit itself decides near the border.
-        margin_lat = self.max_snap_m / 111_000
-        margin_lon = margin_lat / max(0.01, np.cos(np.radians((min_lat + max_lat) / 2)))
+        margin_lat, margin_lon = self._margins()
         for index, p in enumerate(points):
             if not (
                 min_lat - margin_lat <= p.lat <= max_lat + margin_lat

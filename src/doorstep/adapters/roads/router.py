@@ -32,9 +32,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from doorstep.adapters.roads.graph import RoadGraph
-from doorstep.adapters.roads.haversine import EARTH_RADIUS_M
 from doorstep.adapters.roads.profiles import PROFILES
-from doorstep.domain.geo import Location
+from doorstep.domain.geo import EARTH_RADIUS_M, Location
 from doorstep.planning.travel import Path, UnroutablePoint
 
 SCALE = float(2**24)  # one decisecond of weight
@@ -150,27 +149,56 @@ class Router:
 
     def snap(self, points: Sequence[Location], role: str) -> Snap:
         """Place each point on the nearest routable street, or raise ``UnroutablePoint``."""
-        lat = np.asarray([p.lat for p in points], dtype=np.float64)
-        lon = np.asarray([p.lon for p in points], dtype=np.float64)
         if self._tree is None:
             raise UnroutablePoint(role, 0, points[0], "the road graph has no routable street")
-        x, y = self._xy(lat, lon)
-        nearest_raw, _ = self._tree.query(np.column_stack([x, y]), k=1)
-        nearest = np.asarray(nearest_raw, dtype=np.float64)
-        # The nearest segment has a sample within its distance + half a spacing: search there.
-        radius = nearest + self._half_spacing + 1e-6
-        too_far = np.flatnonzero(nearest - self._half_spacing > self.max_snap_m)
-        if len(too_far):
-            i = int(too_far[0])
+        snap, estimate = self._project(points)
+        beyond = np.flatnonzero(~(snap.distance_m <= self.max_snap_m))
+        if len(beyond):
+            i = int(beyond[0])
             raise UnroutablePoint(
                 role,
                 i,
                 points[i],
-                f"the nearest road a vehicle may use is about {nearest[i]:.0f} m away "
+                f"the nearest road a vehicle may use is about {estimate[i]:.0f} m away "
                 f"(the limit is {self.max_snap_m:.0f} m): check the coordinates",
             )
-        hits: list[list[int]] = list(self._tree.query_ball_point(np.column_stack([x, y]), r=radius))
-        pairs_point = np.repeat(np.arange(len(points)), [len(h) for h in hits])
+        return snap
+
+    def snap_distances(self, points: Sequence[Location]) -> npt.NDArray[np.float64]:
+        """Metres to the nearest routable street per point; ``inf`` beyond the snapping limit."""
+        if not points:
+            return np.zeros(0)
+        if self._tree is None:
+            return np.full(len(points), np.inf)
+        distance = self._project(points)[0].distance_m
+        return np.where(distance <= self.max_snap_m, distance, np.inf)
+
+    def _project(self, points: Sequence[Location]) -> tuple[Snap, F64]:
+        """Project every point onto its nearest routable street, with a distance estimate.
+
+        Points whose nearest sample already lies beyond the limit are not projected: their
+        distance is ``inf`` and the estimate (the nearest sample's distance) says how far.
+        """
+        assert self._tree is not None
+        lat = np.asarray([p.lat for p in points], dtype=np.float64)
+        lon = np.asarray([p.lon for p in points], dtype=np.float64)
+        x, y = self._xy(lat, lon)
+        nearest_raw, _ = self._tree.query(np.column_stack([x, y]), k=1)
+        nearest = np.asarray(nearest_raw, dtype=np.float64)
+        near = np.flatnonzero(nearest - self._half_spacing <= self.max_snap_m)
+        street = np.zeros(len(points), dtype=np.int64)
+        fraction = np.zeros(len(points))
+        distance = np.full(len(points), np.inf)
+        snap_lat, snap_lon = lat.copy(), lon.copy()
+        if len(near) == 0:
+            return Snap(street, fraction, distance, snap_lat, snap_lon), nearest
+        nx, ny = x[near], y[near]
+        # The nearest segment has a sample within its distance + half a spacing: search there.
+        radius = nearest[near] + self._half_spacing + 1e-6
+        hits: list[list[int]] = list(
+            self._tree.query_ball_point(np.column_stack([nx, ny]), r=radius)
+        )
+        pairs_point = np.repeat(np.arange(len(near)), [len(h) for h in hits])
         pairs_seg = np.unique(
             np.stack([pairs_point, self._sample_owner[np.concatenate(hits).astype(np.int64)]]),
             axis=1,
@@ -179,28 +207,19 @@ class Router:
         ax, ay, bx, by, seg_len, seg_street, seg_offset = self._seg
         dx, dy = bx[ss] - ax[ss], by[ss] - ay[ss]
         safe = np.maximum(seg_len[ss] ** 2, 1e-12)
-        t = np.clip(((x[pp] - ax[ss]) * dx + (y[pp] - ay[ss]) * dy) / safe, 0.0, 1.0)
+        t = np.clip(((nx[pp] - ax[ss]) * dx + (ny[pp] - ay[ss]) * dy) / safe, 0.0, 1.0)
         qx, qy = ax[ss] + t * dx, ay[ss] + t * dy
-        dist = np.hypot(x[pp] - qx, y[pp] - qy)
+        dist = np.hypot(nx[pp] - qx, ny[pp] - qy)
         order = np.lexsort((dist, pp))
         first = order[np.concatenate([[True], pp[order][1:] != pp[order][:-1]])]
         best_seg = ss[first]
-        street = seg_street[best_seg]
+        street[near] = seg_street[best_seg]
         along = seg_offset[best_seg] + t[first] * seg_len[best_seg]
-        fraction = np.clip(along / np.maximum(self._flat_len[street], 1e-9), 0.0, 1.0)
-        snap_lat, snap_lon = self._latlon(qx[first], qy[first])
-        distance = dist[first]
-        beyond = np.flatnonzero(distance > self.max_snap_m)
-        if len(beyond):
-            i = int(beyond[0])
-            raise UnroutablePoint(
-                role,
-                i,
-                points[i],
-                f"the nearest road a vehicle may use is {distance[i]:.0f} m away "
-                f"(the limit is {self.max_snap_m:.0f} m): check the coordinates",
-            )
-        return Snap(street.astype(np.int64), fraction, distance, snap_lat, snap_lon)
+        fraction[near] = np.clip(along / np.maximum(self._flat_len[street[near]], 1e-9), 0.0, 1.0)
+        snap_lat[near], snap_lon[near] = self._latlon(qx[first], qy[first])
+        distance[near] = dist[first]
+        estimate = np.where(np.isfinite(distance), distance, nearest)
+        return Snap(street, fraction, distance, snap_lat, snap_lon), estimate
 
     # -- weights ----------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ city look real is layered on top of it:
   a few metres) is removed on both banks except for a handful of bridges on arterials.
 * Streets are named per line and district, addresses run odd/even along each street, and a
   few turn restrictions, access restrictions, one-ways and signals complete the picture.
+* For the geocoder, about one street in six also has a Swedish name (``name:sv``, "Birch Lane"
+  is also "Birchgränden"), as Helsinki's streets do, and about one address in eight is a block
+  of flats (``building=apartments`` with ``building:flats``).
 
 Everything is drawn from ``numpy.random.default_rng(seed)`` and written with fixed metadata,
 so the same seed always gives a byte-identical ``.osm.pbf``. The default centre lies in the
@@ -132,6 +135,69 @@ SUFFIXES = {
     ),
     "stub": ("Close", "Court", "Mews", "End", "Yard", "Circle"),
 }
+
+
+# Swedish forms of the name parts, for the streets that get a name:sv. Each suffix has its own
+# form, so two streets never share a Swedish name unless they share the English one.
+SWEDISH_PREFIXES = {
+    "North ": "Norra ",
+    "South ": "Södra ",
+    "East ": "Östra ",
+    "West ": "Västra ",
+    "Upper ": "Övre ",
+    "Lower ": "Nedre ",
+    "Old ": "Gamla ",
+    "New ": "Nya ",
+}
+SWEDISH_SUFFIXES = {
+    "Avenue": "allén",
+    "Boulevard": "bulevarden",
+    "Road": "vägen",
+    "Parkway": "parkvägen",
+    "Street": "gatan",
+    "Way": "leden",
+    "Drive": "stråket",
+    "Lane": "gränden",
+    "Grove": "lunden",
+    "Terrace": "terrassen",
+    "Gardens": "trädgården",
+    "Walk": "promenaden",
+    "Row": "raden",
+    "Place": "platsen",
+    "Crescent": "bågen",
+    "Rise": "backen",
+    "Hill": "kullen",
+    "Close": "slingan",
+    "Court": "gården",
+    "Mews": "stallarna",
+    "End": "änden",
+    "Yard": "planen",
+    "Circle": "ringen",
+}
+SWEDISH_EVERY = 6  # about one street in this many has a Swedish name
+FLATS_EVERY = 8  # about one address in this many is a block of flats
+
+
+def _mix(*values: int) -> int:
+    """A well-spread hash of integers: picks streets and houses without drawing from the
+    city's random generator, so adding these tags left every other part of the city as it was."""
+    h = 0x9E3779B9
+    for v in values:
+        h = ((h ^ (v & 0xFFFFFFFF)) * 0x85EBCA6B) & 0xFFFFFFFF
+        h ^= h >> 13
+    return h
+
+
+def _swedish_name(name: str) -> str:
+    """The Swedish form of a synthetic street name: "North Birch Lane" -> "Norra Birchgränden"."""
+    prefix = next((p for p in SWEDISH_PREFIXES if name.startswith(p)), "")
+    rest = name[len(prefix) :]
+    word, _, suffix = rest.rpartition(" ")
+    number = ""
+    if suffix.isdigit():  # a qualified repeat, "Birch Lane 2"
+        number = f" {suffix}"
+        word, _, suffix = word.rpartition(" ")
+    return f"{SWEDISH_PREFIXES.get(prefix, '')}{word}{SWEDISH_SUFFIXES[suffix]}{number}"
 
 
 @dataclass(frozen=True)
@@ -1143,6 +1209,8 @@ def _way_tags(city: _City, edge: int) -> dict[str, str]:
     tags = {"highway": HIGHWAY[cls]}
     if street >= 0:
         tags["name"] = city.names[street]
+        if _mix(street) % SWEDISH_EVERY == 0:
+            tags["name:sv"] = _swedish_name(city.names[street])
     if e.oneway[edge] != 0:
         tags["oneway"] = "-1" if flags & MINUS_STYLE and e.oneway[edge] < 0 else "yes"
     if city.speed[edge]:
@@ -1244,14 +1312,17 @@ def _write_nodes(
     for number, street, district in zip(
         a.number.tolist(), a.street.tolist(), a.district.tolist(), strict=True
     ):
-        add(
-            {
-                "addr:housenumber": str(number),
-                "addr:street": city.names[street],
-                "addr:postcode": f"{(prefix * 1000 + 10 * district) % 100_000:05d}",
-                "addr:city": name,
-            }
-        )
+        tags = {
+            "addr:housenumber": str(number),
+            "addr:street": city.names[street],
+            "addr:postcode": f"{(prefix * 1000 + 10 * district) % 100_000:05d}",
+            "addr:city": name,
+        }
+        draw = _mix(street, number)
+        if draw % FLATS_EVERY == 0:
+            tags["building"] = "apartments"
+            tags["building:flats"] = str(4 + (draw >> 8) % 45)
+        add(tags)
     return river_nodes, park_nodes
 
 

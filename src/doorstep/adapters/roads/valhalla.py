@@ -37,6 +37,9 @@ DEFAULT_COSTING: Mapping[SpeedProfile, str] = MappingProxyType(
 _NO_PATH = frozenset({442})
 #: Error codes after which ``/locate`` can tell which point has no road nearby.
 _LOCATE_AFTER = frozenset({170, 171})
+#: Points per ``/locate`` request in ``snap()``: Valhalla sets no limit for locate, this keeps
+#: one request and its answer (a few edges per point) small.
+_LOCATE_CHUNK = 200
 
 
 def decode_polyline(encoded: str, precision: int = 6) -> tuple[tuple[float, float], ...]:
@@ -204,6 +207,50 @@ class ValhallaTravelTimes(EngineClient):
             ) from exc
         return Path(points=tuple(points), duration_s=duration_s, distance_m=distance_m)
 
+    def snap(
+        self, points: Sequence[Location], *, profile: SpeedProfile = SpeedProfile.VAN
+    ) -> FloatArray:
+        """Metres from each point to the nearest edge ``/locate`` finds for the profile's costing.
+
+        ``/locate`` correlates points exactly as routing does (same costing, same search), and
+        answers with the correlated point on each candidate edge; the snap distance is the
+        great-circle distance to the closest of them, measured like the matrix's snap
+        distances. A point with no edges (nothing usable within the server's search cutoff,
+        35 km by default) is ``inf``. The concise answer (``verbose: false``) is enough: it
+        holds the correlated points, without the dense edge attributes of a verbose one.
+        """
+        costing = self._costing_for(profile)
+        snaps = np.full(len(points), np.inf)
+        for block in chunks(len(points), _LOCATE_CHUNK):
+            located = self._locate([points[k] for k in block], costing)
+            snaps[block.start : block.stop] = located
+        return snaps
+
+    def _locate(self, points: Sequence[Location], costing: str) -> FloatArray:
+        request = {"locations": [_point(p) for p in points], "costing": costing, "verbose": False}
+        try:
+            body = self._post_list("/locate", request)
+        except _ValhallaError as exc:
+            raise TravelUnavailable(f"Valhalla at {self._url} answered {exc} to /locate") from None
+        if len(body) != len(points):
+            raise TravelUnavailable(
+                f"Valhalla at {self._url} sent {len(body)} /locate results for {len(points)} points"
+            )
+        lats, lons = locations_array(points)
+        snaps = np.full(len(points), np.inf)
+        for k, answer in enumerate(body):
+            if not isinstance(answer, dict):
+                raise TravelUnavailable(
+                    f"Valhalla at {self._url} sent a malformed /locate result: {answer!r:.200}"
+                )
+            # No road usable by the costing near the point: "edges" is empty (or null).
+            for edge in answer.get("edges") or ():
+                lat = _as_float(edge.get("correlated_lat")) if isinstance(edge, dict) else None
+                lon = _as_float(edge.get("correlated_lon")) if isinstance(edge, dict) else None
+                if lat is not None and lon is not None:
+                    snaps[k] = min(snaps[k], float(great_circle_m(lats[k], lons[k], lat, lon)))
+        return snaps
+
     def _costing_for(self, profile: SpeedProfile) -> str:
         try:
             return self._costing[profile]
@@ -213,6 +260,26 @@ class ValhallaTravelTimes(EngineClient):
             ) from None
 
     def _post(self, action: str, request: dict[str, Any]) -> dict[str, Any]:
+        body = self._post_json(action, request)
+        if not isinstance(body, dict):
+            raise TravelUnavailable(
+                f"Valhalla at {self._url} answered {action} without a JSON object: "
+                f"{str(body)[:300]!r}"
+            )
+        return body
+
+    def _post_list(self, action: str, request: dict[str, Any]) -> list[Any]:
+        """For actions that answer a JSON array, such as ``/locate``."""
+        body = self._post_json(action, request)
+        if not isinstance(body, list):
+            raise TravelUnavailable(
+                f"Valhalla at {self._url} answered {action} without a JSON array: "
+                f"{str(body)[:300]!r}"
+            )
+        return body
+
+    def _post_json(self, action: str, request: dict[str, Any]) -> Any:
+        """The decoded answer of a 200; ``_ValhallaError`` for an error Valhalla explains."""
         try:
             response = self._client.post(self._url + action, json=request, timeout=self._timeout_s)
         except httpx2.HTTPError as exc:
@@ -233,10 +300,9 @@ class ValhallaTravelTimes(EngineClient):
                 f"Valhalla at {self._url} answered HTTP {response.status_code} to {action}: "
                 f"{response.text[:300]!r}"
             )
-        if not isinstance(body, dict):
+        if body is None:
             raise TravelUnavailable(
-                f"Valhalla at {self._url} answered {action} without a JSON object: "
-                f"{response.text[:300]!r}"
+                f"Valhalla at {self._url} answered {action} without JSON: {response.text[:300]!r}"
             )
         return body
 
@@ -278,6 +344,13 @@ class ValhallaTravelTimes(EngineClient):
                     f"Valhalla ({costing} costing at {self._url}) finds no road near it: {error}",
                 )
         return unavailable
+
+
+def _as_float(value: object) -> float | None:
+    """A JSON number as a float; None for anything else (null, strings, booleans)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _date_time(departure: datetime) -> dict[str, Any]:

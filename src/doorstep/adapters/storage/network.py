@@ -93,7 +93,10 @@ class SqlStations(_Scoped):
         values = dict(vars(s))
         location = values.pop("location")
         values.update(
-            lat=location.lat, lon=location.lon, opening_hours=_hours_json(s.opening_hours)
+            lat=location.lat,
+            lon=location.lon,
+            opening_hours=_hours_json(s.opening_hours),
+            service_area=[[p.lat, p.lon] for p in s.service_area] or None,
         )
         return values
 
@@ -101,6 +104,7 @@ class SqlStations(_Scoped):
         values = row._asdict()
         values["location"] = Location(values.pop("lat"), values.pop("lon"))
         values["opening_hours"] = _hours_from(values["opening_hours"])
+        values["service_area"] = tuple(Location(a, b) for a, b in values["service_area"] or ())
         return Station(**values)
 
 

@@ -13,11 +13,15 @@ from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, sele
 
 from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows
+from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.geo import Location
-from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.geocoding import Candidate, MatchLevel
+from doorstep.domain.order_fixes import FixAction, OrderFix
+from doorstep.domain.order_status import FINAL, OrderStatus
 from doorstep.domain.orders import (
     Address,
     DeliveryPreferences,
+    LocationSource,
     Order,
     OrderKind,
     Parcel,
@@ -30,7 +34,7 @@ from doorstep.domain.orders import (
 from doorstep.domain.schedules import TimeWindow
 from doorstep.services.ports import OrderFilter, Position
 
-_PARCEL_FIELDS = ("barcode", "weight_kg", "length_cm", "width_cm", "height_cm")
+_PARCEL_FIELDS = ("barcode", "weight_kg", "length_cm", "width_cm", "height_cm", "volume_l")
 
 
 def _order_values(o: Order) -> dict[str, Any]:
@@ -59,7 +63,32 @@ def _order_values(o: Order) -> dict[str, Any]:
         "preferences": asdict(o.preferences),
         "created_at": o.created_at,
         "updated_at": o.updated_at,
+        "flags": [asdict(f) for f in o.flags],
+        "acknowledged_flags": sorted(o.acknowledged),
+        "geocode": _candidate_json(o.geocode),
+        "location_source": o.location_source.value if o.location_source else None,
+        "fingerprint": o.fingerprint,
+        "dedupe_key": o.dedupe_key,
+        # Space-framed codes, so a LIKE '% code %' filter works the same on both databases.
+        "flag_codes": " " + " ".join(f.code.value for f in o.flags) + " ",
     }
+
+
+def _candidate_json(c: Candidate | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    values = asdict(c)
+    values["location"] = [c.location.lat, c.location.lon]
+    return values
+
+
+def _candidate(raw: dict[str, Any] | None) -> Candidate | None:
+    if raw is None:
+        return None
+    values = dict(raw)
+    values["location"] = Location(*values["location"])
+    values["level"] = MatchLevel(values["level"])
+    return Candidate(**values)
 
 
 def _order(row: Row[Any], parcels: list[Parcel], history: list[StatusChange]) -> Order:
@@ -89,6 +118,13 @@ def _order(row: Row[Any], parcels: list[Parcel], history: list[StatusChange]) ->
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         history=history,
+        flags=tuple(
+            Flag(FlagCode(f["code"]), f["message"], f["field"], f["fix"]) for f in m["flags"]
+        ),
+        acknowledged=frozenset(FlagCode(code) for code in m["acknowledged_flags"]),
+        geocode=_candidate(m["geocode"]),
+        location_source=LocationSource(m["location_source"]) if m["location_source"] else None,
+        fingerprint=m["fingerprint"],
     )
 
 
@@ -105,6 +141,8 @@ def _conditions(organisation_id: str, where: OrderFilter, after: Position | None
         "service_date": where.service_date,
     }
     conditions.extend(c[name] == value for name, value in exact.items() if value is not None)
+    if where.flag:
+        conditions.append(c.flag_codes.contains(f" {where.flag.value} ", autoescape=True))
     if where.created_from:
         conditions.append(c.created_at >= where.created_from)
     if where.created_before:
@@ -157,6 +195,53 @@ class SqlOrders(TableRows):
         )
         found = self._hydrate(rows)
         return found[0] if found else None
+
+    def by_references(
+        self, organisation_id: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        c = self.table.c
+        found: dict[tuple[str, str], Order] = {}
+        references = sorted({reference for _, reference in wanted})
+        # Chunked: SQLite allows a limited number of bound parameters per statement.
+        for start in range(0, len(references), 500):
+            rows = self._all(
+                select(self.table).where(
+                    c.organisation_id == organisation_id,
+                    c.shipper_reference.in_(references[start : start + 500]),
+                )
+            )
+            for order in self._hydrate(rows):
+                key = (order.shipper, order.shipper_reference)
+                if key in wanted:
+                    found[key] = order
+        return found
+
+    def barcode_owners(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, str]:
+        p = t.parcels.c
+        unique = sorted(set(barcodes))
+        owners: dict[str, str] = {}
+        for start in range(0, len(unique), 500):
+            statement = select(p.barcode, p.order_id).where(
+                p.organisation_id == organisation_id, p.barcode.in_(unique[start : start + 500])
+            )
+            owners.update((row.barcode, row.order_id) for row in self._conn.execute(statement))
+        return owners
+
+    def open_with_dedupe_key(
+        self, organisation_id: str, key: str, exclude_order: str
+    ) -> builtins.list[str]:
+        c = self.table.c
+        closed = [s.value for s in FINAL]
+        statement = select(c.id).where(
+            c.organisation_id == organisation_id,
+            c.dedupe_key == key,
+            c.id != exclude_order,
+            c.status.not_in(closed),
+        )
+        return list(self._conn.execute(statement).scalars())
 
     def barcodes_taken(
         self, organisation_id: str, barcodes: Sequence[str], exclude_order: str | None
@@ -240,3 +325,34 @@ class SqlOrders(TableRows):
                     for i, change in enumerate(new)
                 ],
             )
+
+
+class SqlOrderFixes(TableRows):
+    table = t.order_fixes
+
+    def add(self, fix: OrderFix) -> None:
+        values = asdict(fix)
+        values["action"] = fix.action.value
+        values["changes"] = {name: list(pair) for name, pair in fix.changes.items()}
+        self._insert(values)
+
+    def list(self, organisation_id: str, order_id: str) -> builtins.list[OrderFix]:
+        c = self.table.c
+        rows = self._all(
+            select(self.table)
+            .where(c.organisation_id == organisation_id, c.order_id == order_id)
+            .order_by(c.at, c.id)
+        )
+        return [
+            OrderFix(
+                id=r.id,
+                organisation_id=r.organisation_id,
+                order_id=r.order_id,
+                at=r.at,
+                actor=r.actor,
+                action=FixAction(r.action),
+                changes={name: (pair[0], pair[1]) for name, pair in r.changes.items()},
+                note=r.note,
+            )
+            for r in rows
+        ]

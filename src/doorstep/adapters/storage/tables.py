@@ -104,6 +104,8 @@ stations = Table(
     Column("timezone", String(64), nullable=False),
     Column("opening_hours", JSON, nullable=False),
     Column("loading_time_s", Integer, nullable=False),
+    Column("service_area", JSON, nullable=True),  # [[lat, lon], ...]
+    Column("service_radius_km", Float, nullable=True),
     UniqueConstraint("organisation_id", "code", name="uq_stations_organisation_code"),
 )
 
@@ -175,11 +177,20 @@ orders = Table(
     Column("preferences", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=True),
+    Column("flags", JSON, nullable=False),  # [{code, message, field, fix}]
+    Column("acknowledged_flags", JSON, nullable=False),
+    Column("geocode", JSON, nullable=True),  # the candidate the location came from
+    Column("location_source", String(20), nullable=True),
+    Column("fingerprint", String(64), nullable=False),
+    # Same day, recipient and address: how a duplicate of an open order is found.
+    Column("dedupe_key", String(500), nullable=False),
+    Column("flag_codes", String(400), nullable=False),
     UniqueConstraint(
         "organisation_id", "shipper", "shipper_reference", name="uq_orders_shipper_reference"
     ),
     Index("ix_orders_listing", "organisation_id", "created_at", "id"),
     Index("ix_orders_status", "organisation_id", "status"),
+    Index("ix_orders_dedupe", "organisation_id", "dedupe_key"),
 )
 
 parcels = Table(
@@ -193,6 +204,7 @@ parcels = Table(
     Column("length_cm", Float, nullable=False),
     Column("width_cm", Float, nullable=False),
     Column("height_cm", Float, nullable=False),
+    Column("volume_l", Float, nullable=False),
     # A scan must name exactly one parcel of the organisation.
     UniqueConstraint("organisation_id", "barcode", name="uq_parcels_organisation_barcode"),
 )
@@ -206,6 +218,20 @@ order_status_changes = Table(
     Column("from_status", String(30), nullable=False),
     Column("to_status", String(30), nullable=False),
     Column("reason", String(500), nullable=False),
+)
+
+order_fixes = Table(
+    "order_fixes",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("changes", JSON, nullable=False),  # {field: [before, after]}
+    Column("note", String(1000), nullable=False),
+    Index("ix_order_fixes_order", "organisation_id", "order_id", "at"),
 )
 
 idempotency_keys = Table(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -12,7 +14,7 @@ from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, Sql
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
-from doorstep.adapters.storage.orders import SqlOrders
+from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.domain.errors import Conflict
 
 
@@ -31,6 +33,7 @@ class SqlUnitOfWork:
     vehicles: SqlVehicles
     drivers: SqlDrivers
     orders: SqlOrders
+    order_fixes: SqlOrderFixes
     idempotency: SqlIdempotency
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
@@ -70,6 +73,15 @@ class SqlUnitOfWork:
         except IntegrityError as error:
             raise _conflict(error) from error
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        assert self._connection is not None, "a savepoint needs an open unit of work"
+        try:
+            with self._connection.begin_nested():
+                yield
+        except IntegrityError as error:
+            raise _conflict(error) from error
+
     def _bind(self, connection: Connection) -> None:
         self.organisations = SqlOrganisations(connection)
         self.users = SqlUsers(connection)
@@ -79,6 +91,7 @@ class SqlUnitOfWork:
         self.vehicles = SqlVehicles(connection)
         self.drivers = SqlDrivers(connection)
         self.orders = SqlOrders(connection)
+        self.order_fixes = SqlOrderFixes(connection)
         self.idempotency = SqlIdempotency(connection)
 
 

@@ -12,6 +12,7 @@ from doorstep.entrypoints.api.routes import (
     api_keys,
     auth,
     drivers,
+    intake,
     orders,
     organisations,
     stations,
@@ -32,11 +33,18 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, organisations, users, api_keys, stations, vehicles, drivers, orders):
+    # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
+    modules = (auth, organisations, users, api_keys, stations, vehicles, drivers, intake, orders)
+    for module in modules:
         v1.include_router(module.router)
     app.include_router(v1)
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=container.settings.max_body_bytes,
+        # An import of 10,000 orders is several megabytes; every other body stays small.
+        larger={f"{API_PREFIX}/orders:import": container.settings.max_import_bytes},
+    )
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:

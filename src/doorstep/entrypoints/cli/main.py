@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
     drivers,
+    geocode,
     matrix,
     orders,
     output,
@@ -78,6 +79,7 @@ app.add_typer(
     help="Build road networks from OpenStreetMap extracts (Helsinki is bundled) and show them.",
 )
 app.command("matrix")(matrix.matrix)
+app.command("geocode")(geocode.geocode)
 
 if __name__ == "__main__":
     app()

@@ -16,7 +16,7 @@ from doorstep.entrypoints.api.schemas.orders import (
     OrderPageOut,
     OrderPatch,
 )
-from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli import intake, output, sample
 from doorstep.entrypoints.cli.records import Layout, Span, rejecting, span_parser
 from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
 from doorstep.entrypoints.cli.stations import lookup, resolve
@@ -124,10 +124,13 @@ def add(
     }
     with organisation_scope(org) as s, rejecting(ORDER.option):
         fields = ORDER.read(OrderIn, flat).domain_fields()
+        c = s.container
         order = orders.create_order(
-            s.principal, fields, uow=s.uow(), clock=s.container.clock, ids=s.container.ids
+            s.principal, fields, uow=s.uow(), clock=c.clock, ids=c.ids, checks=c.checks()
         )
     output.done(f"order {order.id} created: {order.status.value}")
+    if order.flags:
+        intake.show_flags(order)
 
 
 def _parcel(text: str) -> dict[str, str]:
@@ -199,6 +202,8 @@ def show(order_id: OrderId, as_json: JsonFlag = False, org: OrgOption = None) ->
         output.json(OrderOut.of(order))
         return
     output.details(f"Order {order.id}", _summary(order))
+    if order.flags:
+        intake.show_flags(order)
     output.table(
         "History",
         ["At", "From", "To", "Reason"],
@@ -270,7 +275,12 @@ def update(
             }
         changes = ORDER.read(OrderPatch, flat).domain_fields()
         order = orders.update_order(
-            s.principal, order_id, changes, uow=s.uow(), clock=s.container.clock
+            s.principal,
+            order_id,
+            changes,
+            uow=s.uow(),
+            clock=s.container.clock,
+            checks=s.container.checks(),
         )
     output.done(f"order {order.id} updated: {order.status.value}")
 
@@ -288,3 +298,8 @@ def cancel(
             s.principal, order_id, checked, uow=s.uow(), clock=s.container.clock
         )
     output.done(f"order {order.id} cancelled")
+
+
+app.command("import")(intake.import_orders)
+app.command("sample")(sample.sample)
+app.add_typer(intake.queue, name="attention")

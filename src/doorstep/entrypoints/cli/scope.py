@@ -36,6 +36,7 @@ class Scope:
 
     container: Container
     principal: Principal
+    slug: str = ""  # the organisation's
 
     def uow(self) -> UnitOfWork:
         return self.container.uow()
@@ -65,7 +66,7 @@ def organisation_scope(slug: str | None) -> Iterator[Scope]:
     with opened() as container:
         migrate(container)
         organisation = choose(accounts.list_organisations(uow=container.uow()), slug)
-        yield Scope(container, system_principal(organisation.id))
+        yield Scope(container, system_principal(organisation.id), organisation.slug)
 
 
 def choose(organisations: Sequence[Organisation], slug: str | None) -> Organisation:

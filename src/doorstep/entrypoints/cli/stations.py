@@ -25,6 +25,7 @@ STATION = Layout(
         "address": ("address",),
         "timezone": ("timezone",),
         "loading_time_s": ("loading_time_s",),
+        "service_radius_km": ("service_radius_km",),
     }
 )
 
@@ -44,6 +45,10 @@ def add(
     loading_time_s: Annotated[
         int | None, typer.Option(help="Seconds needed to load one vehicle; 900 if left out.")
     ] = None,
+    service_radius_km: Annotated[
+        float | None,
+        typer.Option(help="Deliver only this far (km, straight line); no limit if left out."),
+    ] = None,
     org: OrgOption = None,
 ) -> None:
     """Register a station; it opens 06:00-22:00 every day until changed through the API."""
@@ -55,6 +60,7 @@ def add(
         "address": address,
         "timezone": timezone,
         "loading_time_s": loading_time_s,
+        "service_radius_km": service_radius_km,
     }
     with organisation_scope(org) as s, rejecting(STATION.option):
         fields = STATION.read(StationIn, flat).domain_fields()

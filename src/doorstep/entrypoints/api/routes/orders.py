@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
+from doorstep.domain.flags import FlagCode
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import OrderKind
 from doorstep.entrypoints.api.deps import ContainerDep, IdempotentDep, PrincipalDep
@@ -35,6 +36,7 @@ def list_orders(
     shipper: str | None = None,
     shipper_reference: str | None = None,
     service_date: date | None = None,
+    flag: Annotated[FlagCode | None, Query(description="only orders with this flag")] = None,
     created_from: AwareDatetime | None = None,
     created_before: AwareDatetime | None = None,
     cursor: str | None = None,
@@ -47,6 +49,7 @@ def list_orders(
         shipper=shipper,
         shipper_reference=shipper_reference,
         service_date=service_date,
+        flag=flag,
         created_from=created_from,
         created_before=created_before,
     )
@@ -63,7 +66,14 @@ def create_order(
     return once.run(
         201,
         lambda uow: OrderOut.of(
-            orders.create_order(principal, body.domain_fields(), uow=uow, clock=c.clock, ids=c.ids)
+            orders.create_order(
+                principal,
+                body.domain_fields(),
+                uow=uow,
+                clock=c.clock,
+                ids=c.ids,
+                checks=c.checks(),
+            )
         ),
     )
 
@@ -79,7 +89,9 @@ def update_order(
 ) -> OrderOut:
     changes = body.domain_fields()
     return OrderOut.of(
-        orders.update_order(principal, order_id, changes, uow=c.uow(), clock=c.clock)
+        orders.update_order(
+            principal, order_id, changes, uow=c.uow(), clock=c.clock, checks=c.checks()
+        )
     )
 
 

@@ -57,7 +57,11 @@ class PatchIn(BaseModel):
 
 
 def patch_model(
-    model: type[EntityIn], *, exclude: frozenset[str] = frozenset(), base: type[PatchIn] = PatchIn
+    model: type[EntityIn],
+    *,
+    exclude: frozenset[str] = frozenset(),
+    base: type[PatchIn] = PatchIn,
+    name: str | None = None,
 ) -> type[PatchIn]:
     """Derive the PATCH body from a create body: same fields and checks, all optional."""
     fields: dict[str, Any] = {}
@@ -72,7 +76,8 @@ def patch_model(
         optional.default_factory = None
         annotation: Any = info.annotation
         fields[name] = (annotation | None, optional)
-    patch = create_model(f"{model.__name__.removesuffix('In')}Patch", __base__=base, **fields)
+    title = name or f"{model.__name__.removesuffix('In')}Patch"
+    patch = create_model(title, __base__=base, **fields)
     patch.nullable = frozenset(nullable)
     return patch
 

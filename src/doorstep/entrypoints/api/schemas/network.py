@@ -36,6 +36,14 @@ class StationIn(EntityIn):
     timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Helsinki")
     opening_hours: list[OpeningDayIn] = Field(default_factory=_default_hours, max_length=7)
     loading_time_s: int = Field(default=900, ge=0, le=14_400, description="per vehicle")
+    service_area: list[LocationIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="polygon corners of the delivery area; empty for no polygon",
+    )
+    service_radius_km: float | None = Field(
+        default=None, gt=0, le=1000, description="deliver only this far from the station"
+    )
 
     def domain_fields(self) -> dict[str, Any]:
         fields = super().domain_fields()
@@ -60,6 +68,8 @@ class StationOut(BaseModel):
     timezone: str
     opening_hours: list[OpeningDayIn]
     loading_time_s: int
+    service_area: list[LocationOut]
+    service_radius_km: float | None
 
     @classmethod
     def of(cls, s: Station) -> StationOut:
@@ -72,6 +82,8 @@ class StationOut(BaseModel):
             timezone=s.timezone,
             opening_hours=opening_days(s.opening_hours),
             loading_time_s=s.loading_time_s,
+            service_area=[LocationOut(lat=p.lat, lon=p.lon) for p in s.service_area],
+            service_radius_km=s.service_radius_km,
         )
 
 

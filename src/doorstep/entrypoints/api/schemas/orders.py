@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, model_validator
 
+from doorstep.domain.flags import Flag, FlagCode, Severity
+from doorstep.domain.geocoding import Candidate, MatchLevel
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import (
     Address,
     DeliveryPreferences,
+    LocationSource,
     Order,
     OrderKind,
     Parcel,
@@ -55,6 +58,9 @@ class ParcelIn(ValueIn):
     length_cm: float = Field(default=0.0, ge=0, le=1_000)
     width_cm: float = Field(default=0.0, ge=0, le=1_000)
     height_cm: float = Field(default=0.0, ge=0, le=1_000)
+    volume_l: float = Field(
+        default=0.0, ge=0, le=100_000, description="declared volume; computed from dimensions"
+    )
 
     def to_domain(self) -> Parcel:
         return Parcel(**self.model_dump())
@@ -112,6 +118,56 @@ class CancelIn(EntityIn):
     reason: str = Field(default="", max_length=500)
 
 
+class FlagOut(BaseModel):
+    code: FlagCode
+    severity: Severity
+    message: str
+    field: str
+    fix: str
+
+    @classmethod
+    def of(cls, flag: Flag) -> FlagOut:
+        return cls(
+            code=flag.code,
+            severity=flag.severity,
+            message=flag.message,
+            field=flag.field,
+            fix=flag.fix,
+        )
+
+
+class CandidateOut(BaseModel):
+    label: str
+    street: str
+    house_number: str
+    postcode: str
+    city: str
+    lat: float
+    lon: float
+    confidence: float
+    level: MatchLevel
+    units: int
+    distance_m: float | None
+    source: str
+
+    @classmethod
+    def of(cls, c: Candidate) -> CandidateOut:
+        return cls(
+            label=c.label,
+            street=c.street,
+            house_number=c.house_number,
+            postcode=c.postcode,
+            city=c.city,
+            lat=c.location.lat,
+            lon=c.location.lon,
+            confidence=round(c.confidence, 3),
+            level=c.level,
+            units=c.units,
+            distance_m=None if c.distance_m is None else round(c.distance_m, 1),
+            source=c.source,
+        )
+
+
 class StatusChangeOut(BaseModel):
     at: datetime
     from_status: OrderStatus
@@ -140,6 +196,10 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     history: list[StatusChangeOut]
+    flags: list[FlagOut] = Field(description="what the data checks found; blocking ones hold it")
+    acknowledged_flags: list[FlagCode]
+    location_source: LocationSource | None
+    geocode: CandidateOut | None = Field(description="the address match the location came from")
 
     @classmethod
     def of(cls, o: Order) -> OrderOut:
@@ -164,6 +224,10 @@ class OrderOut(BaseModel):
                 "created_at": o.created_at,
                 "updated_at": o.updated_at,
                 "history": [vars(h) for h in o.history],
+                "flags": [FlagOut.of(f) for f in o.flags],
+                "acknowledged_flags": sorted(o.acknowledged),
+                "location_source": o.location_source,
+                "geocode": CandidateOut.of(o.geocode) if o.geocode else None,
             }
         )
 

@@ -1,0 +1,1 @@
+"""Order intake: reading order rows, checking their data, and the queue for what needs a person."""

@@ -1,0 +1,367 @@
+"""The data checks every order goes through before it may be planned.
+
+Each check adds a named ``Flag`` (``domain.flags``: the code fixes its severity). The geocoder
+places the address; the road network says whether a van can get there and when; the station
+says where it delivers and when it works. Checks run in batches, because the travel questions
+(snapping, the drive from the station) are far cheaper asked for many orders at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import email_validator
+import numpy as np
+import phonenumbers
+
+from doorstep.domain.errors import NotFound
+from doorstep.domain.flags import Flag, FlagCode
+from doorstep.domain.geo import distance_m
+from doorstep.domain.geocoding import (
+    ACCEPT_CONFIDENCE,
+    Candidate,
+    GeocoderUnavailable,
+    MatchLevel,
+)
+from doorstep.domain.order_status import EDITABLE, OrderStatus
+from doorstep.domain.orders import Address, LocationSource, Order
+from doorstep.domain.schedules import Weekday
+from doorstep.domain.stations import Station
+from doorstep.planning.travel import TravelTimes, TravelUnavailable
+from doorstep.services.ports import Geocoder, UnitOfWork
+
+# A shipper's pin this far from the address it names points at another building or street.
+PIN_TOLERANCE_M = 150.0
+
+
+@dataclass(frozen=True)
+class OrderChecks:
+    """The checks with the outside world they need (a geocoder, travel times, a country)."""
+
+    geocoder: Geocoder
+    travel: TravelTimes
+    country: str = "FI"  # for phone numbers written without +country code
+
+    def run(
+        self,
+        orders: Sequence[Order],
+        stations: Mapping[str, Station],
+    ) -> None:
+        """Check ``orders`` in place: place them and set their flags.
+
+        Only orders the station has not received yet are checked; later ones keep their flags.
+        Call ``finish`` on each afterwards, in the transaction that saves it: the duplicate
+        check must see the orders saved just before it, also those of the same file.
+        """
+        todo = [o for o in orders if o.status in EDITABLE]
+        found: dict[str, list[Flag]] = {o.id: [] for o in todo}
+        for order in todo:
+            found[order.id] += self._place(order)
+            found[order.id] += self._contact(order)
+            if order.station_id is None:
+                found[order.id].append(
+                    Flag(
+                        FlagCode.NO_STATION,
+                        "no station serves this order",
+                        "station_id",
+                        "give the station's code (import with --station or a station column)",
+                    )
+                )
+        self._area_and_roads(todo, stations, found)
+        for order in todo:
+            order.flags = tuple(found[order.id])
+
+    # -- the address -------------------------------------------------------------------------
+
+    def _place(self, order: Order) -> list[Flag]:
+        """Geocode the address, set the location, and flag what does not add up."""
+        if order.location_source is LocationSource.MANUAL:
+            return []  # a person placed it: never second-guessed by the geocoder
+        parts = _parts(order.address, self.geocoder)
+        try:
+            candidates = self.geocoder.forward(order.address, limit=3)
+        except GeocoderUnavailable as error:
+            # Keep the order and say why; a given pin is still used, unverified.
+            if order.location is not None:
+                return []
+            return [
+                Flag(
+                    FlagCode.NO_MATCH,
+                    f"the address could not be geocoded: {error}",
+                    "address",
+                    "place the pin by hand, or build the region's address index",
+                )
+            ]
+        flags: list[Flag] = []
+        best = candidates[0] if candidates else None
+        if not parts.house_number:
+            flags.append(
+                Flag(
+                    FlagCode.MISSING_HOUSE_NUMBER,
+                    f"{order.address.as_given!r} has no house number",
+                    "address.house_number",
+                    "add the house number, or place the pin by hand",
+                )
+            )
+        if best is None:
+            flags.append(
+                Flag(
+                    FlagCode.NO_MATCH,
+                    f"no address in the region matches {order.address.as_given!r}",
+                    "address",
+                    "correct the street name, or place the pin by hand",
+                )
+            )
+        elif best.confidence < ACCEPT_CONFIDENCE and parts.house_number:
+            flags.append(
+                Flag(
+                    FlagCode.LOW_CONFIDENCE,
+                    f"best match {best.label!r} is only {best.confidence:.0%} sure"
+                    + _alternatives(candidates),
+                    "address",
+                    "choose a candidate, correct the address, or place the pin by hand",
+                )
+            )
+        order.geocode = best
+        if best is None:
+            return flags
+        if order.location_source is not LocationSource.GIVEN or order.location is None:
+            if best.accepted or best.level in {MatchLevel.STREET, MatchLevel.INTERPOLATED}:
+                # A street-level guess still lets the map show roughly where; it stays flagged.
+                order.location = best.location
+                order.location_source = LocationSource.GEOCODED
+        elif best.accepted:
+            off = distance_m(order.location, best.location)
+            if off > PIN_TOLERANCE_M:
+                flags.append(
+                    Flag(
+                        FlagCode.PIN_FAR_FROM_ADDRESS,
+                        f"the given coordinates are {off:.0f} m from {best.label}",
+                        "location",
+                        "choose the address's position, or move the pin to the right door",
+                    )
+                )
+        if best.accepted:
+            flags += _postcode_and_unit(parts, best)
+        return flags
+
+    # -- phone and e-mail --------------------------------------------------------------------
+
+    def _contact(self, order: Order) -> list[Flag]:
+        flags: list[Flag] = []
+        phone = order.recipient.phone
+        if phone and not _valid_phone(phone, self.country):
+            flags.append(
+                Flag(
+                    FlagCode.INVALID_PHONE,
+                    f"{phone!r} is not a valid phone number",
+                    "recipient.phone",
+                    "give the full number with country code, e.g. +358 40 123 4567",
+                )
+            )
+        email = order.recipient.email
+        if email:
+            try:
+                email_validator.validate_email(email, check_deliverability=False)
+            except email_validator.EmailNotValidError as error:
+                flags.append(
+                    Flag(
+                        FlagCode.INVALID_EMAIL,
+                        f"{email!r} is not a valid e-mail address: {error}",
+                        "recipient.email",
+                        "correct the address, or leave it empty",
+                    )
+                )
+        return flags
+
+    # -- service area, roads and time windows ------------------------------------------------
+
+    def _area_and_roads(
+        self,
+        orders: Sequence[Order],
+        stations: Mapping[str, Station],
+        found: dict[str, list[Flag]],
+    ) -> None:
+        located = [o for o in orders if o.location is not None and o.station_id in stations]
+        inside: list[Order] = []
+        for order in located:
+            assert order.location is not None
+            assert order.station_id is not None
+            station = stations[order.station_id]
+            if station.serves(order.location):
+                inside.append(order)
+            else:
+                found[order.id].append(
+                    Flag(
+                        FlagCode.OUTSIDE_SERVICE_AREA,
+                        f"the address is outside the service area of station {station.code}",
+                        "station_id",
+                        "hand it to the station that serves the area, or to a carrier",
+                    )
+                )
+        if not inside:
+            return
+        try:
+            snapped = self.travel.snap([o.location for o in inside if o.location is not None])
+        except (TravelUnavailable, NotFound):
+            return  # no road data: the planner will say so; do not block every order
+        reachable: list[Order] = []
+        for order, metres in zip(inside, snapped, strict=True):
+            if np.isfinite(metres):
+                reachable.append(order)
+            else:
+                found[order.id].append(
+                    Flag(
+                        FlagCode.UNREACHABLE,
+                        "no road a van may use leads near this point",
+                        "location",
+                        "check the pin: move it to the street in front of the door",
+                    )
+                )
+        by_station: dict[str, list[Order]] = {}
+        for order in reachable:
+            if order.time_windows and order.station_id is not None:
+                by_station.setdefault(order.station_id, []).append(order)
+        for station_id, group in by_station.items():
+            station = stations[station_id]
+            points = [o.location for o in group if o.location is not None]
+            try:
+                drive = self.travel.matrix([station.location], points).durations_s[0]
+            except (TravelUnavailable, NotFound):
+                continue
+            for order, seconds in zip(group, drive, strict=True):
+                flag = _window_flag(order, station, int(seconds))
+                if flag is not None:
+                    found[order.id].append(flag)
+
+
+def finish(order: Order, uow: UnitOfWork, at: datetime) -> None:
+    """Add the duplicate check to the flags and settle the status."""
+    if order.status in EDITABLE:
+        kept = tuple(f for f in order.flags if f.code is not FlagCode.DUPLICATE)
+        order.flags = kept + tuple(_duplicate(order, uow))
+        settle(order, at)
+
+
+def settle(order: Order, at: datetime) -> None:
+    """Ready when nothing blocks the order, else needs_attention (only before receiving)."""
+    blocked = bool(order.blocking_flags) or order.location is None
+    if blocked and order.status in {OrderStatus.CREATED, OrderStatus.READY}:
+        held = [f.code.value for f in order.blocking_flags]
+        reasons = ", ".join(held + (["no location"] if order.location is None else []))
+        order.move_to(OrderStatus.NEEDS_ATTENTION, at, reasons)
+    elif not blocked and order.status in {OrderStatus.CREATED, OrderStatus.NEEDS_ATTENTION}:
+        order.move_to(OrderStatus.READY, at, "checks passed")
+
+
+def _parts(address: Address, geocoder: Geocoder) -> Address:
+    """The structured parts, filled from the free text where the shipper gave none."""
+    parsed = geocoder.parse(address.as_given)
+    return dataclasses.replace(
+        address,
+        street=address.street or parsed.street,
+        house_number=address.house_number or parsed.house_number,
+        unit=address.unit or parsed.unit,
+        postcode=address.postcode or parsed.postcode,
+        city=address.city or parsed.city,
+    )
+
+
+def _alternatives(candidates: Sequence[Candidate]) -> str:
+    others = [c.label for c in candidates[1:3]]
+    return f" (also possible: {'; '.join(others)})" if others else ""
+
+
+def _postcode_and_unit(parts: Address, best: Candidate) -> list[Flag]:
+    flags: list[Flag] = []
+    given = parts.postcode.replace(" ", "")
+    if given and best.postcode and given != best.postcode.replace(" ", ""):
+        flags.append(
+            Flag(
+                FlagCode.POSTCODE_MISMATCH,
+                f"postcode {parts.postcode} does not fit {best.street} {best.house_number} "
+                f"(its postcode is {best.postcode})",
+                "address.postcode",
+                f"use {best.postcode}",
+            )
+        )
+    if best.units >= 2 and not parts.unit:
+        flags.append(
+            Flag(
+                FlagCode.UNIT_MISSING,
+                f"{best.label} has {best.units} staircases or flats and no unit is given",
+                "address.unit",
+                "add the staircase and flat, e.g. 'A 12'",
+            )
+        )
+    return flags
+
+
+def _valid_phone(phone: str, country: str) -> bool:
+    try:
+        number = phonenumbers.parse(phone, country)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def _duplicate(order: Order, uow: UnitOfWork) -> list[Flag]:
+    others = uow.orders.open_with_dedupe_key(order.organisation_id, order.dedupe_key, order.id)
+    if not others:
+        return []
+    return [
+        Flag(
+            FlagCode.DUPLICATE,
+            f"order {others[0]} goes to the same recipient at the same address on the same day",
+            "shipper_reference",
+            "cancel one of them, or release this one if both are meant",
+        )
+    ]
+
+
+def _window_flag(order: Order, station: Station, drive_s: int) -> Flag | None:
+    """Whether any of the order's windows can be met from the station on its day.
+
+    The earliest arrival is the opening time plus loading plus the drive; the latest start is
+    the closing time minus the service and the drive back (taken as the drive there: the
+    reverse search would cost a road search per order, and the two differ by one-way detours
+    only).
+    """
+    zone = ZoneInfo(station.timezone)
+    reasons: list[str] = []
+    for window in order.time_windows:
+        local_start = window.start_at.astimezone(zone)
+        day = local_start.date()
+        hours = station.hours_on(Weekday(day.weekday()))
+        if hours is None:
+            reasons.append(f"station {station.code} is closed on {day:%A %Y-%m-%d}")
+            continue
+        opens = datetime.combine(day, hours.start, zone)
+        closes = opens + timedelta(seconds=hours.duration_s)
+        earliest = opens + timedelta(seconds=station.loading_time_s + drive_s)
+        latest = closes - timedelta(seconds=order.service_duration_s + drive_s)
+        if window.end_at < earliest:
+            reasons.append(
+                f"window ends {window.end_at.astimezone(zone):%H:%M} but the earliest arrival "
+                f"is {earliest:%H:%M} (opens {opens:%H:%M}, {station.loading_time_s // 60} min "
+                f"loading, {drive_s // 60} min drive)"
+            )
+        elif window.start_at > latest:
+            reasons.append(
+                f"window starts {local_start:%H:%M}, too late to get back before the station "
+                f"closes at {closes:%H:%M} ({drive_s // 60} min drive)"
+            )
+        else:
+            return None
+    if not reasons:
+        return None
+    return Flag(
+        FlagCode.WINDOW_UNREACHABLE,
+        "; ".join(reasons),
+        "time_windows",
+        "agree a later window with the recipient, or serve it from another station",
+    )

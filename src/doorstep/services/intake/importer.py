@@ -1,0 +1,375 @@
+"""Importing order files: every row parsed, checked and saved on its own, in batches.
+
+Rows arrive recognised (``columns.recognise`` maps the file's columns to canonical fields).
+Each batch is one transaction, and each row a savepoint inside it: a row that fails is undone
+alone and reported with its row number and field, and the others are saved. Rows are matched
+to existing orders by (shipper, shipper reference); a row whose content fingerprint is
+unchanged is skipped, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from doorstep.domain.errors import Conflict, DomainError, InvalidValue
+from doorstep.domain.flags import Flag
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import LocationSource, Order, Recipient
+from doorstep.domain.permissions import Permission
+from doorstep.domain.stations import Station
+from doorstep.services.authorization import Principal, require
+from doorstep.services.intake.checks import OrderChecks, finish
+from doorstep.services.intake.columns import Field
+from doorstep.services.intake.rows import OrderDraft, Problem, RowRejected, parse_row
+from doorstep.services.intake.values import Formats
+from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
+
+BATCH_ROWS = 500
+MAX_API_ROWS = 10_000
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What became of one row: its order, what changed, what is wrong with it."""
+
+    row: int
+    reference: str
+    outcome: Outcome
+    order_id: str | None = None
+    status: OrderStatus | None = None
+    changed: tuple[str, ...] = ()  # fields an update changed
+    problems: tuple[Problem, ...] = ()  # why a row was rejected
+    flags: tuple[Flag, ...] = ()  # what the checks found on its order
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """created, updated, unchanged, needs_attention and rejected; each row counted once
+        in the first four, and needs_attention counts the file's orders waiting for a person."""
+        counts = Counter(r.outcome.value for r in self.rows)
+        summary = {o.value: counts[o.value] for o in Outcome}
+        summary["needs_attention"] = sum(r.status is OrderStatus.NEEDS_ATTENTION for r in self.rows)
+        return summary
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    shipper: str
+    station: str | None = None  # code or id, for rows without a station column
+    default_date: date | None = None  # for windows given as times of day without a date
+    timezone: str = "UTC"  # for times without an offset when no station says otherwise
+    formats: Formats | None = None  # units and date order the file's header declares
+
+
+def import_rows(
+    principal: Principal,
+    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    options: ImportOptions,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    checks: OrderChecks,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``rows`` (number, cells) batch by batch; ``progress`` hears rows done so far."""
+    require(principal, Permission.ORDERS_WRITE)
+    report = ImportReport()
+    with uow:
+        stations = _Stations(uow, principal.organisation_id, options)
+    for batch in _batches(rows, BATCH_ROWS):
+        with uow:
+            report.rows += _Batch(principal, options, uow, clock, ids, checks, stations).run(batch)
+            uow.commit()
+        if progress is not None:
+            progress(len(report.rows))
+    return report
+
+
+class _Stations:
+    """The organisation's stations by id and code, looked up once per import."""
+
+    def __init__(self, uow: UnitOfWork, organisation_id: str, options: ImportOptions) -> None:
+        listed = uow.stations.list(organisation_id)
+        self.by_id = {s.id: s for s in listed}
+        self.by_key = {s.id: s for s in listed} | {s.code: s for s in listed}
+        self.default: Station | None = None
+        self.default_zone = ZoneInfo(options.timezone)
+        if options.station:
+            found = self.by_key.get(options.station) or self.by_key.get(options.station.upper())
+            if found is None:
+                raise InvalidValue("station", self.unknown(options.station))
+            self.default = found
+
+    def find(self, text: str | None) -> Station | None:
+        if not text:
+            return self.default
+        found = self.by_key.get(text) or self.by_key.get(text.strip().upper())
+        if found is None:
+            raise InvalidValue("station", self.unknown(text))
+        return found
+
+    def unknown(self, text: str) -> str:
+        known = ", ".join(sorted(s.code for s in self.by_id.values())) or "none registered yet"
+        return f"no station {text!r}; known stations: {known}"
+
+
+@dataclass
+class _Batch:
+    principal: Principal
+    options: ImportOptions
+    uow: UnitOfWork
+    clock: Clock
+    ids: IdGenerator
+    checks: OrderChecks
+    stations: _Stations
+
+    def run(self, batch: Sequence[tuple[int, Mapping[Field, Any]]]) -> list[RowResult]:
+        results: dict[int, RowResult] = {}
+        drafts: list[tuple[OrderDraft, Station | None]] = []
+        for number, cells in batch:
+            parsed = self._parse(number, cells)
+            if isinstance(parsed, RowResult):
+                results[number] = parsed
+            else:
+                drafts.append(parsed)
+        org = self.principal.organisation_id
+        existing = self.uow.orders.by_references(org, [(d.shipper, d.reference) for d, _ in drafts])
+        owners: dict[str, str] = self.uow.orders.barcode_owners(
+            org, [p.barcode for d, _ in drafts for p in d.parcels]
+        )
+        pending: list[tuple[OrderDraft, Order, Order | None]] = []
+        seen: dict[tuple[str, str], int] = {}
+        for draft, station in drafts:
+            key = (draft.shipper, draft.reference)
+            if key in seen:
+                results[draft.row] = _rejected(
+                    draft,
+                    "reference",
+                    f"repeats the reference of row {seen[key]}",
+                    "give each order its own reference, or merge the two rows",
+                )
+                continue
+            seen[key] = draft.row
+            current = existing.get(key)
+            if current is not None and current.fingerprint == draft.fingerprint:
+                results[draft.row] = RowResult(
+                    draft.row,
+                    draft.reference,
+                    Outcome.UNCHANGED,
+                    current.id,
+                    current.status,
+                    flags=current.flags,
+                )
+                continue
+            outcome = self._order(draft, station, current, owners)
+            if isinstance(outcome, RowResult):
+                results[draft.row] = outcome
+            else:
+                # Later rows of the same batch must see these barcodes as taken.
+                owners.update((p.barcode, outcome.id) for p in outcome.parcels)
+                pending.append((draft, outcome, current))
+        # One batch of geocoding and road questions for all new and changed orders.
+        self.checks.run([order for _, order, _ in pending], self.stations.by_id)
+        for draft, order, current in pending:
+            results[draft.row] = self._save(draft, order, current)
+        return [results[number] for number, _ in batch]
+
+    def _parse(
+        self, number: int, cells: Mapping[Field, Any]
+    ) -> RowResult | tuple[OrderDraft, Station | None]:
+        reference = str(cells.get(Field.REFERENCE) or "").strip()
+        try:
+            station = self.stations.find(str(cells.get(Field.STATION) or "").strip() or None)
+        except InvalidValue as error:
+            problem = Problem("station", error.message, "use a known station code")
+            return RowResult(number, reference, Outcome.REJECTED, problems=(problem,))
+        zone = ZoneInfo(station.timezone) if station else self.stations.default_zone
+        parsed = parse_row(
+            number,
+            cells,
+            timezone=zone,
+            default_date=self.options.default_date,
+            default_shipper=self.options.shipper,
+            formats=self.options.formats,
+        )
+        if isinstance(parsed, RowRejected):
+            return RowResult(number, reference, Outcome.REJECTED, problems=parsed.problems)
+        return parsed, station
+
+    def _order(
+        self,
+        draft: OrderDraft,
+        station: Station | None,
+        current: Order | None,
+        owners: Mapping[str, str],
+    ) -> Order | RowResult:
+        """The order the row describes, new or updated, before checks; or why it cannot be."""
+        taken = sorted(
+            p.barcode
+            for p in draft.parcels
+            if owners.get(p.barcode) not in (None, current.id if current else None)
+        )
+        if taken:
+            return _rejected(
+                draft,
+                "barcode",
+                f"barcodes already belong to other orders: {', '.join(taken)}",
+                "give this order's parcels their own barcodes",
+            )
+        now = self.clock.now()
+        try:
+            values = _values(draft, station)
+            if current is None:
+                order = Order(
+                    id=self.ids.new_id("ord"),
+                    organisation_id=self.principal.organisation_id,
+                    created_at=now,
+                    **values,
+                )
+                if order.location is not None:
+                    order.location_source = LocationSource.GIVEN
+                return order
+            if not current.editable:
+                return _rejected(
+                    draft,
+                    "reference",
+                    f"order {current.id} is {current.status.value}: the station has it, so "
+                    "the file can no longer change it",
+                    "change it in the dispatch screen, or cancel and send a new order",
+                )
+            return _updated(current, values, now)
+        except DomainError as error:
+            name = getattr(error, "field", None) or ""
+            return _rejected(draft, name, str(error), "correct the value in the file")
+
+    def _save(self, draft: OrderDraft, order: Order, current: Order | None) -> RowResult:
+        try:
+            with self.uow.savepoint():
+                finish(order, self.uow, self.clock.now())
+                if current is None:
+                    self.uow.orders.add(order)
+                else:
+                    self.uow.orders.update(order)
+        except Conflict as error:
+            return _rejected(draft, error.field or "", str(error), "import the row again")
+        if current is None:
+            return RowResult(
+                draft.row,
+                draft.reference,
+                Outcome.CREATED,
+                order.id,
+                order.status,
+                flags=order.flags,
+            )
+        return RowResult(
+            draft.row,
+            draft.reference,
+            Outcome.UPDATED,
+            order.id,
+            order.status,
+            changed=_changed(current, order),
+            flags=order.flags,
+        )
+
+
+# The fields a row sets; everything else (status, history, fixes) belongs to the order's life.
+_ROW_FIELDS = (
+    "shipper",
+    "shipper_reference",
+    "kind",
+    "station_id",
+    "recipient",
+    "address",
+    "location",
+    "service_date",
+    "time_windows",
+    "service_duration_s",
+    "parcels",
+    "priority",
+    "proof",
+    "access_notes",
+    "fingerprint",
+)
+
+
+def _values(draft: OrderDraft, station: Station | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "shipper": draft.shipper,
+        "shipper_reference": draft.reference,
+        "kind": draft.kind,
+        "station_id": station.id if station else None,
+        "recipient": Recipient(draft.name, draft.phone, draft.email),
+        "address": draft.address,
+        "location": draft.location,
+        "service_date": draft.service_date,
+        "time_windows": draft.time_windows,
+        "parcels": draft.parcels,
+        "priority": draft.priority,
+        "proof": draft.proof,
+        "access_notes": draft.notes,
+        "fingerprint": draft.fingerprint,
+    }
+    if draft.service_duration_s is not None:
+        values["service_duration_s"] = draft.service_duration_s
+    return values
+
+
+def _updated(current: Order, values: Mapping[str, Any], now: datetime) -> Order:
+    """The current order with the row's values.
+
+    While the address and the given coordinates stay the same, the order keeps where it was
+    placed (by the geocoder or by a person) and the flags a person accepted; a new place
+    starts afresh.
+    """
+    order = dataclasses.replace(current, **values, updated_at=now, history=list(current.history))
+    given = values.get("location")
+    moved = current.address != order.address or (given is not None and given != current.location)
+    if not moved:
+        order.location = current.location if given is None else given
+        return order
+    order.location_source = LocationSource.GIVEN if given is not None else None
+    order.geocode = None
+    order.acknowledged = frozenset()
+    return order
+
+
+def _changed(before: Order, after: Order) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in _ROW_FIELDS
+        if name != "fingerprint" and getattr(before, name) != getattr(after, name)
+    )
+
+
+def _rejected(draft: OrderDraft, name: str, message: str, fix: str) -> RowResult:
+    return RowResult(
+        draft.row, draft.reference, Outcome.REJECTED, problems=(Problem(name, message, fix),)
+    )
+
+
+def _batches(
+    rows: Iterable[tuple[int, Mapping[Field, Any]]], size: int
+) -> Iterator[list[tuple[int, Mapping[Field, Any]]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
