@@ -14,13 +14,14 @@ import email_validator
 import phonenumbers
 import pytest
 
-from doorstep.adapters.roads.regions import AddressTable, RegionStore
+from doorstep.adapters.roads.regions import RegionStore
 from doorstep.adapters.roads.synth import write_synthetic_city
 from doorstep.adapters.spreadsheets import write_table
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location, distance_m
 from doorstep.domain.geocoding import KnownAddress
-from doorstep.domain.orders import Recipient, fold
+from doorstep.domain.orders import Recipient
+from doorstep.domain.text import fold
 from doorstep.simulation.mistakes import Mistake, bad_phone
 from doorstep.simulation.sample_orders import (
     HEADER,
@@ -37,23 +38,6 @@ COLUMN = {name: i for i, name in enumerate(HEADER)}
 PIN_SLACK_M = PIN_NOISE_MAX_M * 1.5  # a clean pin's distance from its address, at most
 
 
-def known(table: AddressTable) -> list[KnownAddress]:
-    return [
-        KnownAddress(s, h, p, c, Location(lat, lon), units=u, entrance=e)
-        for s, h, p, c, lat, lon, e, u in zip(
-            table.street.tolist(),
-            table.housenumber.tolist(),
-            table.postcode.tolist(),
-            table.city.tolist(),
-            table.lat.tolist(),
-            table.lon.tolist(),
-            table.entrance.tolist(),
-            table.units.tolist(),
-            strict=True,
-        )
-    ]
-
-
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> list[KnownAddress]:
     """The ~2,900 addresses of a 3 km synthetic city."""
@@ -61,13 +45,13 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> list[KnownAddress]:
     write_synthetic_city(root / "town.osm.pbf", name="town", size_km=3.0, seed=1)
     store = RegionStore(root / "regions")
     store.build(root / "town.osm.pbf", name="town", timezone=ZONE)
-    return known(store.addresses("town"))
+    return store.addresses("town").known()
 
 
 @pytest.fixture(scope="module")
 def helsinki(helsinki_region: RegionStore) -> list[KnownAddress]:
     """Central Helsinki's real addresses: Finnish street names, gaps in postcodes and cities."""
-    return known(helsinki_region.addresses("helsinki"))
+    return helsinki_region.addresses("helsinki").known()
 
 
 @pytest.fixture(params=["town", "helsinki"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -15,6 +14,7 @@ from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
 from doorstep.domain.order_status import EDITABLE, OrderStatus, check_transition
 from doorstep.domain.schedules import TimeWindow, check_windows
+from doorstep.domain.text import fold
 
 _BARCODE = re.compile(r"^[\x21-\x7e]{1,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -228,10 +228,3 @@ class Order:
         self.history.append(StatusChange(at, self.status, status, reason))
         self.status = status
         self.updated_at = at
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, single spaces: how two spellings of one name are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())

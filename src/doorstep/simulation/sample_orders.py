@@ -30,8 +30,8 @@ import numpy.typing as npt
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import EARTH_RADIUS_M, Location
 from doorstep.domain.geocoding import KnownAddress
-from doorstep.domain.orders import fold
 from doorstep.domain.schedules import TimeWindow
+from doorstep.domain.text import fold
 from doorstep.simulation.mistakes import (
     Mistake,
     bad_phone,

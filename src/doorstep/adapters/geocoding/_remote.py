@@ -14,16 +14,18 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
-from typing import Self
+from types import MappingProxyType
 
 import httpx2
 from rapidfuzz import fuzz
 
 from doorstep import __version__
+from doorstep.adapters.geocoding.parse import parse_address
+from doorstep.adapters.http_client import EngineClient
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import GeocoderUnavailable, MatchLevel
+from doorstep.domain.orders import Address
 
 #: Sent unless the caller gives its own: Nominatim's usage policy requires a User-Agent that
 #: identifies the application (a library's stock one is refused).
@@ -51,7 +53,7 @@ _AFTER = re.compile(r"\s+(\d+)(?:\s*([a-z])(?![a-z]))?")
 _BEFORE = re.compile(r"(\d+)\s*([a-z]?)\s+$")
 
 
-class RemoteGeocoder:
+class RemoteGeocoder(EngineClient):
     """An HTTP client for one geocoding service: made here unless one is given (and then
     closed here too: ``with Geocoder(...) as geocoder:`` or ``close()``)."""
 
@@ -70,27 +72,13 @@ class RemoteGeocoder:
             raise ValueError(f"{self.service} needs a base URL, e.g. http://localhost:8080")
         if not timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        super().__init__(timeout_s=timeout_s, client=client, follow_redirects=True)
         self._base = base_url.strip().rstrip("/")
-        self._timeout_s = timeout_s
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
-        self._owns_client = client is None
-        # Public servers redirect http to https; a redirect is not an answer worth failing on.
-        self._client = client if client is not None else httpx2.Client(follow_redirects=True)
 
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+    def parse(self, text: str) -> Address:
+        """The local parser: the checks need the parts before the service answers."""
+        return parse_address(text)
 
     def get_json(self, path: str, params: Mapping[str, str], what: str) -> object:
         """The decoded JSON answer to ``GET base + path``; ``GeocoderUnavailable`` otherwise.

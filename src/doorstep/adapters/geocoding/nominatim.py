@@ -33,7 +33,6 @@ from doorstep.adapters.geocoding._remote import (
     number_in_text,
     similarity,
 )
-from doorstep.adapters.geocoding.parse import parse_address
 from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.domain.geo import EARTH_RADIUS_M, Location
 from doorstep.domain.geocoding import Candidate, GeocoderUnavailable, MatchLevel
@@ -128,10 +127,6 @@ class NominatimGeocoder(RemoteGeocoder):
         return found.candidate(confidence)
 
     # -- reverse ----------------------------------------------------------------------------
-
-    def parse(self, text: str) -> Address:
-        """The local parser: the checks need the parts before the service answers."""
-        return parse_address(text)
 
     def reverse(
         self, location: Location, *, limit: int = 1, radius_m: float = 200.0

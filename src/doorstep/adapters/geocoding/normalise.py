@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from doorstep.domain.text import without_accents
+
 # Letters that Unicode does not decompose into a base letter and a mark.
 _UNDECOMPOSED = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "þ": "th"})
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -113,8 +115,7 @@ def lower(text: str) -> str:
 @lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """``lower`` without diacritics: "Töölöntori" -> "toolontori", "Åbo" -> "abo"."""
-    decomposed = unicodedata.normalize("NFKD", lower(text).translate(_UNDECOMPOSED))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_accents(lower(text).translate(_UNDECOMPOSED))
 
 
 def compact(text: str) -> str:

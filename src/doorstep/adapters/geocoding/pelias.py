@@ -36,7 +36,6 @@ from doorstep.adapters.geocoding._remote import (
     point,
     similarity,
 )
-from doorstep.adapters.geocoding.parse import parse_address
 from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate, MatchLevel
@@ -126,10 +125,6 @@ class PeliasGeocoder(RemoteGeocoder):
         return found.candidate(confidence)
 
     # -- reverse ----------------------------------------------------------------------------
-
-    def parse(self, text: str) -> Address:
-        """The local parser: the checks need the parts before the service answers."""
-        return parse_address(text)
 
     def reverse(
         self, location: Location, *, limit: int = 1, radius_m: float = 200.0

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
-import httpx2
 import numpy as np
 import numpy.typing as npt
 
@@ -161,29 +158,3 @@ def unroutable(
         f"{engine} found no route from it to {int(row_missing[i])} of {int(row_total[i])} "
         f"destinations, e.g. destination {j}",
     )
-
-
-class EngineClient:
-    """The HTTP client an engine adapter talks through: made here unless one is given, and
-    then closed here too (``with Adapter(...) as travel:`` or ``close()``)."""
-
-    def __init__(self, *, timeout_s: float, client: httpx2.Client | None) -> None:
-        self._timeout_s = timeout_s
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx2.Client(timeout=timeout_s)
-
-    def close(self) -> None:
-        """Close the HTTP client if this object made it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -16,8 +16,8 @@ from typing import Any
 import httpx2
 import numpy as np
 
+from doorstep.adapters.http_client import EngineClient
 from doorstep.adapters.roads._matrix import (
-    EngineClient,
     FloatArray,
     MatrixAssembly,
     as_float_rows,

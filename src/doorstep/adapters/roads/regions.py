@@ -32,6 +32,8 @@ from doorstep.adapters.roads.osm import Address, StreetAlias, read_osm
 from doorstep.adapters.roads.profiles import PROFILES
 from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.fleet import SpeedProfile
+from doorstep.domain.geo import Location
+from doorstep.domain.geocoding import KnownAddress
 
 # Bumped when either file format changes, so that `region build` rebuilds older regions.
 ADDRESS_FORMAT_VERSION = 2  # 2: units, entrance units, outlines, street aliases
@@ -111,6 +113,24 @@ class AddressTable:
     alias_street: npt.NDArray[np.str_]  # a street's name (as its ways are named)
     alias_name: npt.NDArray[np.str_]  # another name of it (name:sv, name:fi, old_name...)
     alias_secondary: npt.NDArray[np.bool_]  # alt/old/local name rather than a language form
+
+    def known(self) -> list[KnownAddress]:
+        """Every address point as a ``KnownAddress`` (repeated points of one address kept),
+        for the sample-order generator and tests that need no geocoder index."""
+        return [
+            KnownAddress(street, number, postcode, city, Location(lat, lon), units, entrance)
+            for street, number, postcode, city, lat, lon, entrance, units in zip(
+                self.street.tolist(),
+                self.housenumber.tolist(),
+                self.postcode.tolist(),
+                self.city.tolist(),
+                self.lat.tolist(),
+                self.lon.tolist(),
+                self.entrance.tolist(),
+                self.units.tolist(),
+                strict=True,
+            )
+        ]
 
     def __len__(self) -> int:
         return len(self.street)

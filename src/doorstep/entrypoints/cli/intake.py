@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ from doorstep.adapters.spreadsheets import read_table, total_rows
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.flags import FlagCode
 from doorstep.domain.geo import Location
+from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
 from doorstep.entrypoints.api.schemas.intake import ImportOut
@@ -286,20 +287,7 @@ def attention_show(order_id: OrderId, as_json: JsonFlag = False, org: OrgOption 
         ),
     )
     if done:
-        output.table(
-            "Fixes",
-            ["At", "Who", "Action", "Changes", "Note"],
-            (
-                [
-                    f.at.isoformat(timespec="seconds"),
-                    f.actor,
-                    f.action.value,
-                    "; ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in f.changes.items()),
-                    f.note,
-                ]
-                for f in done
-            ),
-        )
+        _show_fixes("Fixes", done)
 
 
 def show_flags(order: Order) -> None:
@@ -419,8 +407,12 @@ def attention_fixes(order_id: OrderId, org: OrgOption = None) -> None:
     """Who fixed what on an order, oldest first."""
     with organisation_scope(org) as s:
         done = attention.fixes(s.principal, order_id, uow=s.uow())
+    _show_fixes(f"Fixes of {order_id}", done)
+
+
+def _show_fixes(title: str, done: Sequence[OrderFix]) -> None:
     output.table(
-        f"Fixes of {order_id}",
+        title,
         ["At", "Who", "Action", "Changes", "Note"],
         (
             [

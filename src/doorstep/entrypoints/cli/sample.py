@@ -9,10 +9,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from doorstep.adapters.roads.regions import AddressTable
 from doorstep.adapters.spreadsheets import TABLE_SUFFIXES, write_table
-from doorstep.domain.geo import Location
-from doorstep.domain.geocoding import KnownAddress
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.scope import opened
 from doorstep.simulation.sample_orders import sample_orders
@@ -59,7 +56,9 @@ def sample(
     with opened() as container:
         name = region or container.settings.region
         zone = container.regions.info(name).timezone
-        addresses = known_addresses(container.regions.addresses(name))
+        # Straight from the table, not LocalGeocoder.addresses(): the sampler needs none of
+        # the geocoder's index, and --region may name a region the geocoder does not serve.
+        addresses = container.regions.addresses(name).known()
         service_day = day.date() if day is not None else _tomorrow(container.clock.now(), zone)
     samples = sample_orders(
         addresses,
@@ -79,38 +78,6 @@ def sample(
         f"{written:,} orders for {service_day.isoformat()} in {name} -> {out}; "
         f"{sum(counts.values()):,} with mistakes ({kinds})"
     )
-
-
-def known_addresses(table: AddressTable) -> list[KnownAddress]:
-    """The region's address table as ``KnownAddress`` values, one per address point.
-
-    Read straight from the table rather than through ``LocalGeocoder.addresses()``: building
-    the geocoder's index costs seconds for a city of 100,000 addresses, the sampler needs
-    none of it, and ``--region`` may name a region other than the one the configured
-    geocoder serves. Repeated points of one address are left to the sampler to merge.
-    """
-    return [
-        KnownAddress(
-            street=street,
-            house_number=number,
-            postcode=postcode,
-            city=city,
-            location=Location(lat, lon),
-            units=units,
-            entrance=entrance,
-        )
-        for street, number, postcode, city, lat, lon, entrance, units in zip(
-            table.street.tolist(),
-            table.housenumber.tolist(),
-            table.postcode.tolist(),
-            table.city.tolist(),
-            table.lat.tolist(),
-            table.lon.tolist(),
-            table.entrance.tolist(),
-            table.units.tolist(),
-            strict=True,
-        )
-    ]
 
 
 def _tomorrow(now: datetime, zone: str) -> date:

@@ -12,12 +12,12 @@ over recognition; map a column to ``ignore`` to drop it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from doorstep.domain.errors import InvalidValue
+from doorstep.domain.text import without_accents
 from doorstep.services.intake.values import Formats, Quantity, Unit, unit_named
 
 
@@ -308,16 +308,12 @@ def field_names() -> list[str]:
 
 def _key(text: str) -> str:
     """Compare names without case, accents, spaces or punctuation: "Order-ID" -> "orderid"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\W_]+", "", plain)
+    return re.sub(r"[\W_]+", "", without_accents(text))
 
 
 def _words(text: str) -> list[str]:
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # camelCase: "weightKg" -> "weight Kg"
-    decomposed = unicodedata.normalize("NFKD", spaced.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\W_]+", " ", plain).split()
+    return re.sub(r"[\W_]+", " ", without_accents(spaced)).split()
 
 
 def _strip_notes(header: str) -> str:

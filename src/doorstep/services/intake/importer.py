@@ -111,7 +111,7 @@ class _Stations:
     def __init__(self, uow: UnitOfWork, organisation_id: str, options: ImportOptions) -> None:
         listed = uow.stations.list(organisation_id)
         self.by_id = {s.id: s for s in listed}
-        self.by_key = {s.id: s for s in listed} | {s.code: s for s in listed}
+        self.by_key = self.by_id | {s.code: s for s in listed}
         self.default: Station | None = None
         self.default_zone = ZoneInfo(options.timezone)
         if options.station:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -33,6 +32,7 @@ from typing import TypeAlias
 
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.orders import OrderKind, Priority, ProofKind, ProofRequirement
+from doorstep.domain.text import without_accents
 
 Clock: TypeAlias = time | datetime
 """A time of day (placed on the row's date later) or a full instant, naive or aware."""
@@ -657,6 +657,4 @@ def parse_barcodes(value: object, field: str) -> tuple[str, ...]:
 
 def _fold(text: str) -> str:
     """Lower case without accents and with single spaces: "  Hög " -> "hog"."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.replace("_", " ").split())
+    return " ".join(without_accents(text).replace("_", " ").split())

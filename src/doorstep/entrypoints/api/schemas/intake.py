@@ -12,6 +12,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.entrypoints.api.schemas.base import EntityIn, PatchIn, patch_model
 from doorstep.entrypoints.api.schemas.orders import FlagOut, OrderIn
 from doorstep.entrypoints.api.schemas.values import LocationIn
+from doorstep.services.intake.attention import EDITABLE_FIELDS
 from doorstep.services.intake.importer import MAX_API_ROWS, ImportReport, RowResult
 
 Cell = str | int | float | bool | None
@@ -91,25 +92,11 @@ class MovePinIn(NoteIn):
 
 
 # An edit takes the same fields as PATCH /orders/{id}, checked the same way.
-_EDITABLE = frozenset(
-    {
-        "recipient",
-        "address",
-        "location",
-        "station_id",
-        "service_date",
-        "time_windows",
-        "service_duration_s",
-        "access_notes",
-        "priority",
-    }
-)
-
 if TYPE_CHECKING:
     EditFieldsIn = PatchIn
 else:
     EditFieldsIn = patch_model(
-        OrderIn, exclude=frozenset(OrderIn.model_fields) - _EDITABLE, name="EditFieldsIn"
+        OrderIn, exclude=frozenset(OrderIn.model_fields) - EDITABLE_FIELDS, name="EditFieldsIn"
     )
 
 
