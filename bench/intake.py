@@ -56,7 +56,6 @@ from doorstep.domain.geo import Location, distance_m  # noqa: E402
 from doorstep.domain.order_status import OrderStatus  # noqa: E402
 from doorstep.domain.orders import Order, Recipient  # noqa: E402
 from doorstep.entrypoints.cli.main import app  # noqa: E402
-from doorstep.entrypoints.cli.sample import known_addresses  # noqa: E402
 from doorstep.services import accounts, orders  # noqa: E402
 from doorstep.services.authorization import Principal, system_principal  # noqa: E402
 from doorstep.services.intake.columns import recognise  # noqa: E402
@@ -146,7 +145,7 @@ def write_orders(
     store: RegionStore, region: str, path: Path, rows: int, day: date, mistakes: float
 ) -> SampleSet:
     started = time.perf_counter()
-    addresses = known_addresses(store.addresses(region))
+    addresses = store.addresses(region).known()
     loaded = time.perf_counter() - started
     samples = sample_orders(
         addresses, count=rows, seed=1, day=day, timezone="UTC", mistakes=mistakes

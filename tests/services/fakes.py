@@ -296,14 +296,19 @@ class FakeOrders(_Scoped[Order]):
             if p.barcode in wanted
         }
 
-    def open_with_dedupe_key(
-        self, organisation_id: str, key: str, exclude_order: str
-    ) -> Sequence[str]:
-        return [
-            o.id
-            for o in self._of(organisation_id)
-            if o.id != exclude_order and o.status not in FINAL and o.dedupe_key == key
-        ]
+    def open_with_dedupe_keys(
+        self, organisation_id: str, keys: Sequence[str]
+    ) -> dict[str, list[str]]:
+        wanted = set(keys)
+        found: dict[str, list[str]] = {}
+        for o in self._of(organisation_id):
+            if o.status not in FINAL and o.dedupe_key in wanted:
+                found.setdefault(o.dedupe_key, []).append(o.id)
+        return found
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        for order in orders:
+            self.add(order)
 
 
 class FakeOrderFixes(_Scoped[OrderFix]):

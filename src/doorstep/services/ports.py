@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -166,6 +167,10 @@ class DriverRepository(Protocol):
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Insert new orders with their parcels and history, a few statements for them all."""
+        ...
+
     def get(self, organisation_id: str, order_id: str) -> Order | None: ...
     def get_by_reference(
         self, organisation_id: str, shipper: str, reference: str
@@ -187,10 +192,10 @@ class OrderRepository(Protocol):
         """The order id owning each of ``barcodes`` that is taken."""
         ...
 
-    def open_with_dedupe_key(
-        self, organisation_id: str, key: str, exclude_order: str
-    ) -> Sequence[str]:
-        """Ids of other orders not yet delivered, cancelled or returned that share ``key``."""
+    def open_with_dedupe_keys(
+        self, organisation_id: str, keys: Sequence[str]
+    ) -> dict[str, builtins.list[str]]:
+        """Per key, ids of orders not yet delivered, cancelled or returned that have it."""
         ...
 
 

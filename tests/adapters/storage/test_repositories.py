@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, timedelta
 
+import pytest
+
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import ApiKey, Organisation, Role, Session
+from doorstep.domain.errors import Conflict
 from doorstep.domain.order_status import OrderStatus
 from doorstep.services.ports import IdempotencyRecord, OrderFilter
 from tests.adapters.storage.conftest import (
@@ -114,6 +117,29 @@ def test_order_round_trip(container: Container, org: Organisation) -> None:
     assert [p.barcode for p in loaded.parcels] == ["P-1", "P-2", "P-3"]
     assert all(w.start_at.utcoffset() == timedelta(hours=2) for w in loaded.time_windows)
     assert loaded.created_at.utcoffset() == timedelta(0)
+
+
+def test_orders_added_together_load_equal_and_fail_together(
+    container: Container, org: Organisation
+) -> None:
+    """add_many stores orders whole; a clash undoes its savepoint, leaving no order half-written."""
+    first, second = order(order_id="ord_1"), order("org_a", "ord_2", "Q-1", shipper_reference="R-2")
+    with container.uow() as uow:
+        uow.orders.add_many([first, second])
+        uow.commit()
+    clash = order("org_a", "ord_3", "Q-9", shipper_reference="R-3")
+    taken = order("org_a", "ord_4", "Q-1", shipper_reference="R-4")  # barcode of ord_2
+    with container.uow() as uow:
+        with pytest.raises(Conflict), uow.savepoint():
+            uow.orders.add_many([clash, taken])
+        uow.commit()
+    with container.uow() as uow:
+        assert uow.orders.get(org.id, "ord_1") == first
+        assert uow.orders.get(org.id, "ord_2") == second
+        assert uow.orders.get(org.id, "ord_3") is None
+        assert uow.orders.barcode_owners(org.id, ["Q-1", "Q-9"]) == {"Q-1": "ord_2"}
+        keys = uow.orders.open_with_dedupe_keys(org.id, [first.dedupe_key, "nobody"])
+        assert {k: sorted(v) for k, v in keys.items()} == {first.dedupe_key: ["ord_1", "ord_2"]}
 
 
 def test_status_history_survives_updates(container: Container, org: Organisation) -> None:

@@ -118,6 +118,7 @@ FUZZY_SLOPE = 1.2  # fit of a fuzzy name: 1 - slope * (1 - similarity)
 # text weighs a fiftieth of one matching it exactly (two streets both one typo away weigh
 # the same, and then the postcode and the house number decide).
 WEIGHT_PER_EDIT = 0.02
+_PARSED_KEPT = 20_000  # parsed texts remembered (an import batch asks for each twice)
 NAME_WEIGHT = {
     How.EXACT: 1.0,
     How.OTHER_NAME: 0.1,  # a street's real name wins over another street's old name
@@ -276,6 +277,7 @@ class LocalGeocoder:
         self._areas = self._build_areas()
         self._tree = cKDTree(self._xy)
         self._known: list[KnownAddress] | None = None
+        self._parsed: dict[str, Address] = {}
 
     @classmethod
     def from_region(cls, store: RegionStore, name: str) -> LocalGeocoder:
@@ -309,7 +311,13 @@ class LocalGeocoder:
     def parse(self, text: str) -> Address:
         """Split free text, knowing the region's city names (so "Helsinki Mannerheimintie 5"
         splits the city off the street)."""
-        return parse_address(text, cities=self._city_names)
+        # Remembered: the checks parse an address and then geocode it, which parses it again.
+        found = self._parsed.get(text)
+        if found is None:
+            if len(self._parsed) >= _PARSED_KEPT:
+                self._parsed.clear()
+            found = self._parsed[text] = parse_address(text, cities=self._city_names)
+        return found
 
     def reverse(
         self, location: Location, *, limit: int = 1, radius_m: float = 200.0
@@ -468,11 +476,11 @@ class LocalGeocoder:
 
     def _query(self, address: Address) -> _Query:
         """The structured parts, filled from the free text where not given."""
-        parsed = parse_address(address.as_given, cities=self._city_names)
+        parsed = self.parse(address.as_given)
         street, number = address.street, address.house_number
         if street and not number:
             # A street column holding the number as well: "Mannerheimintie 5 A".
-            inner = parse_address(street, cities=self._city_names)
+            inner = self.parse(street)
             if inner.street and inner.house_number:
                 street, number = inner.street, inner.house_number
         city = address.city or parsed.city

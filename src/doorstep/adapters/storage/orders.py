@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +50,7 @@ def _order_values(o: Order) -> dict[str, Any]:
         "recipient_name": o.recipient.name,
         "recipient_phone": o.recipient.phone,
         "recipient_email": o.recipient.email,
-        "address": asdict(o.address),
+        "address": _shallow(o.address),
         "lat": o.location.lat if o.location else None,
         "lon": o.location.lon if o.location else None,
         "service_date": o.service_date,
@@ -60,10 +60,10 @@ def _order_values(o: Order) -> dict[str, Any]:
         "proof_kind": o.proof.kind.value,
         "proof_minimum_age_years": o.proof.minimum_age_years,
         "access_notes": o.access_notes,
-        "preferences": asdict(o.preferences),
+        "preferences": _shallow(o.preferences),
         "created_at": o.created_at,
         "updated_at": o.updated_at,
-        "flags": [asdict(f) for f in o.flags],
+        "flags": [_shallow(f) for f in o.flags],
         "acknowledged_flags": sorted(o.acknowledged),
         "geocode": _candidate_json(o.geocode),
         "location_source": o.location_source.value if o.location_source else None,
@@ -74,10 +74,16 @@ def _order_values(o: Order) -> dict[str, Any]:
     }
 
 
+def _shallow(value: Any) -> dict[str, Any]:
+    """A flat dataclass's fields; ``asdict`` deep-copies every value, which an import of
+    thousands of orders paid for on every address, flag and candidate."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
 def _candidate_json(c: Candidate | None) -> dict[str, Any] | None:
     if c is None:
         return None
-    values = asdict(c)
+    values = _shallow(c)
     values["location"] = [c.location.lat, c.location.lon]
     return values
 
@@ -161,9 +167,20 @@ class SqlOrders(TableRows):
     table = t.orders
 
     def add(self, order: Order) -> None:
-        self._insert(_order_values(order))
-        self._write_parcels(order)
-        self._write_history(order, known=0)
+        self.add_many([order])
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        # One executemany per table: an import saves hundreds of orders per batch, and a
+        # statement per row spent most of its time in SQLAlchemy, not in the database.
+        if not orders:
+            return
+        self._conn.execute(insert(self.table), [_order_values(o) for o in orders])
+        parcels = [row for o in orders for row in _parcel_rows(o)]
+        if parcels:
+            self._conn.execute(insert(t.parcels), parcels)
+        history = [row for o in orders for row in _history_rows(o, known=0)]
+        if history:
+            self._conn.execute(insert(t.order_status_changes), history)
 
     def update(self, order: Order) -> None:
         self._update(_order_values(order))
@@ -230,18 +247,22 @@ class SqlOrders(TableRows):
             owners.update((row.barcode, row.order_id) for row in self._conn.execute(statement))
         return owners
 
-    def open_with_dedupe_key(
-        self, organisation_id: str, key: str, exclude_order: str
-    ) -> builtins.list[str]:
+    def open_with_dedupe_keys(
+        self, organisation_id: str, keys: Sequence[str]
+    ) -> dict[str, builtins.list[str]]:
         c = self.table.c
         closed = [s.value for s in FINAL]
-        statement = select(c.id).where(
-            c.organisation_id == organisation_id,
-            c.dedupe_key == key,
-            c.id != exclude_order,
-            c.status.not_in(closed),
-        )
-        return list(self._conn.execute(statement).scalars())
+        unique = sorted(set(keys))
+        found: dict[str, builtins.list[str]] = {}
+        for start in range(0, len(unique), 500):
+            statement = select(c.dedupe_key, c.id).where(
+                c.organisation_id == organisation_id,
+                c.dedupe_key.in_(unique[start : start + 500]),
+                c.status.not_in(closed),
+            )
+            for key, order_id in self._conn.execute(statement):
+                found.setdefault(key, []).append(order_id)
+        return found
 
     def barcodes_taken(
         self, organisation_id: str, barcodes: Sequence[str], exclude_order: str | None
@@ -299,32 +320,11 @@ class SqlOrders(TableRows):
 
     def _write_parcels(self, order: Order) -> None:
         if order.parcels:
-            self._conn.execute(
-                insert(t.parcels),
-                [
-                    {"order_id": order.id, "organisation_id": order.organisation_id, "position": i}
-                    | {f: getattr(parcel, f) for f in _PARCEL_FIELDS}
-                    for i, parcel in enumerate(order.parcels)
-                ],
-            )
+            self._conn.execute(insert(t.parcels), _parcel_rows(order))
 
     def _write_history(self, order: Order, known: int) -> None:
-        new = order.history[known:]
-        if new:
-            self._conn.execute(
-                insert(t.order_status_changes),
-                [
-                    {
-                        "order_id": order.id,
-                        "seq": known + i,
-                        "at": change.at,
-                        "from_status": change.from_status.value,
-                        "to_status": change.to_status.value,
-                        "reason": change.reason,
-                    }
-                    for i, change in enumerate(new)
-                ],
-            )
+        if rows := _history_rows(order, known):
+            self._conn.execute(insert(t.order_status_changes), rows)
 
 
 class SqlOrderFixes(TableRows):
@@ -356,3 +356,25 @@ class SqlOrderFixes(TableRows):
             )
             for r in rows
         ]
+
+
+def _parcel_rows(order: Order) -> list[dict[str, Any]]:
+    return [
+        {"order_id": order.id, "organisation_id": order.organisation_id, "position": i}
+        | {f: getattr(parcel, f) for f in _PARCEL_FIELDS}
+        for i, parcel in enumerate(order.parcels)
+    ]
+
+
+def _history_rows(order: Order, known: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": order.id,
+            "seq": known + i,
+            "at": change.at,
+            "from_status": change.from_status.value,
+            "to_status": change.to_status.value,
+            "reason": change.reason,
+        }
+        for i, change in enumerate(order.history[known:])
+    ]

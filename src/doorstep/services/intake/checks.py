@@ -27,7 +27,7 @@ from doorstep.domain.geocoding import (
     GeocoderUnavailable,
     MatchLevel,
 )
-from doorstep.domain.order_status import EDITABLE, OrderStatus
+from doorstep.domain.order_status import EDITABLE, FINAL, OrderStatus
 from doorstep.domain.orders import Address, LocationSource, Order
 from doorstep.domain.schedules import Weekday
 from doorstep.domain.stations import Station
@@ -241,10 +241,25 @@ class OrderChecks:
 
 def finish(order: Order, uow: UnitOfWork, at: datetime) -> None:
     """Add the duplicate check to the flags and settle the status."""
-    if order.status in EDITABLE:
-        kept = tuple(f for f in order.flags if f.code is not FlagCode.DUPLICATE)
-        order.flags = kept + tuple(_duplicate(order, uow))
-        settle(order, at)
+    finish_many([order], uow, at)
+
+
+def finish_many(orders: Sequence[Order], uow: UnitOfWork, at: datetime) -> None:
+    """``finish`` for many orders with one query; a later order of ``orders`` also counts the
+    earlier ones as duplicates, as if they had been saved one after the other."""
+    if not orders:
+        return
+    organisation_id = orders[0].organisation_id
+    keys = [o.dedupe_key for o in orders]  # computed once: folding the texts is not free
+    known = uow.orders.open_with_dedupe_keys(organisation_id, keys)
+    for order, key in zip(orders, keys, strict=True):
+        others = [i for i in known.get(key, []) if i != order.id]
+        if order.status in EDITABLE:
+            kept = tuple(f for f in order.flags if f.code is not FlagCode.DUPLICATE)
+            order.flags = kept + tuple(_duplicate(others))
+            settle(order, at)
+        if order.status not in FINAL:
+            known.setdefault(key, []).append(order.id)
 
 
 def settle(order: Order, at: datetime) -> None:
@@ -309,8 +324,7 @@ def _valid_phone(phone: str, country: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
-def _duplicate(order: Order, uow: UnitOfWork) -> list[Flag]:
-    others = uow.orders.open_with_dedupe_key(order.organisation_id, order.dedupe_key, order.id)
+def _duplicate(others: Sequence[str]) -> list[Flag]:
     if not others:
         return []
     return [

@@ -26,7 +26,7 @@ from doorstep.domain.orders import LocationSource, Order, Recipient
 from doorstep.domain.permissions import Permission
 from doorstep.domain.stations import Station
 from doorstep.services.authorization import Principal, require
-from doorstep.services.intake.checks import OrderChecks, finish
+from doorstep.services.intake.checks import OrderChecks, finish, finish_many
 from doorstep.services.intake.columns import Field
 from doorstep.services.intake.rows import OrderDraft, Problem, RowRejected, parse_row
 from doorstep.services.intake.values import Formats
@@ -190,9 +190,25 @@ class _Batch:
                 pending.append((draft, outcome, current))
         # One batch of geocoding and road questions for all new and changed orders.
         self.checks.run([order for _, order, _ in pending], self.stations.by_id)
+        created = [(draft, order) for draft, order, current in pending if current is None]
+        if self._add_all(created):
+            results.update((d.row, self._result(d, o, None)) for d, o in created)
+            pending = [p for p in pending if p[2] is not None]
         for draft, order, current in pending:
             results[draft.row] = self._save(draft, order, current)
         return [results[number] for number, _ in batch]
+
+    def _add_all(self, created: Sequence[tuple[OrderDraft, Order]]) -> bool:
+        """Save the batch's new orders together; False (nothing saved) if any of them fails,
+        and the caller saves them one by one so that only the failing rows are rejected."""
+        orders = [order for _, order in created]
+        try:
+            with self.uow.savepoint():
+                finish_many(orders, self.uow, self.clock.now())
+                self.uow.orders.add_many(orders)
+        except Conflict:
+            return False
+        return True
 
     def _parse(
         self, number: int, cells: Mapping[Field, Any]
@@ -272,6 +288,9 @@ class _Batch:
                     self.uow.orders.update(order)
         except Conflict as error:
             return _rejected(draft, error.field or "", str(error), "import the row again")
+        return self._result(draft, order, current)
+
+    def _result(self, draft: OrderDraft, order: Order, current: Order | None) -> RowResult:
         if current is None:
             return RowResult(
                 draft.row,
