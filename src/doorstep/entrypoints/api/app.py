@@ -12,6 +12,7 @@ from doorstep.entrypoints.api.routes import (
     api_keys,
     auth,
     drivers,
+    import_file,
     intake,
     orders,
     organisations,
@@ -34,7 +35,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     v1 = APIRouter(prefix=API_PREFIX)
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
-    modules = (auth, organisations, users, api_keys, stations, vehicles, drivers, intake, orders)
+    modules = (
+        auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
+        orders,
+    )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)
     app.include_router(v1)
@@ -43,7 +47,10 @@ def create_app(container: Container) -> FastAPI:
         BodyLimit,
         max_bytes=container.settings.max_body_bytes,
         # An import of 10,000 orders is several megabytes; every other body stays small.
-        larger={f"{API_PREFIX}/orders:import": container.settings.max_import_bytes},
+        larger={
+            f"{API_PREFIX}/orders:import": container.settings.max_import_bytes,
+            f"{API_PREFIX}/orders:import-file": container.settings.max_import_bytes,
+        },
     )
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")

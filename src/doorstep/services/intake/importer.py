@@ -10,6 +10,7 @@ unchanged is skipped, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,17 +93,47 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``rows`` (number, cells) batch by batch; ``progress`` hears rows done so far."""
-    require(principal, Permission.ORDERS_WRITE)
     report = ImportReport()
-    with uow:
-        stations = _Stations(uow, principal.organisation_id, options)
-    for batch in _batches(rows, BATCH_ROWS):
-        with uow:
-            report.rows += _Batch(principal, options, uow, clock, ids, checks, stations).run(batch)
-            uow.commit()
+    for results in import_batches(
+        principal, rows, options, uow=uow, clock=clock, ids=ids, checks=checks
+    ):
+        report.rows += results
         if progress is not None:
             progress(len(report.rows))
     return report
+
+
+def import_batches(
+    principal: Principal,
+    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    options: ImportOptions,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    checks: OrderChecks,
+) -> Iterator[list[RowResult]]:
+    """``import_rows`` one committed batch at a time, for answers that stream (any file size).
+
+    The permission and the default station are checked before the first row is read.
+    """
+    require(principal, Permission.ORDERS_WRITE)
+    with uow:
+        stations = _Stations(uow, principal.organisation_id, options)
+    batch = functools.partial(_Batch, principal, options, uow, clock, ids, checks, stations)
+    return _committed(rows, batch, uow)
+
+
+def _committed(
+    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    batch: Callable[[], _Batch],
+    uow: UnitOfWork,
+) -> Iterator[list[RowResult]]:
+    for chunk in _batches(rows, BATCH_ROWS):
+        with uow:
+            results = batch().run(chunk)
+            uow.commit()
+        yield results
 
 
 class _Stations:

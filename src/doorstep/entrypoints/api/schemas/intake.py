@@ -34,7 +34,7 @@ class ImportIn(EntityIn):
         max_length=MAX_API_ROWS,
         description="orders as flat objects keyed like spreadsheet columns (reference, name, "
         "address, postcode, city, lat, lon, window_start, window_end, weight, barcode ...); "
-        f"at most {MAX_API_ROWS} per request, send larger files in several requests",
+        f"at most {MAX_API_ROWS} per request; send larger files to /orders:import-file",
     )
 
 
