@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,6 +47,7 @@ class Container:
     regions: RegionStore
     _travel: dict[str, TravelTimes] = field(default_factory=dict, repr=False)
     _geocoders: dict[str, Geocoder] = field(default_factory=dict, repr=False)
+    _executors: dict[str, Executor] = field(default_factory=dict, repr=False)
 
     def travel(self) -> TravelTimes:
         """The configured travel-time provider, made once (it caches routers and matrices)."""
@@ -109,7 +112,18 @@ class Container:
     def migrate(self) -> tuple[str | None, str]:
         return schema.upgrade(self.engine)
 
+    def executor(self) -> Executor:
+        """The local worker pool, started on first use and shut down by ``close``."""
+        found = self._executors.get("local")
+        if found is None:
+            found = ProcessPoolExecutor(max_workers=self.settings.workers or os.cpu_count() or 1)
+            self._executors["local"] = found
+        return found
+
     def close(self) -> None:
+        for pool in self._executors.values():
+            pool.shutdown(cancel_futures=True)
+        self._executors.clear()
         self.engine.dispose()
 
 

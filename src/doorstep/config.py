@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     matrix_workers: int | None = Field(
         default=None, ge=1, description="processes for large matrices; all cores when unset"
     )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="processes of the local worker pool (imports parse ahead in it); all cores "
+        "when unset",
+    )
 
     @property
     def resolved_database_url(self) -> str:

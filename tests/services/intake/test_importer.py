@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import pytest
@@ -39,7 +40,12 @@ GOOD = [
 ]
 
 
-def run(world: World, table: list[list[object]], header: Sequence[str] = HEADER) -> ImportReport:
+def run(
+    world: World,
+    table: list[list[object]],
+    header: Sequence[str] = HEADER,
+    executor: Executor | None = None,
+) -> ImportReport:
     columns = recognise(header)
     numbered = [(i, columns.cells(row)) for i, row in enumerate(table, start=2)]
     options = ImportOptions(
@@ -51,7 +57,14 @@ def run(world: World, table: list[list[object]], header: Sequence[str] = HEADER)
     )
     p = world.ports
     return import_rows(
-        world.admin, numbered, options, uow=p.uow, clock=p.clock, ids=p.ids, checks=world.checks
+        world.admin,
+        numbered,
+        options,
+        uow=p.uow,
+        clock=p.clock,
+        ids=p.ids,
+        checks=world.checks,
+        executor=executor,
     )
 
 
@@ -222,3 +235,23 @@ def test_needs_attention_listing_filters_by_flag(world: World, admin: Principal)
     )
     assert [o.shipper_reference for o in page.orders] == ["A-3"]
     assert page.orders[0].address == Address("Nowhere Road 1")
+
+
+def test_parsing_in_a_worker_process_gives_the_same_report(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows parsed ahead in another process (pickled there and back) import exactly as inline,
+    batch boundaries included."""
+    monkeypatch.setattr("doorstep.services.intake.importer.BATCH_ROWS", 2)
+    broken = ["A-4", "Di Dahl", "", "Mannerheimintie 5", "", "", "heavy", "1", ""]
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        report = run(world, rows(*GOOD, broken), executor=pool)
+    assert [(r.row, r.outcome) for r in report.rows] == [
+        (2, Outcome.CREATED),
+        (3, Outcome.CREATED),
+        (4, Outcome.CREATED),
+        (5, Outcome.REJECTED),
+    ]
+    assert report.rows[3].problems[0].field == "weight"
+    again = run(world, rows(*GOOD, broken))
+    assert [r.outcome for r in again.rows[:3]] == [Outcome.UNCHANGED] * 3

@@ -126,6 +126,7 @@ def _run(
             ids=c.ids,
             checks=c.checks(),
             progress=lambda done: progress.update(task, completed=done),
+            executor=c.executor(),
         )
 
 

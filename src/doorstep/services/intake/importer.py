@@ -11,79 +11,48 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import StrEnum
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from doorstep.domain.errors import Conflict, DomainError, InvalidValue
-from doorstep.domain.flags import Flag
-from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.orders import LocationSource, Order, Recipient
 from doorstep.domain.permissions import Permission
 from doorstep.domain.stations import Station
 from doorstep.services.authorization import Principal, require
 from doorstep.services.intake.checks import OrderChecks, finish, finish_many
-from doorstep.services.intake.columns import Field
-from doorstep.services.intake.rows import OrderDraft, Problem, RowRejected, parse_row
-from doorstep.services.intake.values import Formats
+from doorstep.services.intake.parsing import Cells, Parsed, StationBook, parse_chunk, parsed_ahead
+from doorstep.services.intake.results import (
+    ImportOptions,
+    ImportReport,
+    Outcome,
+    RowResult,
+)
+from doorstep.services.intake.rows import OrderDraft, Problem
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
+
+# Re-exported: the shells import the import's vocabulary from here.
+__all__ = [
+    "BATCH_ROWS",
+    "MAX_API_ROWS",
+    "ImportOptions",
+    "ImportReport",
+    "Outcome",
+    "RowResult",
+    "import_batches",
+    "import_rows",
+]
 
 BATCH_ROWS = 500
 MAX_API_ROWS = 10_000
 
 
-class Outcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """What became of one row: its order, what changed, what is wrong with it."""
-
-    row: int
-    reference: str
-    outcome: Outcome
-    order_id: str | None = None
-    status: OrderStatus | None = None
-    changed: tuple[str, ...] = ()  # fields an update changed
-    problems: tuple[Problem, ...] = ()  # why a row was rejected
-    flags: tuple[Flag, ...] = ()  # what the checks found on its order
-
-
-@dataclass
-class ImportReport:
-    rows: list[RowResult] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """created, updated, unchanged, needs_attention and rejected; each row counted once
-        in the first four, and needs_attention counts the file's orders waiting for a person."""
-        counts = Counter(r.outcome.value for r in self.rows)
-        summary = {o.value: counts[o.value] for o in Outcome}
-        summary["needs_attention"] = sum(r.status is OrderStatus.NEEDS_ATTENTION for r in self.rows)
-        return summary
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    shipper: str
-    station: str | None = None  # code or id, for rows without a station column
-    default_date: date | None = None  # for windows given as times of day without a date
-    timezone: str = "UTC"  # for times without an offset when no station says otherwise
-    formats: Formats | None = None  # units and date order the file's header declares
-
-
 def import_rows(
     principal: Principal,
-    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    rows: Iterable[Cells],
     options: ImportOptions,
     *,
     uow: UnitOfWork,
@@ -91,11 +60,15 @@ def import_rows(
     ids: IdGenerator,
     checks: OrderChecks,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> ImportReport:
-    """Import ``rows`` (number, cells) batch by batch; ``progress`` hears rows done so far."""
+    """Import ``rows`` (number, cells) batch by batch; ``progress`` hears rows done so far.
+
+    With ``executor`` (a process pool) the next batch is parsed there meanwhile.
+    """
     report = ImportReport()
     for results in import_batches(
-        principal, rows, options, uow=uow, clock=clock, ids=ids, checks=checks
+        principal, rows, options, uow=uow, clock=clock, ids=ids, checks=checks, executor=executor
     ):
         report.rows += results
         if progress is not None:
@@ -105,13 +78,14 @@ def import_rows(
 
 def import_batches(
     principal: Principal,
-    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    rows: Iterable[Cells],
     options: ImportOptions,
     *,
     uow: UnitOfWork,
     clock: Clock,
     ids: IdGenerator,
     checks: OrderChecks,
+    executor: Executor | None = None,
 ) -> Iterator[list[RowResult]]:
     """``import_rows`` one committed batch at a time, for answers that stream (any file size).
 
@@ -119,49 +93,23 @@ def import_batches(
     """
     require(principal, Permission.ORDERS_WRITE)
     with uow:
-        stations = _Stations(uow, principal.organisation_id, options)
-    batch = functools.partial(_Batch, principal, options, uow, clock, ids, checks, stations)
-    return _committed(rows, batch, uow)
+        book = StationBook(uow.stations.list(principal.organisation_id), options)
+    batch = functools.partial(_Batch, principal, options, uow, clock, ids, checks, book)
+    parse = functools.partial(parse_chunk, options=options, book=book)
+    chunks = parsed_ahead(_batches(rows, BATCH_ROWS), parse, executor)
+    return _committed(chunks, batch, uow)
 
 
 def _committed(
-    rows: Iterable[tuple[int, Mapping[Field, Any]]],
+    chunks: Iterable[tuple[list[Cells], list[Parsed]]],
     batch: Callable[[], _Batch],
     uow: UnitOfWork,
 ) -> Iterator[list[RowResult]]:
-    for chunk in _batches(rows, BATCH_ROWS):
+    for chunk, parsed in chunks:
         with uow:
-            results = batch().run(chunk)
+            results = batch().run(chunk, parsed)
             uow.commit()
         yield results
-
-
-class _Stations:
-    """The organisation's stations by id and code, looked up once per import."""
-
-    def __init__(self, uow: UnitOfWork, organisation_id: str, options: ImportOptions) -> None:
-        listed = uow.stations.list(organisation_id)
-        self.by_id = {s.id: s for s in listed}
-        self.by_key = self.by_id | {s.code: s for s in listed}
-        self.default: Station | None = None
-        self.default_zone = ZoneInfo(options.timezone)
-        if options.station:
-            found = self.by_key.get(options.station) or self.by_key.get(options.station.upper())
-            if found is None:
-                raise InvalidValue("station", self.unknown(options.station))
-            self.default = found
-
-    def find(self, text: str | None) -> Station | None:
-        if not text:
-            return self.default
-        found = self.by_key.get(text) or self.by_key.get(text.strip().upper())
-        if found is None:
-            raise InvalidValue("station", self.unknown(text))
-        return found
-
-    def unknown(self, text: str) -> str:
-        known = ", ".join(sorted(s.code for s in self.by_id.values())) or "none registered yet"
-        return f"no station {text!r}; known stations: {known}"
 
 
 @dataclass
@@ -172,17 +120,16 @@ class _Batch:
     clock: Clock
     ids: IdGenerator
     checks: OrderChecks
-    stations: _Stations
+    stations: StationBook
 
-    def run(self, batch: Sequence[tuple[int, Mapping[Field, Any]]]) -> list[RowResult]:
+    def run(self, batch: Sequence[Cells], parsed: Sequence[Parsed]) -> list[RowResult]:
         results: dict[int, RowResult] = {}
         drafts: list[tuple[OrderDraft, Station | None]] = []
-        for number, cells in batch:
-            parsed = self._parse(number, cells)
-            if isinstance(parsed, RowResult):
-                results[number] = parsed
+        for (number, _), row in zip(batch, parsed, strict=True):
+            if isinstance(row, RowResult):
+                results[number] = row
             else:
-                drafts.append(parsed)
+                drafts.append(row)
         org = self.principal.organisation_id
         existing = self.uow.orders.by_references(org, [(d.shipper, d.reference) for d, _ in drafts])
         owners: dict[str, str] = self.uow.orders.barcode_owners(
@@ -240,28 +187,6 @@ class _Batch:
         except Conflict:
             return False
         return True
-
-    def _parse(
-        self, number: int, cells: Mapping[Field, Any]
-    ) -> RowResult | tuple[OrderDraft, Station | None]:
-        reference = str(cells.get(Field.REFERENCE) or "").strip()
-        try:
-            station = self.stations.find(str(cells.get(Field.STATION) or "").strip() or None)
-        except InvalidValue as error:
-            problem = Problem("station", error.message, "use a known station code")
-            return RowResult(number, reference, Outcome.REJECTED, problems=(problem,))
-        zone = ZoneInfo(station.timezone) if station else self.stations.default_zone
-        parsed = parse_row(
-            number,
-            cells,
-            timezone=zone,
-            default_date=self.options.default_date,
-            default_shipper=self.options.shipper,
-            formats=self.options.formats,
-        )
-        if isinstance(parsed, RowRejected):
-            return RowResult(number, reference, Outcome.REJECTED, problems=parsed.problems)
-        return parsed, station
 
     def _order(
         self,
@@ -417,9 +342,7 @@ def _rejected(draft: OrderDraft, name: str, message: str, fix: str) -> RowResult
     )
 
 
-def _batches(
-    rows: Iterable[tuple[int, Mapping[Field, Any]]], size: int
-) -> Iterator[list[tuple[int, Mapping[Field, Any]]]]:
+def _batches(rows: Iterable[Cells], size: int) -> Iterator[list[Cells]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -503,7 +503,7 @@ def fingerprint(draft: OrderDraft) -> str:
     millilitre, about a centimetre of position), so 1,5 and 1.5 kg, or 09:00 local and
     07:00Z, give the same fingerprint.
     """
-    location = draft.location
+    location, address = draft.location, draft.address
     content = {
         "reference": draft.reference,
         "shipper": draft.shipper,
@@ -513,7 +513,8 @@ def fingerprint(draft: OrderDraft) -> str:
         "company": draft.company,
         "phone": draft.phone,
         "email": draft.email,
-        "address": asdict(draft.address),
+        # Address is flat: a shallow copy of its fields, not asdict's deep copy per row.
+        "address": {f.name: getattr(address, f.name) for f in dataclasses.fields(address)},
         "location": None if location is None else [round(location.lat, 7), round(location.lon, 7)],
         "service_date": None if draft.service_date is None else draft.service_date.isoformat(),
         "time_windows": [
