@@ -23,6 +23,7 @@ from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
 from doorstep.domain.geocoding import GeocoderUnavailable
+from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services.intake.checks import OrderChecks
 from doorstep.services.ports import (
@@ -160,3 +161,10 @@ def travel_provider(settings: Settings, regions: RegionStore) -> TravelTimes:
         max_snap_m=settings.max_snap_m,
         workers=settings.matrix_workers,
     )
+
+
+def optimizer() -> RouteOptimizer:
+    """The route optimizer; imported here so that commands which never plan do not load PyVRP."""
+    from doorstep.adapters.solvers.pyvrp_optimizer import PyVRPOptimizer
+
+    return PyVRPOptimizer()

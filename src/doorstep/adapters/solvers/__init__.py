@@ -1,0 +1,1 @@
+"""Route optimizers behind ``planning.optimizer.RouteOptimizer``: adapters to solver libraries."""

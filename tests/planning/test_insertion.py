@@ -1,0 +1,161 @@
+"""Cheapest insertion of one new stop: cheapest place, frozen visits untouched, plan still valid."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doorstep.planning.insertion import cheapest_insertion, check, insert_in_gap, route_gaps
+from doorstep.planning.nearest import NearestNeighbourOptimizer
+from doorstep.planning.plan import Plan, Unassigned
+from doorstep.planning.problem import Break, LockedRoute, Problem, Vehicle, Window
+from doorstep.planning.schedule import plan_cost
+from doorstep.planning.validation import assert_valid, validate
+from tests.planning.factories import DAY, HOUR, line_problem, problems, stop
+
+NEAREST = NearestNeighbourOptimizer()
+
+
+def _plan(problem: Problem) -> Plan:
+    return NEAREST.optimize(problem, time_limit_s=1.0)
+
+
+def _without(problem: Problem, stop_id: str) -> Problem:
+    return replace(problem, stops=tuple(s for s in problem.stops if s.id != stop_id))
+
+
+def test_a_stop_goes_where_the_detour_is_smallest() -> None:
+    """On a line a, c the new stop b between them costs no extra metres, so it goes there."""
+    problem = line_problem(stop("a", 1), stop("c", 3), stop("b", 2))
+    plan = cheapest_insertion(problem, _plan(_without(problem, "b")), "b")
+    assert plan.routes[0].stop_ids == ("a", "b", "c")
+    assert_valid(problem, plan)
+
+
+def test_frozen_visits_keep_their_place_and_times() -> None:
+    """With both visits frozen the new stop can only follow them; their times do not move."""
+    problem = line_problem(stop("a", 1), stop("c", 3), stop("b", 2))
+    before = _plan(_without(problem, "b"))
+    after = cheapest_insertion(problem, before, "b", frozen={"v1": 2})
+    assert after.routes[0].stop_ids == ("a", "c", "b")
+    times = [(v.arrival_s, v.start_s, v.departure_s) for v in after.routes[0].visits[:2]]
+    assert times == [(v.arrival_s, v.start_s, v.departure_s) for v in before.routes[0].visits]
+    assert_valid(problem, after)
+
+
+def test_a_closed_locked_route_takes_nothing_and_a_free_vehicle_is_used() -> None:
+    """v1 is closed after its locked stop, so the new stop starts a route on unused v2."""
+    vans = (Vehicle("v1", (100, 100, 10), shift=DAY), Vehicle("v2", (100, 100, 10), shift=DAY))
+    problem = line_problem(
+        stop("a", 1),
+        stop("b", 2),
+        vehicles=vans,
+        locked=(LockedRoute("v1", ("a",), closed=True),),
+    )
+    before = _plan(_without(problem, "b"))
+    after = cheapest_insertion(problem, before, "b")
+    assert [(r.vehicle_id, r.stop_ids) for r in after.routes] == [("v1", ("a",)), ("v2", ("b",))]
+    assert after.routes[0] == before.routes[0]
+    assert_valid(problem, after)
+
+
+def test_a_stop_that_fits_nowhere_is_listed_unassigned_once() -> None:
+    """A window that closed before any van can arrive leaves the stop unassigned, listed once."""
+    late = stop("late", 2, windows=(Window(8 * HOUR, 8 * HOUR + 10),))
+    problem = line_problem(stop("a", 1), late)
+    plan = _plan(problem)
+    assert [u.stop_id for u in plan.unassigned] == ["late"]
+    again = cheapest_insertion(problem, plan, "late")
+    assert again.unassigned == (Unassigned("late"),)
+    assert again.routes == plan.routes
+    assert_valid(problem, again)
+
+
+def test_a_stop_already_on_a_route_is_refused() -> None:
+    """Inserting a served stop is a caller's mistake, not a second visit."""
+    problem = line_problem(stop("a", 1))
+    with pytest.raises(ValueError, match="already on a route"):
+        cheapest_insertion(problem, _plan(problem), "a")
+
+
+def test_a_stop_can_go_before_the_break_that_follows_it() -> None:
+    """A stop whose window closes before the break window opens is served before the break."""
+    van = Vehicle("v1", (100, 100, 10), shift=DAY, break_=Break(Window(12 * HOUR, 13 * HOUR), 1800))
+    problem = line_problem(
+        stop("a", 1, windows=(Window(11 * HOUR, 12 * HOUR),)),
+        stop("b", 2, windows=(Window(13 * HOUR, 14 * HOUR),)),
+        stop("c", 3, windows=(Window(11 * HOUR, 12 * HOUR),)),
+        vehicles=(van,),
+    )
+    before = _plan(_without(problem, "c"))
+    assert before.routes[0].break_after == 0
+    after = cheapest_insertion(problem, before, "c")
+    assert after.routes[0].stop_ids == ("a", "c", "b")
+    assert after.routes[0].break_after == 1
+    assert_valid(problem, after)
+
+
+@settings(max_examples=120, deadline=None)
+@given(problems, st.data())
+def test_inserting_one_new_order_never_changes_a_completed_or_locked_stop(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """Acceptance: frozen and locked visits keep vehicle, index and times; the plan validates."""
+    new = problem.stops[-1]
+    plan = _plan(_without(problem, new.id))
+    locked, frozen = [], {}
+    for route in plan.routes:
+        keep = data.draw(st.integers(0, len(route.visits)), label=f"locked on {route.vehicle_id}")
+        closed = keep == len(route.visits) and data.draw(st.booleans())
+        locked.append(LockedRoute(route.vehicle_id, route.stop_ids[:keep], closed))
+        frozen[route.vehicle_id] = data.draw(st.integers(keep, len(route.visits)), label="frozen")
+    problem = replace(problem, locked=tuple(locked))
+    after = cheapest_insertion(problem, plan, new.id, frozen=frozen)
+    for route in plan.routes:
+        kept = next(r for r in after.routes if r.vehicle_id == route.vehicle_id)
+        n = len(route.visits) if _closed(problem, route.vehicle_id) else frozen[route.vehicle_id]
+        for old, now in zip(route.visits[:n], kept.visits[:n], strict=True):
+            assert (now.stop_id, now.arrival_s, now.start_s, now.departure_s) == (
+                old.stop_id,
+                old.arrival_s,
+                old.start_s,
+                old.departure_s,
+            )
+        if _closed(problem, route.vehicle_id):
+            assert kept.stop_ids == route.stop_ids
+    assert_valid(problem, after)
+
+
+def _closed(problem: Problem, vehicle_id: str) -> bool:
+    return any(lock.closed for lock in problem.locked if lock.vehicle_id == vehicle_id)
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems, st.integers(0, 3))
+def test_the_constant_time_check_agrees_with_simulating_each_place(
+    problem: Problem, frozen: int
+) -> None:
+    """Per gap the O(1) verdict equals 'the simulated route validates' (max duration aside)."""
+    # The one allowed difference: a route with nothing frozen and a max duration may pass the
+    # O(1) test and still fail once simulated, as the insertion module's docstring says.
+    new = problem.stops[-1]
+    plan = _plan(_without(problem, new.id))
+    for index, route in enumerate(plan.routes):
+        if not new.skills <= problem.vehicle(route.vehicle_id).skills:
+            continue  # survey() never offers such a route
+        first = min(frozen, len(route.visits))
+        gaps = route_gaps(problem, plan, index, first)
+        verdict = check(problem, gaps, new)
+        for g in range(len(gaps.insert_at)):
+            made = insert_in_gap(problem, plan, gaps, g, new)
+            routes = (*plan.routes[:index], made, *plan.routes[index + 1 :])
+            valid = made is not None and not validate(
+                problem,
+                replace(plan, routes=routes, cost=plan_cost(problem, routes, plan.unassigned)),
+            )
+            promised = bool(verdict.in_time[g] and verdict.fits[g])
+            loose = first == 0 and gaps.vehicle.max_duration_s is not None
+            assert valid == promised or (loose and promised and not valid)
