@@ -118,7 +118,10 @@ def _random_vehicle(rng: random.Random, shape: Shape, k: int) -> Vehicle:
     start = rng.choice([7, 8, 9]) * HOUR
     brk = None
     if shape.breaks and rng.random() < 0.6:
-        brk = Break(Window(11 * HOUR, rng.choice([12, 14]) * HOUR), rng.choice([900, 1800]))
+        # Owed on every route (0), or only past 1 or 3 hours of work: short routes go without.
+        after = rng.choice([0, 1 * HOUR, 3 * HOUR])
+        window = Window(11 * HOUR, rng.choice([12, 14]) * HOUR)
+        brk = Break(window, rng.choice([900, 1800]), after_work_s=after)
     return Vehicle(
         f"v{k}",
         capacity=(rng.randint(40, 150), rng.randint(30, 100), rng.randint(3, 15)),

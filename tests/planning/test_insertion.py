@@ -98,6 +98,27 @@ def test_a_stop_can_go_before_the_break_that_follows_it() -> None:
     assert_valid(problem, after)
 
 
+def test_a_stop_that_makes_a_short_route_owe_its_break_adds_the_break() -> None:
+    """A route done by 07:32 goes without the break owed past 6 h; a stop due at 15:00 makes
+    it long, so it gets the break in its window, frozen first visit or not."""
+    brk = Break(Window(10 * HOUR, 13 * HOUR), 1800, after_work_s=6 * HOUR)
+    van = Vehicle("v1", (100, 100, 10), shift=Window(7 * HOUR, 17 * HOUR), break_=brk)
+    problem = line_problem(
+        stop("a", 1, windows=(Window(7 * HOUR, 7 * HOUR + 1800),)),
+        stop("late", 2, windows=(Window(15 * HOUR, 16 * HOUR),)),
+        vehicles=(van,),
+    )
+    before = _plan(_without(problem, "late"))
+    assert before.routes[0].break_start_s is None
+    for frozen in (0, 1):
+        after = cheapest_insertion(problem, before, "late", frozen={"v1": frozen})
+        route = after.routes[0]
+        assert route.stop_ids == ("a", "late")
+        assert route.break_start_s is not None
+        assert brk.window.contains(route.break_start_s)
+        assert_valid(problem, after)
+
+
 @settings(max_examples=120, deadline=None)
 @given(problems, st.data())
 def test_inserting_one_new_order_never_changes_a_completed_or_locked_stop(
@@ -138,9 +159,11 @@ def _closed(problem: Problem, vehicle_id: str) -> bool:
 def test_the_constant_time_check_agrees_with_simulating_each_place(
     problem: Problem, frozen: int
 ) -> None:
-    """Per gap the O(1) verdict equals 'the simulated route validates' (max duration aside)."""
-    # The one allowed difference: a route with nothing frozen and a max duration may pass the
-    # O(1) test and still fail once simulated, as the insertion module's docstring says.
+    """Per gap the O(1) verdict equals 'the simulated route validates' (max duration and
+    owed breaks aside)."""
+    # The allowed differences, as the insertion module's docstring says: a route with nothing
+    # frozen and a max duration, or one without its vehicle's break (the new stop may make it
+    # owed), may pass the O(1) test and still fail once simulated.
     new = problem.stops[-1]
     plan = _plan(_without(problem, new.id))
     for index, route in enumerate(plan.routes):
@@ -158,4 +181,5 @@ def test_the_constant_time_check_agrees_with_simulating_each_place(
             )
             promised = bool(verdict.in_time[g] and verdict.fits[g])
             loose = first == 0 and gaps.vehicle.max_duration_s is not None
+            loose |= gaps.break_after is None and gaps.vehicle.break_ is not None
             assert valid == promised or (loose and promised and not valid)

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from doorstep.planning.nearest import NearestNeighbourOptimizer
 from doorstep.planning.optimizer import Cancelled, Progress, RouteOptimizer
 from doorstep.planning.plan import Plan
-from doorstep.planning.problem import LockedRoute, Problem, Vehicle
+from doorstep.planning.problem import Break, LockedRoute, Problem, Vehicle, Window
 from doorstep.planning.validation import assert_valid
-from tests.planning.factories import DAY, line_problem, problems, stop
+from tests.planning.factories import DAY, HOUR, line_problem, problems, stop
 
 NEAREST = NearestNeighbourOptimizer()
 
@@ -76,6 +76,26 @@ def test_locked_stops_come_first_and_a_closed_route_takes_nothing_more() -> None
         ("v2", ("mine",)),
     ]
     assert_valid(problem, plan)
+
+
+def test_a_short_day_goes_without_the_break_a_long_one_takes_it() -> None:
+    """The break owed past 6 h of work (10:00-13:00): three stops near the depot leaving at
+    07:00 are back at 07:13 without it; one due by 07:30 and one at 15:00 make a long day."""
+    brk = Break(Window(10 * HOUR, 13 * HOUR), 1800, after_work_s=6 * HOUR)
+    van = Vehicle("v1", (100, 100, 10), shift=Window(7 * HOUR, 17 * HOUR), break_=brk)
+    short = line_problem(stop("a", 1), stop("b", 2), stop("c", 3), vehicles=(van,))
+    route = _plan(short).routes[0]
+    assert (route.start_s, route.end_s) == (7 * HOUR, 7 * HOUR + 780)
+    assert (route.break_start_s, route.break_after) == (None, None)
+    assert_valid(short, _plan(short))
+    early = stop("a", 1, windows=(Window(7 * HOUR, 7 * HOUR + 1800),))
+    late = stop("d", 4, windows=(Window(15 * HOUR, 16 * HOUR),))
+    long = line_problem(early, stop("b", 2), stop("c", 3), late, vehicles=(van,))
+    route = _plan(long).routes[0]
+    assert route.stop_ids == ("a", "b", "c", "d")
+    assert route.break_start_s is not None
+    assert brk.window.contains(route.break_start_s)
+    assert_valid(long, _plan(long))
 
 
 def test_the_same_problem_gives_the_same_plan() -> None:

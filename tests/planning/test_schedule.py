@@ -121,6 +121,35 @@ def test_placed_puts_the_break_where_the_route_ends_earliest() -> None:
     assert timed.end_s == 13 * HOUR + 60 + 200
 
 
+def test_a_short_route_goes_without_a_break_it_does_not_owe() -> None:
+    """Owed only past 6 h of work: three stops near the depot are done by 08:07, no break."""
+    brk = Break(Window(11 * HOUR, 14 * HOUR), 1800, after_work_s=6 * HOUR)
+    van = Vehicle("v1", (9, 9, 9), shift=Window(7 * HOUR, 17 * HOUR), break_=brk)
+    problem = line_problem(stop("a", 1), stop("b", 2), stop("c", 3), vehicles=(van,))
+    timed = placed(problem, van, problem.stops)
+    assert (timed.break_start_s, timed.break_after, timed.fault) == (None, None, None)
+    assert timed.end_s == 7 * HOUR + 3 * 60 + 600
+
+
+def test_a_route_owing_its_break_takes_it() -> None:
+    """Past 6 h of work without the break (a last window at 15:00), the break is placed."""
+    brk = Break(Window(11 * HOUR, 14 * HOUR), 1800, after_work_s=6 * HOUR)
+    van = Vehicle("v1", (9, 9, 9), shift=Window(7 * HOUR, 17 * HOUR), break_=brk)
+    problem = line_problem(
+        stop("a", 1, windows=(Window(8 * HOUR, 9 * HOUR),)),
+        stop("b", 2, windows=(Window(15 * HOUR, 16 * HOUR),)),
+        vehicles=(van,),
+    )
+    timed = placed(problem, van, problem.stops)
+    assert timed.break_after == 0
+    assert timed.break_start_s == 11 * HOUR
+    assert timed.fault is None
+    # At exactly the limit the break is not owed yet: "exceeds" is strict.
+    assert not brk.owed(6 * HOUR)
+    assert brk.owed(6 * HOUR + 1)
+    assert Break(brk.window, 1800).owed(0)  # after_work_s 0: every route owes it
+
+
 @settings(max_examples=60, deadline=None)
 @given(problems)
 def test_any_fault_free_sweep_makes_a_valid_route(problem: Problem) -> None:

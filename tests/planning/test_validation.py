@@ -9,7 +9,7 @@ import pytest
 
 from doorstep.planning.plan import Plan, Route, Unassigned
 from doorstep.planning.problem import Break, Depot, LockedRoute, Problem, Vehicle, Window
-from doorstep.planning.schedule import placed, plan_cost, route_of
+from doorstep.planning.schedule import placed, plan_cost, route_of, settle, timeline
 from doorstep.planning.validation import Code, InvalidPlan, assert_valid, validate
 from tests.planning.factories import DAY, HOUR, line_problem, stop
 
@@ -152,6 +152,50 @@ def test_the_break_must_end_before_the_next_drive() -> None:
     problem, plan = base()
     broken = _edit_route(plan, 0, break_start_s=(plan.routes[0].break_start_s or 0) + 30)
     assert Code.BREAK_TIMING in {v.code for v in validate(problem, broken)}
+
+
+def _owed_after(after_work_s: int, *, last_window: Window | None = None) -> Case:
+    """v1 serves a and b without a break it owes only past ``after_work_s`` of work."""
+    brk = Break(Window(11 * HOUR, 14 * HOUR), 1800, after_work_s=after_work_s)
+    van = Vehicle("v1", (100, 100, 10), shift=DAY, break_=brk)
+    windows = () if last_window is None else (last_window,)
+    problem = line_problem(stop("a", 1), stop("b", 2, windows=windows), vehicles=(van,))
+    timed = timeline(problem, van, problem.stops)  # leaving at 08:00, without the break
+    routes = [route_of(problem, van, problem.stops, timed)]
+    return problem, Plan(tuple(routes), (), plan_cost(problem, routes, ()))
+
+
+def test_a_short_route_without_its_break_is_valid() -> None:
+    """Working 520 s, well under the 6 h after which the break is owed: no violation."""
+    problem, plan = _owed_after(6 * HOUR)
+    assert plan.routes[0].break_start_s is None
+    assert plan.routes[0].duration_s == 520
+    assert validate(problem, plan) == []
+
+
+def test_a_short_route_may_still_take_its_break() -> None:
+    """A break taken though not owed is no violation, as long as it keeps its window."""
+    problem, _ = _owed_after(6 * HOUR)
+    van = problem.vehicles[0]
+    timed = settle(problem, van, problem.stops, break_after=1)
+    routes = [route_of(problem, van, problem.stops, timed)]
+    plan = Plan(tuple(routes), (), plan_cost(problem, routes, ()))
+    assert plan.routes[0].break_start_s == 11 * HOUR
+    assert validate(problem, plan) == []
+
+
+def test_a_long_route_without_its_break_names_the_working_time_and_limit() -> None:
+    """Leaving at 08:00 and waiting for a 15:00 window: 7 h of work, the break owed past 6 h."""
+    problem, plan = _owed_after(6 * HOUR, last_window=Window(15 * HOUR, 16 * HOUR))
+    working = plan.routes[0].duration_s
+    assert working > 6 * HOUR
+    found = validate(problem, plan)
+    assert [v.code for v in found] == [Code.BREAK_MISSING]
+    assert found[0].vehicle_id == "v1"
+    assert found[0].message == (
+        f"vehicle v1 works {working} s without a break, but owes its 1800 s break in "
+        f"39600-50400 when working over 21600 s"
+    )
 
 
 def test_a_missed_window_is_reported_with_the_numbers() -> None:

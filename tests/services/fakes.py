@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
@@ -22,6 +22,7 @@ from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order
 from doorstep.domain.stations import Station
+from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
     ApiKeyRepository,
     DriverRepository,
@@ -31,6 +32,7 @@ from doorstep.services.ports import (
     OrderFixRepository,
     OrderRepository,
     OrganisationRepository,
+    PlanVersionRepository,
     Position,
     SessionRepository,
     StationRepository,
@@ -71,6 +73,7 @@ class Tables:
     orders: dict[str, Order] = field(default_factory=dict)
     order_fixes: dict[str, OrderFix] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    plans: dict[str, PlanVersion] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -318,6 +321,37 @@ class FakeOrderFixes(_Scoped[OrderFix]):
         return sorted(self._of(organisation_id, order_id=order_id), key=lambda f: (f.at, f.id))
 
 
+class FakePlanVersions(_Scoped[PlanVersion]):
+    table = "plans"
+
+    def unique(self, entity: PlanVersion) -> set[Hashable]:
+        day = (entity.organisation_id, entity.station_id, entity.service_date)
+        published = {("published", *day)} if entity.status is PlanStatus.PUBLISHED else set()
+        return {("number", *day, entity.number)} | published
+
+    def list(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> Sequence[PlanVersion]:
+        found = self._of(organisation_id, station_id=station_id, service_date=service_date)
+        return sorted(found, key=lambda v: v.number)
+
+    def latest(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> PlanVersion | None:
+        return next(reversed(self.list(organisation_id, station_id, service_date)), None)
+
+    def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int:
+        return len(self.list(organisation_id, station_id, service_date)) + 1
+
+    def containing(self, organisation_id: str, order_id: str) -> PlanVersion | None:
+        def holds(v: PlanVersion) -> bool:
+            held = {u.stop_id for u in v.plan.unassigned} | {o for o, _ in v.left_out}
+            return order_id in held or v.plan.route_of(order_id) is not None
+
+        found = [v for v in self._of(organisation_id) if holds(v)]
+        return max(found, key=lambda v: (v.created_at, v.number, v.id), default=None)
+
+
 class FakeIdempotency:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -348,6 +382,7 @@ class FakeUnitOfWork:
     orders: OrderRepository
     order_fixes: OrderFixRepository
     idempotency: IdempotencyRepository
+    plans: PlanVersionRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -358,6 +393,7 @@ class FakeUnitOfWork:
         self.drivers, self.orders = FakeDrivers(self), FakeOrders(self)
         self.order_fixes = FakeOrderFixes(self)
         self.idempotency = FakeIdempotency(self)
+        self.plans = FakePlanVersions(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

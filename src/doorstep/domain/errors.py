@@ -33,8 +33,8 @@ class InvalidTransition(DomainError):
 class NotFound(DomainError):
     """The object does not exist for this caller (also used for other tenants' objects)."""
 
-    def __init__(self, kind: str, object_id: str) -> None:
-        super().__init__(f"{kind} '{object_id}' was not found")
+    def __init__(self, kind: str, object_id: str, hint: str = "") -> None:
+        super().__init__(f"{kind} '{object_id}' was not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.object_id = object_id
 
@@ -53,3 +53,18 @@ class AuthenticationFailed(DomainError):
 
 class PermissionDenied(DomainError):
     """The caller is known but their roles do not allow the action."""
+
+
+class PlanInvalid(DomainError):
+    """The route planner returned a plan that breaks its problem's rules: a bug, never stored.
+
+    ``violations`` lists what the independent validator found, one line each.
+    """
+
+    def __init__(self, violations: tuple[str, ...]) -> None:
+        more = f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
+        shown = "; ".join(violations[:3])
+        super().__init__(
+            f"the planner returned an invalid plan, so it was not stored: {shown}{more}"
+        )
+        self.violations = violations

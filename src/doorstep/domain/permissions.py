@@ -17,21 +17,31 @@ class Permission(StrEnum):
     NETWORK_WRITE = "network:write"
     ORDERS_READ = "orders:read"
     ORDERS_WRITE = "orders:write"
+    PLANS_READ = "plans:read"
+    PLANS_WRITE = "plans:write"
 
 
 _READ_NETWORK = {Permission.ORGANISATION_READ, Permission.NETWORK_READ}
+_PLANS = {Permission.PLANS_READ, Permission.PLANS_WRITE}
 
 # Stations, vehicles and drivers form the "network". A driver sees their own work through the
-# driver app (a later capability), not the organisation's order book, so drivers cannot list orders.
+# driver app (a later capability), not the organisation's order book, so drivers cannot list orders
+# (nor read plans). Planners make and publish plans; dispatchers and the station read them.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset(
-        _READ_NETWORK | {Permission.NETWORK_WRITE, Permission.ORDERS_READ, Permission.ORDERS_WRITE}
+        _READ_NETWORK
+        | _PLANS
+        | {Permission.NETWORK_WRITE, Permission.ORDERS_READ, Permission.ORDERS_WRITE}
     ),
-    Role.DISPATCHER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ, Permission.ORDERS_WRITE}),
-    Role.STATION_ASSOCIATE: frozenset(_READ_NETWORK | {Permission.ORDERS_READ}),
+    Role.DISPATCHER: frozenset(
+        _READ_NETWORK | {Permission.ORDERS_READ, Permission.ORDERS_WRITE, Permission.PLANS_READ}
+    ),
+    Role.STATION_ASSOCIATE: frozenset(
+        _READ_NETWORK | {Permission.ORDERS_READ, Permission.PLANS_READ}
+    ),
     Role.DRIVER: frozenset({Permission.ORGANISATION_READ}),
-    Role.VIEWER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ}),
+    Role.VIEWER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ, Permission.PLANS_READ}),
 }
 
 

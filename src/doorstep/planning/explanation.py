@@ -6,7 +6,8 @@ A left-out stop is tested against each constraint in turn and gets the first tha
 2. ``TOO_BIG``: alone it exceeds the capacity of every vehicle with those skills;
 3. ``WINDOW_UNREACHABLE``: served alone by any of those vehicles, leaving as early as its
    shift and depot allow, it misses every window or the return (shift end, depot closing, max
-   duration) or the break; names the earliest arrival and what it misses;
+   duration) or the break (if the route owes it, ``problem.Break``); names the earliest
+   arrival and what it misses;
 4. then against the plan (``insertion.survey``: every open gap of every route, and unused
    vehicles): if some place is feasible in time and load, ``OPTIONAL_DROPPED`` for an optional
    stop whose cheapest insertion costs more than its penalty (both numbers). A stop that could
@@ -167,8 +168,11 @@ def _insertable(problem: Problem, plan: Plan, stop: Stop) -> Reason:
     """A feasible place exists: compare its cost with the penalty, or say the planner missed it."""
     inserted = cheapest_insertion(problem, plan, stop.id)
     route = inserted.route_of(stop.id)
-    if route is None:  # places that pass the O(1) test but break a route's max duration
-        message = f"no route has time for stop {stop.id} within its max duration"
+    if route is None:  # places that pass the O(1) test but break a max duration or an owed break
+        message = (
+            f"no route has time for stop {stop.id} within its max duration "
+            "or with the break it would then owe"
+        )
         return Reason(ReasonCode.SHIFTS_FULL, message + " and no free vehicle can take it")
     cost = sum(r.cost for r in inserted.routes) - sum(r.cost for r in plan.routes)
     index = route.stop_ids.index(stop.id)

@@ -10,8 +10,11 @@ every load after it. A stop may take any gap after the frozen prefix (either sid
 break too); for all gaps of a route at once (NumPy) its arrival and departure follow from when
 the van leaves the place before, and the gap is feasible if the next place is reached by its
 latest arrival and both load maxima plus the stop fit: O(1) per gap after O(n) per route.
-Exact, except for the max duration of a route with nothing frozen (its start may still move):
-that is checked when the chosen place is simulated, and the next place tried if it fails.
+Exact, except for the max duration of a route with nothing frozen (its start may still move)
+and for a route without its vehicle's break (it did not owe it; ``problem.Break``): the test
+ignores the break, which the new stop may make owed. Both are checked when the chosen place
+is simulated (the break placed where the route ends earliest), and the next place tried if
+that fails. A route that took its break keeps it.
 
 Gaps are ranked by detour cost (``cost_per_m`` x extra metres + ``cost_per_s`` x extra driving
 and service; changes in waiting are not priced), an unused vehicle by the cost of serving the
@@ -36,6 +39,7 @@ from doorstep.planning.schedule import (
     earliest_leave,
     latest_start,
     location_of_depot,
+    owes_break,
     padded,
     placed,
     plan_cost,
@@ -294,11 +298,16 @@ def insert_in_gap(problem: Problem, plan: Plan, gaps: Gaps, g: int, stop: Stop) 
     elif after is not None and after >= p:
         after += 1
     if first == 0:  # nothing frozen: the whole route is timed again, leaving as late as pays
-        timed = settle(problem, vehicle, stops, break_after=after)
+        if after is None:  # no break yet: the stop may make it owed
+            timed = placed(problem, vehicle, stops)
+        else:
+            timed = settle(problem, vehicle, stops, break_after=after)
         return None if timed.fault is not None else route_of(problem, vehicle, stops, timed)
     tail = _tail(problem, route, stops, first, after)
+    if after is None and tail.fault is None and owes_break(vehicle, route.start_s, tail.end_s):
+        tail, after = _owed_tail(problem, route, stops, first)
     if tail.fault is not None:
-        return None  # the O(1) test is exact here, so this is a safety net, not a path
+        return None  # the O(1) test is exact here (but for an owed break): a safety net
     head = [(v.arrival_s, v.start_s, v.departure_s) for v in route.visits[:first]]
     moved = tail.break_after is not None
     return assemble(
@@ -311,6 +320,16 @@ def insert_in_gap(problem: Problem, plan: Plan, gaps: Gaps, g: int, stop: Stop) 
         break_start_s=tail.break_start_s if moved else route.break_start_s,
         break_after=after,
     )
+
+
+def _owed_tail(problem: Problem, route: Route, stops: list[Stop], first: int) -> tuple[Sweep, int]:
+    """The unfrozen visits re-timed with the break where the route ends earliest, and where.
+
+    For a route that did not owe its break until the new stop: it goes after the frozen visits.
+    """
+    options = [(_tail(problem, route, stops, first, a), a) for a in range(first - 1, len(stops))]
+    feasible = [o for o in options if o[0].fault is None]
+    return min(feasible or options, key=lambda o: o[0].end_s)
 
 
 def cheapest_insertion(

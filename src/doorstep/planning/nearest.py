@@ -14,10 +14,11 @@ from doorstep.planning.schedule import (
     Load,
     Sweep,
     earliest_leave,
+    owes_break,
     padded,
     plan_cost,
     route_of,
-    settle,
+    settle_owed,
     sweep,
 )
 
@@ -27,7 +28,9 @@ class NearestNeighbourOptimizer:
 
     Locked stops come first and in order (closed routes take nothing more). "Nearest" is by the
     vehicle's own duration matrix, ties going to the stop listed first in the problem. The break
-    is deferred while it can still be taken after the newest stop, otherwise taken before it.
+    is deferred while it can still be taken after the newest stop, otherwise taken before it;
+    a stop that keeps the route short enough not to owe the break (``problem.Break``) is also
+    taken, and the route is given its break only if it ends up owing it.
     ``time_limit_s``, ``seed`` and ``initial`` are ignored: the same problem gives the same plan.
     """
 
@@ -77,14 +80,17 @@ class _Builder:
     vehicle: Vehicle
     stops: list[Stop] = field(default_factory=list)
     break_after: int | None = None  # set once the break is taken
-    free_s: int = 0  # when the van is free to leave its last place
+    free_s: int = 0  # when the van is free to leave its last place (the break as planned)
+    plain_s: int = 0  # the same without any break
+    resting: bool = False  # whether the break can still be taken as planned
     here: int = 0
     peak: Load = ()  # the highest load so far, at any point of the route
     last: Load = ()  # the load leaving the last stop
 
     def __post_init__(self) -> None:
         self.start_s = earliest_leave(self.problem, self.vehicle)
-        self.free_s = self.start_s
+        self.free_s = self.plain_s = self.start_s
+        self.resting = self.vehicle.break_ is not None
         self.here = self.problem.depots[self.vehicle.start_depot].location
         size = len(self.problem.dimensions)
         self.capacity = padded(self.vehicle.capacity, size)
@@ -107,29 +113,39 @@ class _Builder:
             )
         )
 
-    def _try(self, stop: Stop, break_after: int | None) -> Sweep:
+    def _try(self, stop: Stop, break_after: int | None, leave_s: int) -> Sweep:
         return sweep(
             self.problem,
             self.vehicle,
             [stop],
-            leave_s=self.free_s,
+            leave_s=leave_s,
             leave_location=self.here,
             route_start_s=self.start_s,
             break_after=break_after,
         )
 
     def append(self, stop: Stop, *, forced: bool = False) -> bool:
-        """Append ``stop`` if feasible (or ``forced``): break deferred if it can still follow."""
+        """Append ``stop`` if feasible (or ``forced``): break deferred if it can still follow.
+
+        Feasible with the break as planned, or short enough without it not to owe it; once
+        only the latter holds, the break is given up and the route must stay that short.
+        """
         able = self.usable and stop.skills <= self.vehicle.skills and self._fits(stop)
         if not forced and not able:
             return False
-        later = self._try(stop, 0 if self._pending() else None)
-        now = self._try(stop, -1) if later.fault is not None and self._pending() else None
-        chosen = later if now is None or now.fault is not None else now
-        if chosen.fault is not None and not forced:
+        plain = self._try(stop, None, self.plain_s)
+        short = plain.fault is None and not owes_break(self.vehicle, self.start_s, plain.end_s)
+        rested = self._rested(stop) if self.resting else None
+        if rested is None or (rested.fault is not None and short):
+            if not (short or forced):
+                return False
+            self.resting = False
+        elif rested.fault is not None and not forced:
             return False
-        if chosen is now:
+        elif rested.break_after == -1:
             self.break_after = len(self.stops) - 1
+        if rested is not None and self.resting:
+            self.free_s = rested.departures[0]
         size = len(self.capacity)
         delivery, pickup = padded(stop.delivery, size), padded(stop.pickup, size)
         self.peak = tuple(
@@ -138,8 +154,16 @@ class _Builder:
         )
         self.last = tuple(last + p for last, p in zip(self.last, pickup, strict=True))
         self.stops.append(stop)
-        self.free_s, self.here = chosen.departures[0], stop.location
+        self.plain_s, self.here = plain.departures[0], stop.location
         return True
+
+    def _rested(self, stop: Stop) -> Sweep:
+        """``stop`` appended with the break as planned: after it if pending, else before it."""
+        if not self._pending():
+            return self._try(stop, None, self.free_s)
+        later = self._try(stop, 0, self.free_s)
+        now = self._try(stop, -1, self.free_s) if later.fault is not None else None
+        return later if now is None or now.fault is not None else now
 
     def extend(self, pool: list[Stop]) -> None:
         """Append nearest feasible stops from ``pool`` (removing them) until none fits."""
@@ -155,5 +179,5 @@ class _Builder:
         if not self.stops:
             return None
         after = len(self.stops) - 1 if self._pending() else self.break_after
-        timed = settle(self.problem, self.vehicle, self.stops, break_after=after)
+        timed = settle_owed(self.problem, self.vehicle, self.stops, break_after=after)
         return route_of(self.problem, self.vehicle, self.stops, timed)

@@ -39,10 +39,22 @@ class Window:
 
 @dataclass(frozen=True)
 class Break:
-    """A driver's break: ``duration_s`` long, starting within ``window`` (where the van is)."""
+    """A driver's break: ``duration_s`` long, starting within ``window`` (where the van is).
+
+    The break is owed only by a route whose working time (leaving to returning, the break
+    excluded) exceeds ``after_work_s``, as the EU working-time directive (Art. 4) owes one
+    past six hours of work. With 0 every route with visits owes it. A route that does not owe
+    the break may still take it. Taking it only makes a route longer, so a route is timed
+    without the break first and gets it only if that is too long (``schedule.placed``).
+    """
 
     window: Window
     duration_s: int
+    after_work_s: int = 0
+
+    def owed(self, working_s: int) -> bool:
+        """Whether a route working ``working_s`` (without the break) must take the break."""
+        return self.after_work_s == 0 or working_s > self.after_work_s
 
 
 @dataclass(frozen=True)

@@ -250,10 +250,35 @@ def settle(
     return later if later.fault is None else first
 
 
+def owes_break(vehicle: Vehicle, start_s: int, end_s: int) -> bool:
+    """Whether a route leaving at ``start_s`` and back at ``end_s`` without a break owes one.
+
+    The one rule (``Break.owed``) the validator, insertion, the planners and the adapters
+    share: the working time is the break-free route's, since the break only lengthens it.
+    """
+    return vehicle.break_ is not None and vehicle.break_.owed(end_s - start_s)
+
+
+def settle_owed(
+    problem: Problem, vehicle: Vehicle, stops: Sequence[Stop], *, break_after: int | None
+) -> Sweep:
+    """``settle`` without the break if the route does not owe it, else with it after
+    ``break_after`` (None: without the break, owed or not)."""
+    plain = settle(problem, vehicle, stops)
+    if break_after is None or not stops or not owes_break(vehicle, plain.leave_s, plain.end_s):
+        return plain
+    return settle(problem, vehicle, stops, break_after=break_after)
+
+
 def placed(problem: Problem, vehicle: Vehicle, stops: Sequence[Stop]) -> Sweep:
-    """``settle`` with the break (if any) where the route ends earliest; O(n^2): short routes."""
-    if vehicle.break_ is None or not stops:
-        return settle(problem, vehicle, stops)
+    """``settle`` without the break if the route does not owe it, else with the break where
+    the route ends earliest; O(n^2): short routes.
+
+    Timing with the break can only end later, so a route short without it stays without it.
+    """
+    plain = settle(problem, vehicle, stops)
+    if not stops or not owes_break(vehicle, plain.leave_s, plain.end_s):
+        return plain
     options = [
         settle(problem, vehicle, stops, break_after=b) for b in range(len(stops) - 1, -2, -1)
     ]

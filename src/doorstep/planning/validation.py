@@ -27,7 +27,7 @@ class Code(StrEnum):
     EARLY_START = "early_start"  # service starts before the van arrives
     WINDOW = "window"
     DEPARTURE = "departure"  # departure != start + service
-    BREAK_MISSING = "break_missing"
+    BREAK_MISSING = "break_missing"  # owed (see problem.Break) but not taken, or malformed
     BREAK_UNEXPECTED = "break_unexpected"  # a break on a vehicle that has none
     BREAK_WINDOW = "break_window"
     BREAK_TIMING = "break_timing"  # overlaps the visit before it or the drive after it
@@ -238,6 +238,15 @@ class _RouteCheck:
                 yield self._v(Code.BREAK_UNEXPECTED, text)
             return
         if not self.stops:
+            return
+        if route.break_start_s is None and route.break_after is None:
+            if brk.owed(route.duration_s):  # no break: the route is all working time
+                limit = f"over {brk.after_work_s} s" if brk.after_work_s else "on every route"
+                text = (
+                    f"works {route.duration_s} s without a break, but owes its {brk.duration_s} s "
+                    f"break in {brk.window.start_s}-{brk.window.end_s} when working {limit}"
+                )
+                yield self._v(Code.BREAK_MISSING, text)
             return
         if not self._break_ok():
             text = (

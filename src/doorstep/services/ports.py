@@ -19,6 +19,7 @@ from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
+from doorstep.planning.versions import PlanVersion
 
 
 class Clock(Protocol):
@@ -214,6 +215,28 @@ class IdempotencyRepository(Protocol):
     def complete(self, record: IdempotencyRecord) -> None: ...
 
 
+class PlanVersionRepository(Protocol):
+    def add(self, version: PlanVersion) -> None: ...
+    def get(self, organisation_id: str, plan_id: str) -> PlanVersion | None: ...
+    def list(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> Sequence[PlanVersion]:
+        """The station's versions of the day, by number."""
+        ...
+
+    def latest(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> PlanVersion | None: ...
+    def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int: ...
+    def update(self, version: PlanVersion) -> None:
+        """Store a version's status and locks; nothing else of a version ever changes."""
+        ...
+
+    def containing(self, organisation_id: str, order_id: str) -> PlanVersion | None:
+        """The newest version that holds the order, on a route or left out."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Re-entrant: a service called inside another's unit joins its transaction."""
 
@@ -238,6 +261,8 @@ class UnitOfWork(Protocol):
     def order_fixes(self) -> OrderFixRepository: ...
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def plans(self) -> PlanVersionRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

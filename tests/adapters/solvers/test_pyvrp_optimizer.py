@@ -77,7 +77,9 @@ def _check_route(p: Problem, route: Route) -> None:
             assert route.break_start_s is not None
             assert route.break_start_s >= free
             free = route.break_start_s + brk.duration_s
-    if brk is not None:
+    if brk is not None and route.break_start_s is None:
+        assert not brk.owed(route.duration_s)  # short enough to go without it
+    elif brk is not None:
         assert route.break_start_s is not None
         assert brk.window.contains(route.break_start_s)
     home = p.depots[vehicle.end_depot].location
@@ -230,6 +232,40 @@ def test_break_is_scheduled_inside_its_window() -> None:
     assert route.break_start_s is not None
     assert route.break_after is not None
     assert route.duration_s == 60 + 30
+
+
+HOUR = 3600
+# Owed only past six hours of work, 30 minutes between hours 3 and 6 of a 07:00-17:00 shift.
+WORKDAY = Break(Window(10 * HOUR, 13 * HOUR), 1800, after_work_s=6 * HOUR)
+
+
+def test_a_short_route_goes_without_the_break_it_does_not_owe() -> None:
+    """Two nearby stops leaving at 07:00: back within minutes, long before the break window."""
+    vehicle = Vehicle("v", (10,), shift=Window(7 * HOUR, 17 * HOUR), break_=WORKDAY)
+    stops = (Stop("a", 1, service_s=300), Stop("b", 2, service_s=300))
+    p = problem(stops, (vehicle,))
+    plan = solve(p)
+    route = plan.routes[0]
+    assert set(route.stop_ids) == {"a", "b"}
+    assert (route.break_start_s, route.break_after) == (None, None)
+    assert route.end_s < 8 * HOUR < WORKDAY.window.start_s
+    assert validate(p, plan) == []
+
+
+def test_a_long_day_still_gets_its_break() -> None:
+    """A stop due by 07:30 and one at 15:00 make over six hours of work: the break is taken."""
+    vehicle = Vehicle("v", (10,), shift=Window(7 * HOUR, 17 * HOUR), break_=WORKDAY)
+    stops = (
+        Stop("a", 1, windows=(Window(7 * HOUR, 7 * HOUR + 1800),)),
+        Stop("b", 2, windows=(Window(15 * HOUR, 16 * HOUR),)),
+    )
+    p = problem(stops, (vehicle,))
+    plan = solve(p)
+    route = plan.routes[0]
+    assert route.stop_ids == ("a", "b")
+    assert route.break_start_s is not None
+    assert WORKDAY.window.contains(route.break_start_s)
+    assert validate(p, plan) == []
 
 
 def test_solver_plans_with_the_break_time_taken_off_the_shift() -> None:

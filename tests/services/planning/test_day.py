@@ -137,7 +137,8 @@ def test_a_shift_is_cut_to_the_driver_and_the_opening_hours() -> None:
 
 
 def test_a_long_shift_has_a_break_and_a_short_one_has_none() -> None:
-    """Over six hours a 30-minute break falls between hours 3 and 6 of the shift."""
+    """Over six hours a 30-minute break falls between hours 3 and 6 of the shift; only a
+    route working over six hours owes it."""
     long_shift = build_day(station(), EPOCH, [], [van()], [], StraightTravel())
     short = build_day(
         station(), EPOCH, [], [van(shift=DailyWindow(time(7), time(12)))], [], StraightTravel()
@@ -146,6 +147,7 @@ def test_a_long_shift_has_a_break_and_a_short_one_has_none() -> None:
     assert pause is not None
     assert pause.duration_s == 1800
     assert (pause.window.start_s, pause.window.end_s) == (10 * 3600, 13 * 3600)
+    assert pause.after_work_s == 6 * 3600
     assert short.problem.vehicles[0].break_ is None
 
 

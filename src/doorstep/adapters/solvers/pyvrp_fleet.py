@@ -57,6 +57,9 @@ def _vehicle_type(
 ) -> pyvrp.VehicleType:
     """The vehicle with its break's duration taken off its shift end and maximum duration.
 
+    Conservative: the solver cannot tell whether a route will owe the break (a route short
+    enough does not, ``problem.Break``), so every route plans room for it; a route read back
+    short enough then goes without it (``pyvrp_schedule.with_break``).
     A resumed vehicle starts, exactly when its locked stops are done, where the last one is;
     it already paid its fixed cost (the locked route uses it) and used part of its duration.
     """

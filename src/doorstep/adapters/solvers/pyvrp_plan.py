@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pyvrp
 
 from doorstep.adapters.solvers.pyvrp_model import Translation
-from doorstep.adapters.solvers.pyvrp_schedule import Leg, Timeline, run, settle
+from doorstep.adapters.solvers.pyvrp_schedule import Leg, Timeline, owed, run, settle
 from doorstep.planning.plan import Plan, Route, Unassigned, Visit
 from doorstep.planning.problem import Vehicle, Window
 
@@ -131,10 +131,10 @@ def _strain(route: pyvrp.Route, before: pyvrp.Route) -> tuple[float, int]:
 def _locked_anyway(
     translation: Translation, vehicle: Vehicle, leave: int, legs: Sequence[Leg]
 ) -> Timeline:
-    """Locked stops that do not fit are still kept, with the break at least in its window."""
+    """Locked stops that do not fit are still kept, with the break (if owed) in its window."""
     problem, brk = translation.problem, vehicle.break_
     plain = run(problem, vehicle, leave, legs)
-    if brk is None:
+    if brk is None or not owed(vehicle, plain):
         return plain
     options = [run(problem, vehicle, leave, legs, pause) for pause in range(-1, len(legs))]
     starts = [(t, t.break_start_s) for t in options]

@@ -107,13 +107,26 @@ def run(
     return Timeline(tuple(visits), start_s, end, distance, first, late, break_start, after)
 
 
+def owed(vehicle: Vehicle, timeline: Timeline) -> bool:
+    """Whether a timeline without the break is long enough to owe it (``problem.Break``)."""
+    brk = vehicle.break_
+    return brk is not None and brk.owed(timeline.end_s - timeline.start_s)
+
+
 def feasible(problem: Problem, vehicle: Vehicle, timeline: Timeline) -> bool:
-    """Windows, shift, depot hours, maximum duration, capacity and the break all respected."""
+    """Windows, shift, depot hours, maximum duration, capacity and the break all respected.
+
+    The break is respected if taken in its window, or not taken by a route that does not owe it.
+    """
     brk, rest = vehicle.break_, timeline.break_start_s
+    if brk is None or rest is None:
+        rested = not owed(vehicle, timeline)
+    else:
+        rested = brk.window.contains(rest)
     return (
         _sound(problem, vehicle, timeline)
         and _ends_in_time(problem, vehicle, timeline.start_s, timeline.end_s)
-        and (brk is None or (rest is not None and brk.window.contains(rest)))
+        and rested
     )
 
 
@@ -143,13 +156,15 @@ def with_break(
 ) -> Timeline | None:
     """The feasible schedule with the break where it delays the route least, if there is one.
 
-    Waiting the van would do anyway absorbs the break, so the least delay of the return (then
-    of the visits) picks those positions first; ties go to the earliest position.
+    A route that does not owe the break without it (``problem.Break``) goes without: the
+    break only lengthens it. Otherwise waiting the van would do anyway absorbs the break, so
+    the least delay of the return (then of the visits) picks those positions first; ties go
+    to the earliest position.
     """
     plain = run(problem, vehicle, start_s, legs)
-    if vehicle.break_ is None:
-        return plain if feasible(problem, vehicle, plain) else None
-    if not _sound(problem, vehicle, plain):
+    if not owed(vehicle, plain) and feasible(problem, vehicle, plain):
+        return plain
+    if vehicle.break_ is None or not _sound(problem, vehicle, plain):
         return None  # a break only delays: what is late or too full stays so
     scores = ((_pause_score(problem, vehicle, plain, legs, p), p) for p in range(-1, len(legs)))
     best = min(((score, p) for score, p in scores if score is not None), default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -243,4 +244,60 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=True),
     Column("body", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("station_id", String(40), ForeignKey("stations.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    # True while published, NULL otherwise: with NULLs distinct in unique constraints (both
+    # databases), the constraint below allows one published version per station and day.
+    Column("published", Boolean, nullable=True),
+    Column("published_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("epoch", UtcDateTime(), nullable=False),
+    Column("timezone", String(64), nullable=False),  # the epoch's zone, for local times
+    Column("time_limit_s", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("cost", BigInteger, nullable=False),  # 1/100,000 currency units pass 2^31 quickly
+    Column("distance_m", BigInteger, nullable=False),
+    Column("solver", String(40), nullable=False),
+    Column("runtime_s", Float, nullable=False),
+    Column("notes", JSON, nullable=False),
+    Column("routes", JSON, nullable=False),  # see plan_json.py for the shapes
+    Column("unassigned", JSON, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("left_out", JSON, nullable=False),
+    Column("locked", JSON, nullable=False),
+    # Its index also serves the listing of a station's day (a leftmost prefix of it).
+    UniqueConstraint(
+        "organisation_id", "station_id", "service_date", "number", name="uq_plan_versions_number"
+    ),
+    UniqueConstraint(
+        "organisation_id",
+        "station_id",
+        "service_date",
+        "published",
+        name="uq_plan_versions_published",
+    ),
+)
+
+# Which plans hold an order, so "explain this order" finds its newest plan with an index
+# instead of searching the JSON of every plan.
+plan_stops = Table(
+    "plan_stops",
+    metadata,
+    Column(
+        "plan_id", String(40), ForeignKey("plan_versions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("stop_id", String(40), primary_key=True),
+    _tenant(),
+    Column("vehicle_id", String(40), nullable=True),  # NULL: left out
+    Index("ix_plan_stops_stop", "organisation_id", "stop_id"),
 )

@@ -15,6 +15,7 @@ from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
+from doorstep.adapters.storage.plans import SqlPlanVersions
 from doorstep.domain.errors import Conflict
 
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     orders: SqlOrders
     order_fixes: SqlOrderFixes
     idempotency: SqlIdempotency
+    plans: SqlPlanVersions
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(connection)
         self.order_fixes = SqlOrderFixes(connection)
         self.idempotency = SqlIdempotency(connection)
+        self.plans = SqlPlanVersions(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -15,9 +15,11 @@ from doorstep.entrypoints.cli import (
     matrix,
     orders,
     output,
+    plans,
     region,
     server,
     setup,
+    solve,
     stations,
     users,
     vehicles,
@@ -78,8 +80,15 @@ app.add_typer(
     name="region",
     help="Build road networks from OpenStreetMap extracts (Helsinki is bundled) and show them.",
 )
+app.add_typer(
+    plans.app,
+    name="plan",
+    help="Plan a station's day (`doorstep plan --station HEL1 --date 2026-11-23`), then list, "
+    "show, compare, publish and lock its plan versions.",
+)
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)
+app.command("solve")(solve.solve)
 
 if __name__ == "__main__":
     app()

@@ -29,7 +29,8 @@ DIMENSIONS = ("weight_g", "volume_ml", "parcels")
 # capacity is short.
 PENALTY = {Priority.URGENT: 5_000, Priority.HIGH: 1_000, Priority.NORMAL: 200, Priority.LOW: 50}
 # A driver working more than six hours takes a 30-minute break between hours 3 and 6 of
-# the shift (EU working-time directive, Art. 4; national rules may ask for more).
+# the shift (EU working-time directive, Art. 4; national rules may ask for more). A route
+# working six hours or less (the break excluded) owes no break, whatever its shift.
 BREAK_AFTER_S = 6 * 3600
 BREAK_S = 30 * 60
 BREAK_WINDOW = (3 * 3600, 6 * 3600)
@@ -216,10 +217,16 @@ def _vehicle(
 
 
 def _break(shift: p.Window) -> p.Break | None:
+    """The break a shift over six hours may owe: only routes working over six hours take it.
+
+    Kept simple, the window counts from the shift start, not from when the route leaves: a
+    route leaving later than the shift starts gets its break earlier into its working time.
+    """
     if shift.end_s - shift.start_s <= BREAK_AFTER_S:
         return None
     earliest, latest = BREAK_WINDOW
-    return p.Break(p.Window(shift.start_s + earliest, shift.start_s + latest), BREAK_S)
+    window = p.Window(shift.start_s + earliest, shift.start_s + latest)
+    return p.Break(window, BREAK_S, after_work_s=BREAK_AFTER_S)
 
 
 def _ready_orders(uow: UnitOfWork, organisation_id: str, station_id: str, day: date) -> list[Order]:

@@ -1,0 +1,233 @@
+"""Bodies for plan versions, their comparison and an order's place in a plan (output only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from doorstep.planning.plan import Binding, Reason, Route
+from doorstep.planning.versions import Comparison, Figures, PlanStatus, PlanVersion, route_figures
+from doorstep.services.planning.day import COST_UNITS
+from doorstep.services.planning.runs import OrderExplanation
+
+NOT_PLANNED = "not_planned"  # the code of orders that could not enter the plan at all
+
+
+def money(cost: int) -> float:
+    """Integer cost units as the organisation's currency, to the cent."""
+    return round(cost / COST_UNITS, 2)
+
+
+class VisitOut(BaseModel):
+    order_id: str
+    arrival_at: datetime
+    start_at: datetime = Field(description="service starts; after arrival when it must wait")
+    departure_at: datetime
+    distance_from_previous_m: int
+    load_after: list[int] = Field(description="what the vehicle carries on leaving, per dimension")
+
+
+class RouteOut(BaseModel):
+    vehicle_id: str
+    driver_id: str | None
+    stops: int
+    distance_m: int
+    cost: float
+    start_at: datetime
+    end_at: datetime
+    break_start_at: datetime | None
+    peak_load: float = Field(description="the fullest it gets, as a share of capacity (1 = full)")
+    binding: Binding = Field(description="the constraint that stops it taking more work")
+    visits: list[VisitOut]
+
+    @classmethod
+    def of(cls, v: PlanVersion, r: Route) -> RouteOut:
+        figures = route_figures(v, r)
+        vehicle = v.inputs.vehicles_by_id.get(r.vehicle_id)
+        visits = [
+            VisitOut(
+                order_id=x.stop_id,
+                arrival_at=v.at(x.arrival_s),
+                start_at=v.at(x.start_s),
+                departure_at=v.at(x.departure_s),
+                distance_from_previous_m=x.distance_from_previous_m,
+                load_after=list(x.load_after),
+            )
+            for x in r.visits
+        ]
+        return cls(
+            vehicle_id=r.vehicle_id,
+            driver_id=vehicle.driver_id if vehicle else None,
+            stops=figures.stops,
+            distance_m=r.distance_m,
+            cost=money(r.cost),
+            start_at=figures.start_at,
+            end_at=figures.end_at,
+            break_start_at=None if r.break_start_s is None else v.at(r.break_start_s),
+            peak_load=round(figures.peak_load, 4),
+            binding=figures.binding,
+            visits=visits,
+        )
+
+
+class LeftOutOut(BaseModel):
+    order_id: str
+    code: str = Field(description=f"why: the planner's reason code, or {NOT_PLANNED}")
+    message: str
+
+    @classmethod
+    def of(cls, order_id: str, reason: Reason | None) -> LeftOutOut:
+        if reason is None:
+            return cls(order_id=order_id, code="unexplained", message="")
+        return cls(order_id=order_id, code=reason.code.value, message=reason.message)
+
+
+class LockOut(BaseModel):
+    vehicle_id: str
+    order_ids: list[str] = Field(description="the route's first stops, kept in this order")
+    closed: bool = Field(description="the route takes no stops after these")
+
+
+class PlanSummaryOut(BaseModel):
+    id: str
+    number: int = Field(description="1, 2, ... per station and day")
+    status: PlanStatus
+    station_id: str
+    service_date: date
+    created_at: datetime
+    created_by: str
+    published_at: datetime | None
+    cost: float = Field(description="routes' costs plus penalties of orders left out, currency")
+    distance_m: int
+    routes_used: int
+    left_out: int
+
+    @classmethod
+    def of(cls, v: PlanVersion) -> PlanSummaryOut:
+        return cls(**_summary(v))
+
+
+def _summary(v: PlanVersion) -> dict[str, object]:
+    return {
+        "id": v.id,
+        "number": v.number,
+        "status": v.status,
+        "station_id": v.station_id,
+        "service_date": v.service_date,
+        "created_at": v.created_at,
+        "created_by": v.created_by,
+        "published_at": v.published_at,
+        "cost": money(v.plan.cost),
+        "distance_m": v.plan.distance_m,
+        "routes_used": sum(1 for r in v.plan.routes if r.visits),
+        "left_out": len(v.plan.unassigned) + len(v.left_out),
+    }
+
+
+class PlanOut(PlanSummaryOut):
+    epoch: datetime = Field(description="local midnight at the station, the day's time origin")
+    time_limit_s: float
+    seed: int
+    solver: str
+    runtime_s: float
+    notes: list[str]
+    routes: list[RouteOut]
+    unassigned: list[LeftOutOut]
+    locked: list[LockOut]
+
+    @classmethod
+    def of(cls, v: PlanVersion) -> PlanOut:
+        unassigned = [LeftOutOut.of(u.stop_id, u.reason) for u in v.plan.unassigned]
+        unassigned += [LeftOutOut(order_id=o, code=NOT_PLANNED, message=m) for o, m in v.left_out]
+        return cls(
+            **_summary(v),
+            epoch=v.epoch,
+            time_limit_s=v.time_limit_s,
+            seed=v.seed,
+            solver=v.plan.solver,
+            runtime_s=round(v.plan.runtime_s, 3),
+            notes=list(v.plan.notes),
+            routes=[RouteOut.of(v, r) for r in v.plan.routes],
+            unassigned=unassigned,
+            locked=[
+                LockOut(vehicle_id=k.vehicle_id, order_ids=list(k.stop_ids), closed=k.closed)
+                for k in v.locked
+            ],
+        )
+
+
+class PlanListOut(BaseModel):
+    items: list[PlanSummaryOut]
+
+
+class FiguresOut(BaseModel):
+    plan_id: str
+    number: int
+    cost: float
+    distance_m: int
+    lateness_s: int = Field(description="seconds past missed windows, summed; 0 for valid plans")
+    routes_used: int
+    unassigned: int
+
+    @classmethod
+    def of(cls, f: Figures) -> FiguresOut:
+        return cls(**{**vars(f), "cost": money(f.cost)})
+
+
+class MoveOut(BaseModel):
+    order_id: str
+    vehicle_a: str | None = Field(description="its vehicle in plan a; null: left out")
+    vehicle_b: str | None
+
+
+class ComparisonOut(BaseModel):
+    a: FiguresOut
+    b: FiguresOut
+    moved: list[MoveOut]
+    added: list[str] = Field(description="orders only in plan b")
+    dropped: list[str] = Field(description="orders only in plan a")
+
+    @classmethod
+    def of(cls, c: Comparison) -> ComparisonOut:
+        return cls(
+            a=FiguresOut.of(c.a),
+            b=FiguresOut.of(c.b),
+            moved=[
+                MoveOut(order_id=m.stop_id, vehicle_a=m.vehicle_a, vehicle_b=m.vehicle_b)
+                for m in c.moved
+            ],
+            added=list(c.added),
+            dropped=list(c.dropped),
+        )
+
+
+class OrderExplanationOut(BaseModel):
+    order_id: str
+    plan: PlanSummaryOut = Field(description="the newest plan that holds the order")
+    vehicle_id: str | None
+    position: int | None = Field(description="1 for the route's first stop")
+    arrival_at: datetime | None
+    start_at: datetime | None
+    binding: Binding | None = Field(description="what limits the order's route")
+    left_out: LeftOutOut | None
+
+    @classmethod
+    def of(cls, e: OrderExplanation) -> OrderExplanationOut:
+        left = None
+        if e.route is None:
+            left = (
+                LeftOutOut(order_id=e.order_id, code=NOT_PLANNED, message=e.left_out)
+                if e.left_out is not None
+                else LeftOutOut.of(e.order_id, e.reason)
+            )
+        return cls(
+            order_id=e.order_id,
+            plan=PlanSummaryOut.of(e.version),
+            vehicle_id=e.route.vehicle_id if e.route else None,
+            position=e.position,
+            arrival_at=e.arrival_at,
+            start_at=e.start_at,
+            binding=e.binding,
+            left_out=left,
+        )
