@@ -180,3 +180,19 @@ def test_urgent_orders_cost_most_to_leave_out() -> None:
         > penalty[Priority.LOW]
         > 0
     )
+
+
+def test_seconds_are_elapsed_time_on_a_clock_change_day() -> None:
+    """On 2026-10-25 Helsinki turns its clocks back an hour: 09:00 is 10 h after midnight,
+    the shift starts 8 h in, and the day reads its seconds back as the same local times."""
+    epoch = datetime(2026, 10, 25, tzinfo=HEL)
+    nine = datetime(2026, 10, 25, 9, tzinfo=HEL)
+    day = build_day(
+        station(), epoch, [order("1", time_windows=(TimeWindow(nine, nine.replace(hour=11)),))],
+        [van()], [], StraightTravel(),
+    )  # fmt: skip
+    window = day.problem.stops[0].windows[0]
+    assert (window.start_s, window.end_s) == (10 * 3600, 12 * 3600)
+    assert day.problem.vehicles[0].shift.start_s == 8 * 3600
+    assert day.at(window.start_s) == nine
+    assert day.at(window.start_s).utcoffset() == nine.utcoffset()

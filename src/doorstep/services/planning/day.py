@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.fleet import Driver, SpeedProfile, Vehicle
@@ -51,7 +51,11 @@ class Day:
     left_out: tuple[tuple[str, str], ...] = field(default=())  # (order id, why) not planned
 
     def at(self, seconds: int) -> datetime:
-        return self.epoch + timedelta(seconds=seconds)
+        """The local time ``seconds`` of elapsed time after the epoch (exact across a clock
+        change: aware arithmetic in one zone would add wall-clock time)."""
+        return (self.epoch.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(
+            self.epoch.tzinfo
+        )
 
 
 def load_day(
@@ -154,21 +158,25 @@ def _stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.
 
 
 def _window(window: TimeWindow, epoch: datetime) -> p.Window:
-    start = int((window.start_at - epoch).total_seconds())
-    end = int((window.end_at - epoch).total_seconds())
-    return p.Window(start, end)
+    return p.Window(_elapsed(window.start_at, epoch), _elapsed(window.end_at, epoch))
+
+
+def _elapsed(instant: datetime, epoch: datetime) -> int:
+    # In UTC: two times of one zone subtract as wall-clock times, an hour off on clock changes.
+    return int((instant.astimezone(UTC) - epoch.astimezone(UTC)).total_seconds())
 
 
 def _opening(station: Station, epoch: datetime) -> p.Window:
     hours = station.hours_on(Weekday(epoch.weekday()))
     if hours is None:
         return p.Window(0, 0)  # closed: no vehicle can leave
-    return _daily(hours)
+    return _daily(hours, epoch)
 
 
-def _daily(window: DailyWindow) -> p.Window:
-    start = window.start.hour * 3600 + window.start.minute * 60 + window.start.second
-    return p.Window(start, start + window.duration_s)
+def _daily(window: DailyWindow, epoch: datetime) -> p.Window:
+    """A time-of-day range on the epoch's date, in elapsed seconds (past midnight if it spans)."""
+    start = datetime.combine(epoch.date(), window.start, epoch.tzinfo)
+    return p.Window(_elapsed(start, epoch), _elapsed(start, epoch) + window.duration_s)
 
 
 def _crews(
@@ -186,9 +194,9 @@ def _crews(
 def _vehicle(
     vehicle: Vehicle, driver: Driver | None, epoch: datetime, opening: p.Window
 ) -> p.Vehicle:
-    shift = _daily(vehicle.shift)
+    shift = _daily(vehicle.shift, epoch)
     if driver is not None:
-        other = _daily(driver.shift)
+        other = _daily(driver.shift, epoch)
         shift = p.Window(max(shift.start_s, other.start_s), min(shift.end_s, other.end_s))
     shift = p.Window(
         max(shift.start_s, opening.start_s),
