@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,7 @@ from doorstep.domain.geocoding import GeocoderUnavailable
 from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services.intake.checks import OrderChecks
+from doorstep.services.planning.jobs import PlanningJobs, PlanningPorts
 from doorstep.services.ports import (
     Clock,
     Geocoder,
@@ -49,6 +51,9 @@ class Container:
     _travel: dict[str, TravelTimes] = field(default_factory=dict, repr=False)
     _geocoders: dict[str, Geocoder] = field(default_factory=dict, repr=False)
     _executors: dict[str, Executor] = field(default_factory=dict, repr=False)
+    _jobs: dict[str, PlanningJobs] = field(default_factory=dict, repr=False)
+    # Request threads ask for the jobs concurrently; two stores would each forget the other's.
+    _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def travel(self) -> TravelTimes:
         """The configured travel-time provider, made once (it caches routers and matrices)."""
@@ -121,10 +126,34 @@ class Container:
             self._executors["local"] = found
         return found
 
+    def planning_jobs(self) -> PlanningJobs:
+        """The API process's planning jobs, made once; one runs at a time, each on its own thread
+        (the solver takes the cores it needs, and jobs queue instead of starving requests)."""
+        with self._jobs_lock:
+            found = self._jobs.get("default")
+            if found is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning")
+                self._executors["planning"] = pool
+                ports = PlanningPorts(
+                    uow=self.uow,
+                    reader=self.reader,
+                    travel=self.travel,
+                    optimizer=optimizer,
+                    clock=self.clock,
+                    ids=self.ids,
+                )
+                found = PlanningJobs(pool, ports)
+                self._jobs["default"] = found
+            return found
+
     def close(self) -> None:
+        # A running job stops at its next progress report, so shutting its pool down is quick.
+        for jobs in self._jobs.values():
+            jobs.cancel_all()
         for pool in self._executors.values():
             pool.shutdown(cancel_futures=True)
         self._executors.clear()
+        self._jobs.clear()
         self.engine.dispose()
 
 

@@ -16,6 +16,7 @@ from doorstep.entrypoints.api.routes import (
     intake,
     orders,
     organisations,
+    plans,
     stations,
     users,
     vehicles,
@@ -28,7 +29,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(
         title="doorstep",
         version=__version__,
-        description="Last-mile delivery operations: orders, stations, fleet and (soon) routes.",
+        description="Last-mile delivery operations: orders, stations, fleet and routes.",
         docs_url="/docs",
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
@@ -37,7 +38,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders,
+        orders, plans,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

@@ -18,6 +18,7 @@ from doorstep.domain.errors import (
     InvalidValue,
     NotFound,
     PermissionDenied,
+    PlanInvalid,
 )
 
 MEDIA_TYPE = "application/problem+json"
@@ -30,6 +31,8 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (Conflict, 409, "conflict"),
     (AuthenticationFailed, 401, "unauthenticated"),
     (PermissionDenied, 403, "forbidden"),
+    # The planner broke its own rules: a bug on our side, not the caller's input.
+    (PlanInvalid, 500, "planner-error"),
 ]
 
 
@@ -77,6 +80,8 @@ def _domain_error(request: Request, error: Exception) -> JSONResponse:
     message = getattr(error, "message", None) or str(error)
     errors = [{"field": field, "message": message}] if field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status >= 500:
+        log.error("%s on %s %s: %s", slug, request.method, request.url.path, error)
     return problem_response(status, slug, str(error), request.url.path, errors, headers)
 
 

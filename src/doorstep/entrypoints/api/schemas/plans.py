@@ -1,14 +1,16 @@
-"""Bodies for plan versions, their comparison and an order's place in a plan (output only)."""
+"""Bodies for planning jobs, plan versions, their comparison and an order's place in a plan."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from doorstep.planning.plan import Binding, Reason, Route
 from doorstep.planning.versions import Comparison, Figures, PlanStatus, PlanVersion, route_figures
 from doorstep.services.planning.day import COST_UNITS
+from doorstep.services.planning.jobs import MAX_TIME_LIMIT_S, JobStatus, PlanningJob
 from doorstep.services.planning.runs import OrderExplanation
 
 NOT_PLANNED = "not_planned"  # the code of orders that could not enter the plan at all
@@ -231,3 +233,70 @@ class OrderExplanationOut(BaseModel):
             binding=e.binding,
             left_out=left,
         )
+
+
+class PlanningJobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    station: str = Field(description="the station, by code (HEL1) or id")
+    date: dt.date = Field(description="the day to plan, YYYY-MM-DD")
+    time_limit_s: float = Field(
+        30.0, gt=0, le=MAX_TIME_LIMIT_S, description="wall time the search may take"
+    )
+    seed: int = Field(0, ge=0, description="one seed repeats a search")
+
+
+class JobProgressOut(BaseModel):
+    elapsed_s: float
+    best_cost: float | None = Field(description="the best plan's cost so far, currency")
+    feasible: bool
+
+
+class PlanningJobOut(BaseModel):
+    id: str
+    status: JobStatus
+    station: str = Field(description="the station's id")
+    date: dt.date
+    time_limit_s: float
+    seed: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: JobProgressOut | None = Field(description="null until the solver first reports")
+    cancel_requested: bool = Field(description="a running job stops at its next report")
+    plan_id: str | None = Field(description="the version it stored (also when cancelled)")
+    error: str | None
+
+    @classmethod
+    def of(cls, j: PlanningJob) -> PlanningJobOut:
+        p = j.progress
+        progress = None
+        if p is not None:
+            best = None if p.best_cost is None else money(p.best_cost)
+            progress = JobProgressOut(
+                elapsed_s=round(p.elapsed_s, 3), best_cost=best, feasible=p.feasible
+            )
+        return cls(
+            id=j.id,
+            status=j.status,
+            station=j.station_id,
+            date=j.service_date,
+            time_limit_s=j.time_limit_s,
+            seed=j.seed,
+            created_at=j.created_at,
+            started_at=j.started_at,
+            finished_at=j.finished_at,
+            progress=progress,
+            cancel_requested=j.cancel_requested,
+            plan_id=j.plan_id,
+            error=j.error,
+        )
+
+
+class LockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stop_ids: list[str] | None = Field(
+        None, description="lock the route up to the last of these; omit for the whole route"
+    )
+    closed: bool = Field(False, description="the route takes no new stops")
