@@ -11,7 +11,6 @@ import csv
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -19,16 +18,10 @@ from doorstep.domain.stations import Station
 from doorstep.entrypoints.api.schemas.base import EntityIn
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.records import Layout, Problem, Rejected, rejecting
+from doorstep.services.intake.results import Outcome  # one vocabulary for every import
 
 # Where csv.DictReader puts cells beyond the header's columns; no header can name a column so.
 _EXTRA = "\0extra"
-
-
-class Outcome(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
