@@ -10,6 +10,7 @@ from enum import StrEnum
 from doorstep.domain.checks import non_negative, text
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.flags import Flag, FlagCode
+from doorstep.domain.fleet import check_skills
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
 from doorstep.domain.order_status import EDITABLE, OrderStatus, check_transition
@@ -172,6 +173,8 @@ class Order:
     proof: ProofRequirement = field(default_factory=ProofRequirement)
     access_notes: str = ""
     preferences: DeliveryPreferences = field(default_factory=DeliveryPreferences)
+    # What the vehicle or driver must have (refrigerated, lift_gate, adr): planned only on one.
+    required_skills: frozenset[str] = frozenset()
     status: OrderStatus = OrderStatus.CREATED
     updated_at: datetime | None = None
     history: list[StatusChange] = field(default_factory=list)
@@ -188,6 +191,7 @@ class Order:
         non_negative("service_duration_s", self.service_duration_s)
         text("access_notes", self.access_notes, max_length=1000, required=False)
         check_windows("time_windows", self.time_windows)
+        check_skills("required_skills", self.required_skills)
         barcodes = [p.barcode for p in self.parcels]
         if len(barcodes) != len(set(barcodes)):
             raise InvalidValue(

@@ -93,3 +93,17 @@ def test_change_and_cancel(client: TestClient, world: World, tenant_a: Tenant) -
     assert again.status_code == 409
     assert "'cancelled'" in again.json()["detail"]
     assert client.patch(path, json={"access_notes": "x"}, headers=tenant_a.admin).status_code == 409
+
+
+def test_required_skills_round_trip_and_bad_names_are_refused(
+    client: TestClient, world: World, tenant_a: Tenant
+) -> None:
+    """An order's required skills come back sorted; a name no fleet could have is a 422."""
+    body = order_body("SK-1", "SK-1") | {"required_skills": ["refrigerated", "adr"]}
+    created = client.post("/api/v1/orders", json=body, headers=tenant_a.admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["required_skills"] == ["adr", "refrigerated"]
+    bad = order_body("SK-2", "SK-2") | {"required_skills": ["Fridge!"]}
+    refused = client.post("/api/v1/orders", json=bad, headers=tenant_a.admin)
+    assert refused.status_code == 422
+    assert "required_skills" in refused.text

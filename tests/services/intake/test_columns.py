@@ -137,7 +137,7 @@ def test_every_field_has_a_name_people_use() -> None:
         "reference", "shipper", "type", "depot", "name", "company", "phone", "email", "address",
         "street", "house number", "apartment", "zip", "city", "country", "lat", "lng", "date",
         "earliest", "latest", "time window", "tw2 start", "tw2 end", "service time", "weight",
-        "volume", "packages", "barcode", "notes", "priority", "proof of delivery",
+        "volume", "packages", "barcode", "notes", "priority", "proof of delivery", "requirements",
     ]  # fmt: skip
 
     assert fields_of(header) == list(Field)

@@ -255,3 +255,11 @@ def test_parsing_in_a_worker_process_gives_the_same_report(
     assert report.rows[3].problems[0].field == "weight"
     again = run(world, rows(*GOOD, broken))
     assert [r.outcome for r in again.rows[:3]] == [Outcome.UNCHANGED] * 3
+
+
+def test_a_requirements_column_sets_the_order_skills(world: World) -> None:
+    """'Refrigerated, lift gate' in a requirements column becomes the order's required skills."""
+    header = [*HEADER, "Requirements"]
+    report = run(world, rows([*GOOD[0], "Refrigerated, lift gate"]), header)
+    order = world.ports.uow.tables.orders[report.rows[0].order_id]
+    assert order.required_skills == frozenset({"refrigerated", "lift_gate"})

@@ -534,3 +534,14 @@ def test_blank_cells() -> None:
     assert is_blank(" \t")
     assert not is_blank(0)
     assert not is_blank("-")
+
+
+def test_skills_read_as_the_fleet_names_them() -> None:
+    """Case, spaces and separators are normalised; a name the fleet could not have is refused."""
+    from doorstep.services.intake.values import parse_skills
+
+    assert parse_skills("Refrigerated; lift gate, ADR", "skills") == frozenset(
+        {"refrigerated", "lift_gate", "adr"}
+    )
+    with pytest.raises(CellError, match="not a skill name"):
+        parse_skills("fridge!", "skills")

@@ -196,3 +196,17 @@ def test_seconds_are_elapsed_time_on_a_clock_change_day() -> None:
     assert day.problem.vehicles[0].shift.start_s == 8 * 3600
     assert day.at(window.start_s) == nine
     assert day.at(window.start_s).utcoffset() == nine.utcoffset()
+
+
+def test_an_order_needing_a_skill_makes_a_stop_needing_it() -> None:
+    """The stop carries the order's required skills; crews carry vehicle and driver skills."""
+    fridge = van(skills=frozenset({"refrigerated"}))
+    driver = Driver(
+        "drv_1", "org_1", "stn_1", "Bo", DailyWindow(time(6), time(20)), frozenset({"adr"})
+    )
+    day = build_day(
+        station(), EPOCH, [order("1", required_skills=frozenset({"refrigerated"}))], [fridge],
+        [driver], StraightTravel(),
+    )  # fmt: skip
+    assert day.problem.stops[0].skills == frozenset({"refrigerated"})
+    assert day.problem.vehicles[0].skills == frozenset({"refrigerated", "adr"})

@@ -71,6 +71,7 @@ def _order_values(o: Order) -> dict[str, Any]:
         "dedupe_key": o.dedupe_key,
         # Space-framed codes, so a LIKE '% code %' filter works the same on both databases.
         "flag_codes": " " + " ".join(f.code.value for f in o.flags) + " ",
+        "required_skills": sorted(o.required_skills),
     }
 
 
@@ -131,6 +132,7 @@ def _order(row: Row[Any], parcels: list[Parcel], history: list[StatusChange]) ->
         geocode=_candidate(m["geocode"]),
         location_source=LocationSource(m["location_source"]) if m["location_source"] else None,
         fingerprint=m["fingerprint"],
+        required_skills=frozenset(m["required_skills"]),
     )
 
 

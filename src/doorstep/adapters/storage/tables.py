@@ -186,6 +186,7 @@ orders = Table(
     # Same day, recipient and address: how a duplicate of an open order is found.
     Column("dedupe_key", String(500), nullable=False),
     Column("flag_codes", String(400), nullable=False),
+    Column("required_skills", JSON, nullable=False),  # sorted skill names
     UniqueConstraint(
         "organisation_id", "shipper", "shipper_reference", name="uq_orders_shipper_reference"
     ),

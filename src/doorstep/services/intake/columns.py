@@ -55,6 +55,7 @@ class Field(StrEnum):
     NOTES = "notes"
     PRIORITY = "priority"
     PROOF = "proof"
+    SKILLS = "skills"  # what the vehicle or driver must have: "refrigerated, lift gate"
 
 
 IGNORE = "ignore"
@@ -201,6 +202,11 @@ _SYNONYMS: dict[Field, list[str]] = {
     ],
     Field.PRIORITY: [
         "priority", "prio", "urgency", "prioriteetti", "kiireellisyys", "prioritet",
+    ],
+    Field.SKILLS: [
+        "skills", "skill", "required skills", "requirements", "vehicle requirements",
+        "equipment", "vehicle features", "taidot", "vaatimukset", "kalustovaatimukset", "krav",
+        "fordonskrav", "kompetens",
     ],
     Field.PROOF: [
         "proof", "proof of delivery", "pod", "proof required", "verification",

@@ -41,6 +41,7 @@ from doorstep.services.intake.values import (
     parse_priority,
     parse_proof,
     parse_quantity,
+    parse_skills,
     parse_text,
     parse_window,
     parse_windows,
@@ -112,6 +113,7 @@ class OrderDraft:
     proof: ProofRequirement
     notes: str
     fingerprint: str
+    skills: frozenset[str] = frozenset()
 
 
 def parse_row(
@@ -148,6 +150,7 @@ def parse_row(
     kind = row.take(Field.KIND, parse_kind, pickup_flag=row.formats.pickup_flag)
     priority = row.take(Field.PRIORITY, parse_priority)
     proof = row.take(Field.PROOF, parse_proof)
+    skills = row.take(Field.SKILLS, parse_skills) or frozenset()
     duration = row.take(Field.SERVICE_TIME, parse_duration, unit=row.formats.duration)
     if row.problems or address is None:
         return RowRejected(number, tuple(row.problems))
@@ -171,6 +174,7 @@ def parse_row(
         proof=proof or ProofRequirement(),
         notes=notes,
         fingerprint="",
+        skills=skills,
     )
     return _with_fingerprint(draft)
 
@@ -504,7 +508,7 @@ def fingerprint(draft: OrderDraft) -> str:
     07:00Z, give the same fingerprint.
     """
     location, address = draft.location, draft.address
-    content = {
+    content: dict[str, object] = {
         "reference": draft.reference,
         "shipper": draft.shipper,
         "kind": draft.kind.value,
@@ -529,5 +533,7 @@ def fingerprint(draft: OrderDraft) -> str:
         "proof": [draft.proof.kind.value, draft.proof.minimum_age_years],
         "notes": draft.notes,
     }
+    if draft.skills:  # only when given, so files without skills keep their fingerprints
+        content["skills"] = sorted(draft.skills)
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -557,6 +557,26 @@ _MINIMUM_AGE = re.compile(
 )
 
 
+_SKILL_SPLIT = re.compile(r"[,;|\n]+")
+_SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def parse_skills(value: object, field: str) -> frozenset[str]:
+    """Skill names separated by , ; or |, as the fleet names them: "Refrigerated; lift gate"
+    reads as refrigerated and lift_gate."""
+    names = {
+        "_".join(_fold(part).split()) for part in _SKILL_SPLIT.split(str(value)) if part.strip()
+    }
+    bad = sorted(n for n in names if not _SKILL_NAME.match(n))
+    if bad:
+        raise CellError(
+            field,
+            f"{', '.join(repr(b) for b in bad)} is not a skill name",
+            "use letters, digits, '_' or '-' (e.g. refrigerated, lift_gate), separated by commas",
+        )
+    return frozenset(names)
+
+
 def parse_priority(value: object, field: str) -> Priority:
     """low, normal, high, urgent; also medium, critical, OptimoRoute's L/M/H/C, fi and sv words."""
     key = _fold(str(value))

@@ -152,6 +152,7 @@ def _stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.
         windows=tuple(_window(w, epoch) for w in order.time_windows),
         delivery=() if pickup else load,
         pickup=load if pickup else (),
+        skills=order.required_skills,
         required=False,
         penalty=(PENALTY[order.priority] * COST_UNITS) + 2 * round_trip_m * 1000,
     )

@@ -105,6 +105,11 @@ class OrderIn(EntityIn):
     proof: ProofIn = Field(default_factory=ProofIn)
     access_notes: str = Field(default="", max_length=1000)
     preferences: PreferencesIn = Field(default_factory=PreferencesIn)
+    required_skills: frozenset[str] = Field(
+        default_factory=frozenset,
+        max_length=20,
+        description="what the vehicle or driver must have, e.g. refrigerated, lift_gate",
+    )
 
 
 # mypy sees the base class; FastAPI gets the generated model with every field optional.
@@ -193,6 +198,7 @@ class OrderOut(BaseModel):
     proof: ProofIn
     access_notes: str
     preferences: PreferencesIn
+    required_skills: list[str]
     created_at: datetime
     updated_at: datetime | None
     history: list[StatusChangeOut]
@@ -221,6 +227,7 @@ class OrderOut(BaseModel):
                 "proof": vars(o.proof),
                 "access_notes": o.access_notes,
                 "preferences": vars(o.preferences),
+                "required_skills": sorted(o.required_skills),
                 "created_at": o.created_at,
                 "updated_at": o.updated_at,
                 "history": [vars(h) for h in o.history],
