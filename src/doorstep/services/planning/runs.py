@@ -14,6 +14,7 @@ from doorstep.planning.explanation import explain
 from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
 from doorstep.planning.plan import Binding, Plan, Reason, Route
 from doorstep.planning.problem import Problem
+from doorstep.planning.repair import put_back
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.validation import validate
 from doorstep.planning.versions import (
@@ -126,7 +127,7 @@ def _solve(
         initial=initial,
         progress=run.progress,
     )
-    plan = explain(problem, replace(found, notes=(*found.notes, *notes)))
+    plan = explain(problem, replace(put_back(problem, found), notes=(*found.notes, *notes)))
     violations = validate(problem, plan)
     if violations:
         raise PlanInvalid(tuple(f"[{v.code}] {v.message}" for v in violations))
