@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -24,6 +25,7 @@ from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
 from doorstep.domain.geocoding import GeocoderUnavailable
+from doorstep.planning.large import DecomposingOptimizer
 from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services.intake.checks import OrderChecks
@@ -35,6 +37,14 @@ from doorstep.services.ports import (
     PasswordHasher,
     SecretGenerator,
 )
+
+
+class Cluster(Protocol):
+    """A connection to a compute cluster (``adapters.dask_cluster``), closed with the container."""
+
+    executor: Executor
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class Container:
     _geocoders: dict[str, Geocoder] = field(default_factory=dict, repr=False)
     _executors: dict[str, Executor] = field(default_factory=dict, repr=False)
     _jobs: dict[str, PlanningJobs] = field(default_factory=dict, repr=False)
+    _clusters: dict[str, Cluster] = field(default_factory=dict, repr=False)
     # Request threads ask for the jobs concurrently; two stores would each forget the other's.
     _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -126,6 +137,20 @@ class Container:
             self._executors["local"] = found
         return found
 
+    def planning_executor(self) -> Executor:
+        """Where the parts of big planning days run: a Dask cluster if configured, else locally."""
+        address = self.settings.executor
+        if not address:
+            return self.executor()
+        found = self._clusters.get("dask")
+        if found is None:
+            # Imported here: only installations that plan on a cluster pay for loading Dask.
+            from doorstep.adapters.dask_cluster import DaskCluster
+
+            found = DaskCluster(address)
+            self._clusters["dask"] = found
+        return found.executor
+
     def planning_jobs(self) -> PlanningJobs:
         """The API process's planning jobs, made once; one runs at a time, each on its own thread
         (the solver takes the cores it needs, and jobs queue instead of starving requests)."""
@@ -138,7 +163,7 @@ class Container:
                     uow=self.uow,
                     reader=self.reader,
                     travel=self.travel,
-                    optimizer=optimizer,
+                    optimizer=lambda: optimizer(self.planning_executor()),
                     clock=self.clock,
                     ids=self.ids,
                 )
@@ -153,6 +178,9 @@ class Container:
         for pool in self._executors.values():
             pool.shutdown(cancel_futures=True)
         self._executors.clear()
+        for cluster in self._clusters.values():
+            cluster.close()
+        self._clusters.clear()
         self._jobs.clear()
         self.engine.dispose()
 
@@ -192,8 +220,13 @@ def travel_provider(settings: Settings, regions: RegionStore) -> TravelTimes:
     )
 
 
-def optimizer() -> RouteOptimizer:
-    """The route optimizer; imported here so that commands which never plan do not load PyVRP."""
+def optimizer(executor: Executor | None = None) -> RouteOptimizer:
+    """The route optimizer: PyVRP, decomposing big days over ``executor`` when one is given.
+
+    Imported here so that commands which never plan do not load PyVRP.
+    """
     from doorstep.adapters.solvers.pyvrp_optimizer import PyVRPOptimizer
 
-    return PyVRPOptimizer()
+    if executor is None:
+        return PyVRPOptimizer()
+    return DecomposingOptimizer(PyVRPOptimizer, executor)

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         "when unset",
     )
 
+    executor: str | None = Field(
+        default=None,
+        description="Dask scheduler address (e.g. tcp://host:8786) that solves the parts of big "
+        "planning days; the local worker pool when unset",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"

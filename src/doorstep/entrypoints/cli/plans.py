@@ -89,7 +89,8 @@ def plan(
             version = runs.plan_day(
                 s.principal, chosen.id, when,
                 uow=s.uow(), reader=s.container.reader(), travel=s.container.travel(),
-                optimizer=bootstrap.optimizer(), clock=s.container.clock, ids=s.container.ids,
+                optimizer=bootstrap.optimizer(s.container.planning_executor()),
+                clock=s.container.clock, ids=s.container.ids,
                 time_limit_s=time_limit, seed=seed, progress=report,
             )  # fmt: skip
         names = _vehicle_names(s)
