@@ -59,7 +59,7 @@ def test_window_unreachable_names_the_earliest_arrival_and_window() -> None:
     code, message = _reason(_explained(problem), "early")
     assert code == ReasonCode.WINDOW_UNREACHABLE
     assert f"arrives at {8 * HOUR + 500} s" in message
-    assert "28800-28860" in message
+    assert "window 28800 s-28860 s" in message
 
 
 def test_capacity_full_when_it_fits_in_time_but_not_in_the_van() -> None:

@@ -64,7 +64,7 @@ def test_a_timeline_waits_for_a_window_and_reports_the_first_miss() -> None:
     assert timed.starts[0] == 9 * HOUR
     assert timed.fault is not None
     assert (timed.fault.kind, timed.fault.stop_index) == ("window", 1)
-    assert "after its window 28800-28860" in timed.fault.limit
+    assert "after its window @28800-@28860" in timed.fault.limit
 
 
 def test_the_break_starts_when_the_van_is_free_and_its_window_open() -> None:

@@ -25,6 +25,7 @@ the end of its window; else ``NONE``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -43,18 +44,28 @@ from doorstep.planning.schedule import (
     placed,
     window_of,
 )
+from doorstep.planning.wording import Words, clock, money
 
 NEAR_FULL = 0.95  # share of capacity or of available time from which a route counts as bound
 WINDOW_MARGIN_S = 300  # a visit this close to its window's end binds the route
 
 
-def explain(problem: Problem, plan: Plan) -> Plan:
-    """``plan`` with a reason on every unassigned stop and a binding on every route."""
+def explain(problem: Problem, plan: Plan, words: Words | None = None) -> Plan:
+    """``plan`` with a reason on every unassigned stop and a binding on every route.
+
+    ``words`` renders times, money and names in the messages (``wording.Words``).
+    """
+    render = (words or Words()).render
     unassigned = tuple(
-        Unassigned(u.stop_id, reason(problem, plan, u.stop_id)) for u in plan.unassigned
+        Unassigned(u.stop_id, _rendered(reason(problem, plan, u.stop_id), render))
+        for u in plan.unassigned
     )
     routes = tuple(replace(r, binding=binding(problem, r)) for r in plan.routes)
     return replace(plan, routes=routes, unassigned=unassigned)
+
+
+def _rendered(found: Reason, render: Callable[[str], str]) -> Reason:
+    return Reason(found.code, render(found.message))
 
 
 def reason(problem: Problem, plan: Plan, stop_id: str) -> Reason:
@@ -127,13 +138,16 @@ def _unreachable(problem: Problem, stop: Stop, alone: list[tuple[Vehicle, Sweep]
     arrival = timed.arrivals[0]
     misses = {
         "window": f"{fault.limit}",
-        "return": f"served from {timed.starts[0]} s it is back at {fault.at_s} s, {fault.limit}",
-        "break": f"its break would start at {fault.at_s} s, {fault.limit}",
-        "leave": f"it cannot leave at {fault.at_s} s, {fault.limit}",
+        "return": (
+            f"served from {clock(timed.starts[0])} it is back at {clock(fault.at_s)}, {fault.limit}"
+        ),
+        "break": f"its break would start at {clock(fault.at_s)}, {fault.limit}",
+        "leave": f"it cannot leave at {clock(fault.at_s)}, {fault.limit}",
     }[fault.kind]
     message = (
         f"no able vehicle reaches stop {stop.id} in time: the first, {vehicle.id}, leaving "
-        f"depot {depot} at {timed.leave_s} s, arrives at {arrival} s at the earliest; {misses}"
+        f"depot {depot} at {clock(timed.leave_s)}, arrives at {clock(arrival)} at the earliest; "
+        f"{misses}"
     )
     return Reason(ReasonCode.WINDOW_UNREACHABLE, message)
 
@@ -180,14 +194,14 @@ def _insertable(problem: Problem, plan: Plan, stop: Stop) -> Reason:
     where = f"on vehicle {route.vehicle_id} {after}"
     if not stop.required and cost > stop.penalty:
         message = (
-            f"optional stop {stop.id} would cost {cost} to serve (cheapest {where}), "
-            f"more than its penalty {stop.penalty}"
+            f"optional stop {stop.id} would cost {money(cost)} to serve (cheapest {where}), "
+            f"more than its penalty {money(stop.penalty)}"
         )
         return Reason(ReasonCode.OPTIONAL_DROPPED, message)
     code = ReasonCode.SHIFTS_FULL if stop.required else ReasonCode.OPTIONAL_DROPPED
     message = (
-        f"stop {stop.id} fits {where} for {cost} more"
-        + ("" if stop.required else f" (its penalty is {stop.penalty})")
+        f"stop {stop.id} fits {where} for {money(cost)} more"
+        + ("" if stop.required else f" (its penalty is {money(stop.penalty)})")
         + ": the planner left it out, insert it or plan again"
     )
     return Reason(code, message)

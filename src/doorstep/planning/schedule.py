@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from doorstep.planning.plan import Route, Unassigned, Visit
 from doorstep.planning.problem import Break, Problem, Stop, Vehicle, Window
+from doorstep.planning.wording import clock, spans
 
 # A latest time no arrival can meet: what follows is infeasible however early the van comes.
 NEVER = -(1 << 62)
@@ -64,12 +65,12 @@ def deadline(problem: Problem, vehicle: Vehicle, start_s: int) -> tuple[int, str
     """The latest return to the end depot for a route leaving at ``start_s``, and what sets it."""
     depot = problem.depots[vehicle.end_depot]
     limits = [
-        (vehicle.shift.end_s, f"the shift end {vehicle.shift.end_s} s"),
-        (depot.window.end_s, f"depot {depot.id} closing at {depot.window.end_s} s"),
+        (vehicle.shift.end_s, f"the shift end {clock(vehicle.shift.end_s)}"),
+        (depot.window.end_s, f"depot {depot.id} closing at {clock(depot.window.end_s)}"),
     ]
     if vehicle.max_duration_s is not None:
         end = start_s + vehicle.max_duration_s
-        limits.append((end, f"{end} s (max duration {vehicle.max_duration_s} s)"))
+        limits.append((end, f"{clock(end)} (max duration {vehicle.max_duration_s // 60} min)"))
     return min(limits)
 
 
@@ -125,7 +126,7 @@ def _take_break(brk: Break, at_s: int) -> tuple[int, int, Fault | None]:
     """Break start and end when the van is free at ``at_s``; a fault if past its window."""
     start = max(at_s, brk.window.start_s)
     late = start > brk.window.end_s
-    window = f"its window {brk.window.start_s}-{brk.window.end_s}"
+    window = f"its window {clock(brk.window.start_s)}-{clock(brk.window.end_s)}"
     return start, start + brk.duration_s, Fault("break", None, start, window) if late else None
 
 
@@ -158,7 +159,7 @@ def sweep(
         arrival = t + int(durations[here, stop.location])
         start = earliest_start(arrival, stop.windows)
         if start is None:
-            missed = f"after its {windows_text(stop.windows)}"
+            missed = f"after its {spans(stop.windows)}"
             faults.append(Fault("window", i, arrival, missed))
             start = arrival
         arrivals.append(arrival)
@@ -205,7 +206,7 @@ def timeline(
         break_after=break_after,
     )
     if start < earliest or start > depot.window.end_s:
-        opening = f"the shift/depot opening {earliest}-{depot.window.end_s} s"
+        opening = f"the shift/depot opening {clock(earliest)}-{clock(depot.window.end_s)}"
         fault = Fault("leave", None, start, f"outside {opening}")
         return replace(result, fault=fault)
     return result

@@ -25,8 +25,9 @@ from doorstep.planning.versions import (
     compare,
     lock_route,
 )
+from doorstep.planning.wording import Words
 from doorstep.services.authorization import Principal, require
-from doorstep.services.planning.day import Day, load_day
+from doorstep.services.planning.day import COST_UNITS, Day, load_day
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.stations import resolve_station
 
@@ -75,7 +76,8 @@ def plan_day(
     locks, notes = carry_locks(latest.locked if latest else (), loaded.problem)
     problem = replace(loaded.problem, locked=locks)
     run = Run(time_limit_s, seed, progress)
-    plan = _solve(problem, optimizer, run, latest.plan if latest else None, notes)
+    words = _words(loaded)
+    plan = _solve(problem, optimizer, run, latest.plan if latest else None, notes, words)
     draft = PlanVersion(
         id=ids.new_id("pln"),
         organisation_id=principal.organisation_id,
@@ -118,6 +120,7 @@ def _solve(
     run: Run,
     initial: Plan | None,
     notes: tuple[str, ...],
+    words: Words | None = None,
 ) -> Plan:
     """The optimizer's plan with reasons and bindings; a plan breaking a rule is never kept."""
     found = optimizer.optimize(
@@ -127,11 +130,18 @@ def _solve(
         initial=initial,
         progress=run.progress,
     )
-    plan = explain(problem, replace(put_back(problem, found), notes=(*found.notes, *notes)))
+    kept = replace(put_back(problem, found), notes=(*found.notes, *notes))
+    plan = explain(problem, kept, words)
     violations = validate(problem, plan)
     if violations:
         raise PlanInvalid(tuple(f"[{v.code}] {v.message}" for v in violations))
     return plan
+
+
+def _words(day: Day) -> Words:
+    """Reasons in the station's clock, its currency and the names people use."""
+    names = {v.id: v.name for v in day.vehicles.values()} | {day.station.id: day.station.code}
+    return Words(day.epoch, COST_UNITS, names)
 
 
 def _store(uow: UnitOfWork, version: PlanVersion) -> PlanVersion:
