@@ -168,3 +168,20 @@ def test_a_stop_blamed_on_a_constraint_cannot_be_inserted(problem: Problem) -> N
         cheap = entry.reason.code == ReasonCode.OPTIONAL_DROPPED
         placed = cheapest_insertion(problem, plan, entry.stop_id).route_of(entry.stop_id)
         assert (placed is not None) == (missed or cheap)
+
+
+def test_a_window_after_every_shift_says_so_plainly() -> None:
+    """A 19:00-20:00 window for vans back by 18:00 is explained by the hours, not the drive."""
+    problem = line_problem(stop("evening", 1, windows=(Window(19 * HOUR, 20 * HOUR),)))
+    code, message = _reason(_explained(problem), "evening")
+    assert code == ReasonCode.WINDOW_UNREACHABLE
+    assert "window 68400 s-72000 s" in message
+    assert "must be back by 64800 s (the latest: the shift end 64800 s)" in message
+
+
+def test_a_window_before_any_van_leaves_says_so_plainly() -> None:
+    """A 06:00-07:00 window for vans leaving at 08:00 is explained by the hours."""
+    problem = line_problem(stop("dawn", 1, windows=(Window(6 * HOUR, 7 * HOUR),)))
+    code, message = _reason(_explained(problem), "dawn")
+    assert code == ReasonCode.WINDOW_UNREACHABLE
+    assert "before any able vehicle can leave (the first at 28800 s)" in message

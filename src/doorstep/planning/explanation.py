@@ -44,7 +44,7 @@ from doorstep.planning.schedule import (
     placed,
     window_of,
 )
-from doorstep.planning.wording import Words, clock, money
+from doorstep.planning.wording import Words, clock, money, spans
 
 NEAR_FULL = 0.95  # share of capacity or of available time from which a route counts as bound
 WINDOW_MARGIN_S = 300  # a visit this close to its window's end binds the route
@@ -130,7 +130,14 @@ def _too_big(problem: Problem, stop: Stop, able: list[Vehicle], need: Load) -> R
 
 
 def _unreachable(problem: Problem, stop: Stop, alone: list[tuple[Vehicle, Sweep]]) -> Reason:
-    """Names the able vehicle that gets there first: when it leaves, arrives and what it misses."""
+    """Names the able vehicle that gets there first: when it leaves, arrives and what it misses.
+
+    A window that opens only after every able vehicle must be back (or closes before any can
+    leave) is said first and plainly: that, not the drive, is what a dispatcher has to change.
+    """
+    outside = _outside_hours(problem, stop, [v for v, _ in alone])
+    if outside is not None:
+        return Reason(ReasonCode.WINDOW_UNREACHABLE, outside)
     vehicle, timed = min(alone, key=lambda pair: pair[1].arrivals[0])
     fault = timed.fault
     assert fault is not None
@@ -150,6 +157,27 @@ def _unreachable(problem: Problem, stop: Stop, alone: list[tuple[Vehicle, Sweep]
         f"{misses}"
     )
     return Reason(ReasonCode.WINDOW_UNREACHABLE, message)
+
+
+def _outside_hours(problem: Problem, stop: Stop, able: list[Vehicle]) -> str | None:
+    if not stop.windows:
+        return None
+    hours = [
+        (earliest_leave(problem, v), deadline(problem, v, earliest_leave(problem, v))) for v in able
+    ]
+    first_leave = min(leave for leave, _ in hours)
+    last_back, why = max(limit for _, limit in hours)
+    if all(w.start_s >= last_back for w in stop.windows):
+        return (
+            f"stop {stop.id} may only be served in its {spans(stop.windows)}, but every able "
+            f"vehicle must be back by {clock(last_back)} (the latest: {why})"
+        )
+    if all(w.end_s < first_leave for w in stop.windows):
+        return (
+            f"stop {stop.id} may only be served in its {spans(stop.windows)}, before any able "
+            f"vehicle can leave (the first at {clock(first_leave)})"
+        )
+    return None
 
 
 def _against_plan(problem: Problem, plan: Plan, stop: Stop) -> Reason:
