@@ -40,7 +40,7 @@ ONE_THREAD = dict.fromkeys(
     ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"), "1"
 )
 # OR-Tools and VROOM slow down with every idle vehicle they carry; on CVRP (unlimited fleet)
-# they get twice the capacity lower bound plus five, more than any X BKS uses.
+# they get twice the capacity lower bound plus five: every X BKS in ../shared uses at most 56 %.
 SPARE_FLEET = (2, 5)
 
 # Imported before the clocks and the memory baseline start, so neither counts imports.
