@@ -61,6 +61,13 @@ def earliest_leave(problem: Problem, vehicle: Vehicle) -> int:
     return max(vehicle.shift.start_s, problem.depots[vehicle.start_depot].window.start_s)
 
 
+def latest_return(problem: Problem, vehicle: Vehicle, start_s: int) -> int:
+    """``deadline`` without its reason, for checks on hot paths (no message is built)."""
+    end = min(vehicle.shift.end_s, problem.depots[vehicle.end_depot].window.end_s)
+    limit = vehicle.max_duration_s
+    return end if limit is None else min(end, start_s + limit)
+
+
 def deadline(problem: Problem, vehicle: Vehicle, start_s: int) -> tuple[int, str]:
     """The latest return to the end depot for a route leaving at ``start_s``, and what sets it."""
     depot = problem.depots[vehicle.end_depot]

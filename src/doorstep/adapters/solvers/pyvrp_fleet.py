@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyvrp
 
-from doorstep.adapters.solvers.pyvrp_schedule import LockedStart, amounts
+from doorstep.adapters.solvers.pyvrp_schedule import LockedStart
 from doorstep.planning.problem import Problem, Vehicle
+from doorstep.planning.schedule import padded
 
 UNLIMITED = int(np.iinfo(np.int64).max)
 
@@ -97,7 +98,7 @@ def _capacity(
     capacity minus the locked stops' peak bounds what the solver may load at the depot.
     """
     size = len(problem.dimensions)
-    most = amounts(vehicle.capacity, size)
+    most = padded(vehicle.capacity, size)
     if start is None:
         return [*most, *(most[d] for d in guards)], [0] * (size + len(guards))
     twins = [max(0, most[d] - start.peak[d]) for d in guards]

@@ -12,8 +12,9 @@ import numpy.typing as npt
 import pyvrp
 
 from doorstep.adapters.solvers.pyvrp_fleet import depots, load_guards, vehicle_types
-from doorstep.adapters.solvers.pyvrp_schedule import LockedStart, amounts, locked_start
+from doorstep.adapters.solvers.pyvrp_schedule import LockedStart, locked_start
 from doorstep.planning.problem import OPEN_END_S, Problem, Stop, Vehicle, Window
+from doorstep.planning.schedule import padded
 from doorstep.planning.travel import IntMatrix
 
 Matrix = npt.NDArray[np.int64]
@@ -217,7 +218,7 @@ def _client(
     group: int | None,
 ) -> pyvrp.Client:
     stop, size = ref.stop, len(problem.dimensions)
-    delivery, pickup = amounts(stop.delivery, size), amounts(stop.pickup, size)
+    delivery, pickup = padded(stop.delivery, size), padded(stop.pickup, size)
     window = ref.window or Window(0, horizon)
     return pyvrp.Client(
         location,

@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 from doorstep.planning.plan import Visit
 from doorstep.planning.problem import LockedRoute, Problem, Stop, Vehicle, Window
-
-Load = tuple[int, ...]
+from doorstep.planning.schedule import (
+    Load,
+    earliest_leave,
+    earliest_start,
+    latest_return,
+    loads,
+    padded,
+)
 
 
 @dataclass(frozen=True)
@@ -47,31 +53,11 @@ class LockedStart:
     peak: Load  # the most the locked stops alone have on board at any point
 
 
-def amounts(values: Sequence[int], size: int) -> Load:
-    """Loads padded with zeros to ``size`` dimensions (an empty tuple carries nothing)."""
-    if len(values) > size:
-        raise ValueError(f"{len(values)} load values for {size} load dimensions")
-    return (*values, *([0] * (size - len(values))))
-
-
 def service_start(arrival_s: int, windows: Sequence[Window]) -> tuple[int, bool]:
-    """When service starts on arriving at ``arrival_s``, and whether a window was still open."""
-    for window in sorted(windows, key=lambda w: w.start_s):
-        if arrival_s <= window.end_s:
-            return max(arrival_s, window.start_s), True
-    return arrival_s, not windows
-
-
-def load_at_start(problem: Problem, legs: Sequence[Leg]) -> Load:
-    """Every delivery of the route is loaded at the start depot."""
-    rows = [amounts(leg.stop.delivery, len(problem.dimensions)) for leg in legs]
-    return tuple(sum(row[d] for row in rows) for d in range(len(problem.dimensions)))
-
-
-def _load_after(problem: Problem, load: Load, stop: Stop) -> Load:
-    size = len(problem.dimensions)
-    change = zip(load, amounts(stop.delivery, size), amounts(stop.pickup, size), strict=True)
-    return tuple(held - dropped + taken for held, dropped, taken in change)
+    """When service starts on arriving at ``arrival_s``, and whether a window was still open
+    (a late arrival is served on arrival, and the timeline marked late)."""
+    start = earliest_start(arrival_s, windows)
+    return (arrival_s, False) if start is None else (start, True)
 
 
 def _rest(vehicle: Vehicle, clock: int) -> tuple[int, int]:
@@ -86,7 +72,7 @@ def run(
 ) -> Timeline:
     """Drive ``legs`` leaving at ``start_s``; the break follows leg ``pause`` (-1: the depot)."""
     travel, here = problem.travel(vehicle), problem.depots[vehicle.start_depot].location
-    first = load = load_at_start(problem, legs)
+    first, *after_each = loads(problem, [leg.stop for leg in legs])
     clock, break_start, late, visits = start_s, None, False, list[Visit]()
     if pause == -1:
         break_start, clock = _rest(vehicle, clock)
@@ -94,7 +80,7 @@ def run(
     for index, leg in enumerate(legs):
         arrival = clock + int(travel.durations_s[here, leg.stop.location])
         start, in_window = service_start(arrival, leg.windows)
-        load, late = _load_after(problem, load, leg.stop), late or not in_window
+        load, late = after_each[index], late or not in_window
         metres = int(travel.distances_m[here, leg.stop.location])
         clock, here = start + leg.stop.service_s, leg.stop.location
         visits.append(Visit(leg.stop.id, arrival, start, clock, load, metres))
@@ -132,23 +118,18 @@ def feasible(problem: Problem, vehicle: Vehicle, timeline: Timeline) -> bool:
 
 def _sound(problem: Problem, vehicle: Vehicle, timeline: Timeline) -> bool:
     """What a break cannot change: on time everywhere, a lawful start, within capacity."""
-    leave = problem.depots[vehicle.start_depot].window
-    capacity = amounts(vehicle.capacity, len(problem.dimensions))
-    loads = [timeline.load_at_start, *(v.load_after for v in timeline.visits)]
+    capacity = padded(vehicle.capacity, len(problem.dimensions))
+    carried = [timeline.load_at_start, *(v.load_after for v in timeline.visits)]
     return (
         not timeline.late
-        and timeline.start_s >= max(vehicle.shift.start_s, leave.start_s)
-        and all(held <= most for load in loads for held, most in zip(load, capacity, strict=True))
+        and timeline.start_s >= earliest_leave(problem, vehicle)
+        and all(held <= most for load in carried for held, most in zip(load, capacity, strict=True))
     )
 
 
 def _ends_in_time(problem: Problem, vehicle: Vehicle, start_s: int, end_s: int) -> bool:
     """Back before the shift ends and the depot closes, and within the maximum duration."""
-    home = problem.depots[vehicle.end_depot].window
-    limit = vehicle.max_duration_s
-    return end_s <= min(vehicle.shift.end_s, home.end_s) and (
-        limit is None or end_s - start_s <= limit
-    )
+    return end_s <= latest_return(problem, vehicle, start_s)
 
 
 def with_break(
@@ -225,12 +206,12 @@ def locked_start(problem: Problem, lock: LockedRoute) -> LockedStart:
     vehicle = problem.vehicle(lock.vehicle_id)
     legs = tuple(Leg(problem.stop(i), problem.stop(i).windows, locked=True) for i in lock.stop_ids)
     depot = problem.depots[vehicle.start_depot]
-    earliest = max(vehicle.shift.start_s, depot.window.start_s)
+    earliest = earliest_leave(problem, vehicle)
     first = run(problem, vehicle, earliest, legs).visits
     start = earliest + (first[0].wait_s if first else 0)
     timeline = run(problem, vehicle, start, legs)
-    loads = [timeline.load_at_start, *(v.load_after for v in timeline.visits)]
+    carried = [timeline.load_at_start, *(v.load_after for v in timeline.visits)]
     free = timeline.visits[-1].departure_s if timeline.visits else start
     location = legs[-1].stop.location if legs else depot.location
-    peak = tuple(map(max, zip(*loads, strict=True)))
-    return LockedStart(lock, legs, start, free, location, loads[-1], peak)
+    peak = tuple(map(max, zip(*carried, strict=True)))
+    return LockedStart(lock, legs, start, free, location, carried[-1], peak)
