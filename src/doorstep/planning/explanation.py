@@ -162,9 +162,8 @@ def _unreachable(problem: Problem, stop: Stop, alone: list[tuple[Vehicle, Sweep]
 def _outside_hours(problem: Problem, stop: Stop, able: list[Vehicle]) -> str | None:
     if not stop.windows:
         return None
-    hours = [
-        (earliest_leave(problem, v), deadline(problem, v, earliest_leave(problem, v))) for v in able
-    ]
+    leaves = [earliest_leave(problem, v) for v in able]
+    hours = [(leave, deadline(problem, v, leave)) for v, leave in zip(able, leaves, strict=True)]
     first_leave = min(leave for leave, _ in hours)
     last_back, why = max(limit for _, limit in hours)
     if all(w.start_s >= last_back for w in stop.windows):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import numpy as np
@@ -168,6 +168,20 @@ class LockedRoute:
     vehicle_id: str
     stop_ids: tuple[str, ...]
     closed: bool = False
+
+
+def local_time(epoch: datetime, seconds: int) -> datetime:
+    """The instant ``seconds`` of elapsed time after ``epoch``, in the epoch's time zone.
+
+    Counted in UTC: aware arithmetic within one zone adds wall-clock time, an hour off on the
+    days the clocks change.
+    """
+    return (epoch.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(epoch.tzinfo)
+
+
+def seconds_after(epoch: datetime, instant: datetime) -> int:
+    """Elapsed seconds from ``epoch`` to ``instant`` (the inverse of ``local_time``)."""
+    return int((instant.astimezone(UTC) - epoch.astimezone(UTC)).total_seconds())
 
 
 def square(values: list[list[int]]) -> IntMatrix:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from doorstep.domain.errors import InvalidTransition, InvalidValue
 from doorstep.planning.plan import Binding, Plan, Route
-from doorstep.planning.problem import LockedRoute, Problem
+from doorstep.planning.problem import LockedRoute, Problem, local_time
 
 
 class PlanStatus(StrEnum):
@@ -58,11 +58,8 @@ class PlanVersion:
             raise ValueError("a plan version's epoch and created_at must be time-zone aware")
 
     def at(self, seconds: int) -> datetime:
-        """``seconds`` after the epoch in the station's time; counted in UTC, so that a day
-        with a clock change stays exact (aware arithmetic in one zone adds wall time)."""
-        return (self.epoch.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(
-            self.epoch.tzinfo
-        )
+        """``seconds`` after the epoch in the station's time (``problem.local_time``)."""
+        return local_time(self.epoch, seconds)
 
     def route_of_vehicle(self, vehicle_id: str) -> Route | None:
         return next((r for r in self.plan.routes if r.vehicle_id == vehicle_id), None)

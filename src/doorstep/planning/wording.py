@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from doorstep.planning.problem import Window
+from doorstep.planning.problem import Window, local_time
 
 _CLOCK = re.compile(r"@(-?\d+)")
 _MONEY = re.compile(r"¤(-?\d+)")
@@ -54,8 +54,7 @@ class Words:
     def time(self, t_s: int) -> str:
         if self.epoch is None:
             return f"{t_s} s"
-        # Elapsed seconds, so a clock change inside the day is counted right.
-        at = (self.epoch.astimezone(UTC) + timedelta(seconds=t_s)).astimezone(self.epoch.tzinfo)
+        at = local_time(self.epoch, t_s)
         days = (at.date() - self.epoch.date()).days
         return at.strftime("%H:%M") + (f" (+{days} d)" if days else "")
 

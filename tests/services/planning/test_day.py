@@ -14,6 +14,7 @@ from doorstep.domain.geo import Location, distance_m
 from doorstep.domain.orders import Address, Order, OrderKind, Parcel, Priority, Recipient
 from doorstep.domain.schedules import DailyWindow, OpeningHours, TimeWindow
 from doorstep.domain.stations import Station
+from doorstep.planning.problem import local_time
 from doorstep.planning.travel import TravelMatrix
 from doorstep.services.planning.day import COST_UNITS, build_day
 
@@ -194,8 +195,8 @@ def test_seconds_are_elapsed_time_on_a_clock_change_day() -> None:
     window = day.problem.stops[0].windows[0]
     assert (window.start_s, window.end_s) == (10 * 3600, 12 * 3600)
     assert day.problem.vehicles[0].shift.start_s == 8 * 3600
-    assert day.at(window.start_s) == nine
-    assert day.at(window.start_s).utcoffset() == nine.utcoffset()
+    assert local_time(day.epoch, window.start_s) == nine
+    assert local_time(day.epoch, window.start_s).utcoffset() == nine.utcoffset()
 
 
 def test_an_order_needing_a_skill_makes_a_stop_needing_it() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.fleet import Driver, SpeedProfile, Vehicle
@@ -49,13 +49,6 @@ class Day:
     vehicles: dict[str, Vehicle]
     drivers: dict[str, Driver]
     left_out: tuple[tuple[str, str], ...] = field(default=())  # (order id, why) not planned
-
-    def at(self, seconds: int) -> datetime:
-        """The local time ``seconds`` of elapsed time after the epoch (exact across a clock
-        change: aware arithmetic in one zone would add wall-clock time)."""
-        return (self.epoch.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(
-            self.epoch.tzinfo
-        )
 
 
 def load_day(
@@ -159,12 +152,7 @@ def _stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.
 
 
 def _window(window: TimeWindow, epoch: datetime) -> p.Window:
-    return p.Window(_elapsed(window.start_at, epoch), _elapsed(window.end_at, epoch))
-
-
-def _elapsed(instant: datetime, epoch: datetime) -> int:
-    # In UTC: two times of one zone subtract as wall-clock times, an hour off on clock changes.
-    return int((instant.astimezone(UTC) - epoch.astimezone(UTC)).total_seconds())
+    return p.Window(p.seconds_after(epoch, window.start_at), p.seconds_after(epoch, window.end_at))
 
 
 def _opening(station: Station, epoch: datetime) -> p.Window:
@@ -177,7 +165,9 @@ def _opening(station: Station, epoch: datetime) -> p.Window:
 def _daily(window: DailyWindow, epoch: datetime) -> p.Window:
     """A time-of-day range on the epoch's date, in elapsed seconds (past midnight if it spans)."""
     start = datetime.combine(epoch.date(), window.start, epoch.tzinfo)
-    return p.Window(_elapsed(start, epoch), _elapsed(start, epoch) + window.duration_s)
+    return p.Window(
+        p.seconds_after(epoch, start), p.seconds_after(epoch, start) + window.duration_s
+    )
 
 
 def _crews(
