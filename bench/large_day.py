@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from doorstep.adapters.solvers.pyvrp_optimizer import PyVRPOptimizer
-from doorstep.planning.large import DecomposingOptimizer
+from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import Progress, RouteOptimizer
 from doorstep.planning.problem import Depot, Problem, Stop, Travel, Vehicle, Window
 from doorstep.planning.validation import validate

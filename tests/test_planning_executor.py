@@ -10,7 +10,7 @@ from distributed import LocalCluster
 from doorstep.adapters.solvers.pyvrp_optimizer import PyVRPOptimizer
 from doorstep.bootstrap import build, optimizer
 from doorstep.config import Settings
-from doorstep.planning.large import DecomposingOptimizer
+from doorstep.planning.decomposing import DecomposingOptimizer
 
 
 def square(x: int) -> int:

@@ -25,7 +25,7 @@ from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
 from doorstep.domain.geocoding import GeocoderUnavailable
-from doorstep.planning.large import DecomposingOptimizer
+from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services.intake.checks import OrderChecks

@@ -9,7 +9,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from doorstep.adapters.solvers.pyvrp_optimizer import PyVRPOptimizer
-from doorstep.planning.large import DecomposingOptimizer
+from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import Cancelled, Progress
 from doorstep.planning.validation import assert_valid
 from tests.planning.test_decomposition import spread_day
