@@ -18,9 +18,15 @@ each of --inserts new stops is inserted, one at a time and each into that same p
    simulated again (``schedule.settle`` and the loads) and costed exactly; the cheapest
    feasible one wins. Only the first --baseline-inserts stops, as it is slow.
 
-It prints the median and P90 time per insertion of both, their ratio, how often both chose the
-same place and what the O(1) method's detour ranking costs against the exact cost. Every plan
-the O(1) method returns is checked with the validator (outside the timing). Nothing is asserted.
+3. the live path at --now (default 11:00, every van on the road): the same new stops as
+   pickups (a return to collect; a new delivery's parcel would wait at the station) through
+   ``planning.live.insert_order``, which first works out each van's history (visits done,
+   under way or being driven to) and keeps it, timed per call the same way.
+
+It prints the median and P90 time per insertion of each, the ratio of the first two, how often
+both chose the same place and what the O(1) method's detour ranking costs against the exact
+cost. Every plan the O(1) and live methods return is checked with the validator (outside the
+timing), and the live ones also for history kept. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from doorstep.planning.insertion import cheapest_insertion  # noqa: E402
+from doorstep.planning.live import Underway, frozen, insert_order  # noqa: E402
 from doorstep.planning.nearest import NearestNeighbourOptimizer  # noqa: E402
 from doorstep.planning.plan import Plan, Route  # noqa: E402
 from doorstep.planning.problem import (  # noqa: E402
@@ -168,6 +175,7 @@ def main() -> None:
     parser.add_argument("--inserts", type=int, default=200)
     parser.add_argument("--baseline-inserts", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--now", type=float, default=11.0, help="hour of the live inserts")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores")
     started = time.perf_counter()
@@ -195,7 +203,36 @@ def main() -> None:
         day = replace(base, stops=(*base.stops, problem.stop(stop_id)))  # this new stop only
         invalid += bool(validate(day, after))  # outside the timing
     slow = [naive(problem, plan, stop_id) for stop_id in new_ids[: args.baseline_inserts]]
+    underway = Underway(int(args.now * 3600))
+    held = sum(frozen(plan, underway).values())
+    live_runs, live_invalid, kept = [], 0, 0
+    for stop_id in new_ids:
+        pickup = replace(problem.stop(stop_id), delivery=(), pickup=problem.stop(stop_id).delivery)
+        day = replace(base, stops=(*base.stops, pickup))
+        started = time.perf_counter()
+        changed = insert_order(day, plan, stop_id, underway)
+        seconds = time.perf_counter() - started
+        route = changed.plan.route_of(stop_id)
+        live_runs.append(Choice(route.vehicle_id if route else None, None, None, seconds))
+        live_invalid += bool(validate(changed.problem, changed.plan))  # outside the timing
+        kept += _history_kept(plan, changed.plan, underway)
     report(quick, slow, invalid)
+    print(
+        f"\nlive at {args.now:g}:00 ({held:,} visits are history): "
+        f"{_ms([c.seconds for c in live_runs], 0.5):.1f} ms median, "
+        f"{_ms([c.seconds for c in live_runs], 0.9):.1f} ms P90, "
+        f"{sum(c.vehicle_id is not None for c in live_runs)} of {len(live_runs)} placed, "
+        f"{live_invalid} failing the validator, history kept in {kept} of {len(live_runs)}"
+    )
+
+
+def _history_kept(before: Plan, after: Plan, underway: Underway) -> bool:
+    counts = frozen(before, underway)
+    for route in before.routes:
+        new = next(r for r in after.routes if r.vehicle_id == route.vehicle_id)
+        if new.visits[: counts[route.vehicle_id]] != route.visits[: counts[route.vehicle_id]]:
+            return False
+    return True
 
 
 def report(quick: list[Choice], slow: list[Choice], invalid: int) -> None:

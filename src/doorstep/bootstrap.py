@@ -30,6 +30,7 @@ from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services.intake.checks import OrderChecks
 from doorstep.services.planning.jobs import PlanningJobs, PlanningPorts
+from doorstep.services.planning.live import LivePorts, Matrices
 from doorstep.services.ports import (
     Clock,
     Geocoder,
@@ -62,6 +63,7 @@ class Container:
     _geocoders: dict[str, Geocoder] = field(default_factory=dict, repr=False)
     _executors: dict[str, Executor] = field(default_factory=dict, repr=False)
     _jobs: dict[str, PlanningJobs] = field(default_factory=dict, repr=False)
+    _matrices: dict[str, Matrices] = field(default_factory=dict, repr=False)
     _clusters: dict[str, Cluster] = field(default_factory=dict, repr=False)
     # Request threads ask for the jobs concurrently; two stores would each forget the other's.
     _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -151,9 +153,19 @@ class Container:
             self._clusters["dask"] = found
         return found.executor
 
+    def plan_matrices(self) -> Matrices:
+        """Travel matrices of recent plan versions, for live changes (one per process)."""
+        with self._jobs_lock:
+            return self._matrices.setdefault("default", Matrices())
+
+    def live_ports(self) -> LivePorts:
+        """What a live change to a running plan needs, with a fresh unit of work."""
+        return LivePorts(self.uow(), self.travel(), self.plan_matrices(), self.clock, self.ids)
+
     def planning_jobs(self) -> PlanningJobs:
         """The API process's planning jobs, made once; one runs at a time, each on its own thread
         (the solver takes the cores it needs, and jobs queue instead of starving requests)."""
+        matrices = self.plan_matrices()  # before the lock: it takes the same one
         with self._jobs_lock:
             found = self._jobs.get("default")
             if found is None:
@@ -166,6 +178,7 @@ class Container:
                     optimizer=lambda: optimizer(self.planning_executor()),
                     clock=self.clock,
                     ids=self.ids,
+                    matrices=matrices,
                 )
                 found = PlanningJobs(pool, ports)
                 self._jobs["default"] = found

@@ -84,13 +84,17 @@ class Checked:
     overload: Ints  # (gaps, dimensions): load beyond capacity, <= 0 where it fits
 
 
-def frozen_counts(problem: Problem, frozen: Mapping[str, int] | None) -> dict[str, int | None]:
+def frozen_counts(
+    problem: Problem, frozen: Mapping[str, int | None] | None
+) -> dict[str, int | None]:
     """Leading visits per vehicle that may not change; None: the route takes nothing new.
 
     Locked routes always count: an explicit ``frozen`` can only freeze more.
     """
     counts: dict[str, int | None] = dict(frozen or {})
     for lock in problem.locked:
+        if lock.vehicle_id in counts and counts[lock.vehicle_id] is None:
+            continue  # the caller closed the route: a lock cannot open it again
         given = counts.get(lock.vehicle_id) or 0
         counts[lock.vehicle_id] = None if lock.closed else max(given, len(lock.stop_ids))
     return counts
@@ -267,7 +271,7 @@ def _alone(problem: Problem, vehicle: Vehicle, stop: Stop) -> tuple[Checked, Rou
 
 
 def survey(
-    problem: Problem, plan: Plan, stop: Stop, frozen: Mapping[str, int] | None = None
+    problem: Problem, plan: Plan, stop: Stop, frozen: Mapping[str, int | None] | None = None
 ) -> list[tuple[Checked, Route | None]]:
     """Every able vehicle's verdict: the plan's routes (gaps) and unused vehicles (alone)."""
     counts = frozen_counts(problem, frozen)
@@ -332,13 +336,53 @@ def _owed_tail(problem: Problem, route: Route, stops: list[Stop], first: int) ->
     return min(feasible or options, key=lambda o: o[0].end_s)
 
 
+def retimed(problem: Problem, route: Route, stops: list[Stop], first: int) -> Route:
+    """``route`` driving ``stops`` instead, its first ``first`` visits (unchanged) kept as timed.
+
+    Unlike insertion this never refuses: a stop reached after its windows is served late and
+    an overload is carried, so the validator can show the consequences of a change a person
+    asks for. The break stays among the kept visits if it was taken there, else goes where the
+    route ends earliest (only if owed). With nothing kept the whole route is timed again.
+    """
+    vehicle = problem.vehicle(route.vehicle_id)
+    if not stops:
+        return route_of(problem, vehicle, [], placed(problem, vehicle, []))
+    if first == 0:
+        return route_of(problem, vehicle, stops, placed(problem, vehicle, stops))
+    after = route.break_after if route.break_start_s is not None else None
+    if after is not None and after < first - 1:
+        tail = _tail(problem, route, stops, first, after)
+    else:
+        tail = _tail(problem, route, stops, first, None)
+        if owes_break(vehicle, route.start_s, tail.end_s):
+            tail, after = _owed_tail(problem, route, stops, first)
+        else:
+            after = None
+    head = [(v.arrival_s, v.start_s, v.departure_s) for v in route.visits[:first]]
+    if tail.break_after is not None:
+        break_start = tail.break_start_s  # placed in the re-timed part
+    else:
+        break_start = route.break_start_s if after is not None else None  # kept, or none
+    return assemble(
+        problem,
+        vehicle,
+        stops,
+        start_s=route.start_s,
+        times=[*head, *zip(tail.arrivals, tail.starts, tail.departures, strict=True)],
+        end_s=tail.end_s,
+        break_start_s=break_start,
+        break_after=after,
+    )
+
+
 def cheapest_insertion(
-    problem: Problem, plan: Plan, stop_id: str, *, frozen: Mapping[str, int] | None = None
+    problem: Problem, plan: Plan, stop_id: str, *, frozen: Mapping[str, int | None] | None = None
 ) -> Plan:
     """``plan`` with ``stop_id`` at its cheapest feasible place, or listed unassigned if none.
 
-    ``frozen`` maps a vehicle id to how many leading visits may not change (default: the
-    problem's locked routes; a closed locked route takes nothing). See the module docstring.
+    ``frozen`` maps a vehicle id to how many leading visits may not change, or None for a
+    route that takes nothing (default: the problem's locked routes; a closed locked route
+    takes nothing). See the module docstring.
     """
     stop = problem.stop(stop_id)
     if any(v.stop_id == stop_id for route in plan.routes for v in route.visits):

@@ -25,7 +25,15 @@ BOUND_S = 30.0  # a wait for the job, not a timing assertion: far above what a r
 def container(container: Container) -> Iterator[Container]:
     """The test's container, but with haversine travel times: no road region is needed."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(container, settings=settings, _travel={}, _geocoders={}, _executors={}, _jobs={})
+    own = replace(
+        container,
+        settings=settings,
+        _travel={},
+        _geocoders={},
+        _executors={},
+        _jobs={},
+        _matrices={},
+    )
     yield own
     own.close()  # cancels any job still running and waits for its worker
 

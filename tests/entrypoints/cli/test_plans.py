@@ -114,3 +114,37 @@ def test_bad_input_is_a_usage_error_naming_the_option(
     result = cli("plan", *args)
     assert result.exit_code == 2
     assert one_line_error(result).startswith(f"Error: {option}")
+
+
+def test_live_changes_add_an_order_preview_a_move_and_take_a_van_off_the_road(
+    cli: Cli, day: dict[str, str], tmp_path: Path
+) -> None:
+    """Van 1 is full: a new order is left out with why; moving it there shows the overload."""
+    first = plan(cli)
+    path = tmp_path / "late.csv"
+    late = ORDERS.splitlines()[0] + "\nA-5,Eeva,Aleksanterinkatu 9,60.169,24.947,1,{day},HEL1\n"
+    path.write_text(late.format(day=DAY), encoding="utf-8")
+    cli.ok("orders", "import", str(path))
+    listed = json.loads(cli.ok("orders", "list", "--json").stdout)["items"]
+    new = next(item["id"] for item in listed if item["shipper_reference"] == "A-5")
+
+    added = cli.ok("plan", "add-order", first["id"], new, "--improve", "0")
+    assert f"order {new} added" in added.stdout
+    assert f"{new} left out: " in added.stderr + added.stdout
+    second = json.loads(cli.ok("plan", "list", "--station", "HEL1", "--date", DAY, "--json").stdout)
+    latest = second["items"][-1]
+    assert latest["number"] == 2
+
+    preview = cli.ok("plan", "move", latest["id"], new, "--to", "Van 1")
+    shown = preview.stdout + preview.stderr
+    assert "would break [capacity]" in shown
+    assert "Preview, not saved" in shown
+    refused = cli("plan", "move", latest["id"], new, "--to", "Van 1", "--save")
+    assert refused.exit_code == 1
+    assert "the move breaks" in one_line_error(refused)
+
+    off = cli.ok("plan", "off-road", latest["id"], "Van 1", "--improve", "0", "--json")
+    result = json.loads(off.stdout)
+    assert result["plan"]["routes"] == []
+    assert result["plan"]["number"] == 3
+    assert len(result["plan"]["unassigned"]) == 5

@@ -14,6 +14,7 @@ from doorstep.entrypoints.api.routes import (
     drivers,
     import_file,
     intake,
+    live,
     orders,
     organisations,
     plans,
@@ -38,7 +39,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans,
+        orders, plans, live,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

@@ -15,6 +15,7 @@ from doorstep.entrypoints.cli import (
     matrix,
     orders,
     output,
+    plan_live,
     plans,
     region,
     server,
@@ -80,11 +81,12 @@ app.add_typer(
     name="region",
     help="Build road networks from OpenStreetMap extracts (Helsinki is bundled) and show them.",
 )
+plan_live.register(plans.app)
 app.add_typer(
     plans.app,
     name="plan",
     help="Plan a station's day (`doorstep plan --station HEL1 --date 2026-11-23`), then list, "
-    "show, compare, publish and lock its plan versions.",
+    "show, compare, publish and lock its plan versions, and change the running plan live.",
 )
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)

@@ -81,7 +81,7 @@ def build_day(
     problem_vehicles = tuple(_vehicle(v, d, epoch, depot.window) for v, d in crews)
     first = next(iter(matrices.values()), None)
     stops = tuple(
-        _stop(o, loc, epoch, _round_trip_m(first, loc))
+        order_stop(o, loc, epoch, _round_trip_m(first, loc))
         for o, loc in zip(placed, stop_locations, strict=True)
     )
     problem = p.Problem(
@@ -131,7 +131,8 @@ def _round_trip_m(travel: p.Travel | None, location: int) -> int:
     return int(travel.distances_m[0, location]) + int(travel.distances_m[location, 0])
 
 
-def _stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.Stop:
+def order_stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.Stop:
+    """The order as a stop at matrix ``location``; its penalty grows with the round trip."""
     load = (
         round(sum(x.weight_kg for x in order.parcels) * 1000),
         round(sum(x.volume_l or 0.0 for x in order.parcels) * 1000),

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -15,7 +15,8 @@ from doorstep.domain.permissions import Permission
 from doorstep.planning.optimizer import Cancelled, Progress, RouteOptimizer
 from doorstep.planning.travel import TravelTimes
 from doorstep.services.authorization import Principal, require
-from doorstep.services.planning import runs
+from doorstep.services.planning import live, runs
+from doorstep.services.planning.live import Matrices
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.stations import resolve_station
 
@@ -56,6 +57,10 @@ class PlanningJob:
     plan_id: str | None = None
     error: str | None = None
     cancel_requested: bool = False
+    # An improvement job re-plans these routes of ``base_plan_id`` after a live change.
+    base_plan_id: str | None = None
+    vehicle_ids: tuple[str, ...] = ()
+    outcome: str | None = None  # what a finished job did, in words
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class PlanningPorts:
     optimizer: Callable[[], RouteOptimizer]
     clock: Clock
     ids: IdGenerator
+    matrices: Matrices = field(default_factory=Matrices)  # shared with the live changes
 
 
 class PlanningJobs:
@@ -104,6 +110,41 @@ class PlanningJobs:
             time_limit_s=time_limit_s,
             seed=seed,
             created_at=self._ports.clock.now(),
+        )
+        with self._lock:
+            jobs = self._jobs.setdefault(principal.organisation_id, {})
+            jobs[job.id] = job
+            self._forget_old(jobs)
+        self._executor.submit(self._run, principal, job.id)
+        return job
+
+    def start_improvement(
+        self,
+        principal: Principal,
+        plan_id: str,
+        vehicle_ids: tuple[str, ...],
+        *,
+        time_limit_s: float,
+    ) -> PlanningJob:
+        """Queue ``live.improve_routes`` on routes a live change touched."""
+        require(principal, Permission.PLANS_WRITE)
+        if not (0 < time_limit_s <= MAX_TIME_LIMIT_S):
+            limit = f"{MAX_TIME_LIMIT_S:g}"
+            raise InvalidValue("time_limit_s", f"must be seconds above 0 and at most {limit}")
+        with self._ports.reader() as uow:
+            version = uow.plans.get(principal.organisation_id, plan_id)
+        if version is None:
+            raise NotFound("plan", plan_id)
+        job = PlanningJob(
+            id=self._ports.ids.new_id("job"),
+            organisation_id=principal.organisation_id,
+            station_id=version.station_id,
+            service_date=version.service_date,
+            time_limit_s=time_limit_s,
+            seed=version.seed,
+            created_at=self._ports.clock.now(),
+            base_plan_id=plan_id,
+            vehicle_ids=vehicle_ids,
         )
         with self._lock:
             jobs = self._jobs.setdefault(principal.organisation_id, {})
@@ -155,6 +196,9 @@ class PlanningJobs:
                 return
             self._put(replace(job, status=JobStatus.RUNNING, started_at=self._ports.clock.now()))
         ports = self._ports
+        if job.base_plan_id is not None:
+            self._improve(principal, job)
+            return
         try:
             version = runs.plan_day(
                 principal, job.station_id, job.service_date,
@@ -169,6 +213,37 @@ class PlanningJobs:
             self._end(principal.organisation_id, job_id, JobStatus.FAILED, error=str(error))
             return
         self._end(principal.organisation_id, job_id, JobStatus.SUCCEEDED, plan_id=version.id)
+
+    def _improve(self, principal: Principal, job: PlanningJob) -> None:
+        ports = self._ports
+        assert job.base_plan_id is not None
+        live_ports = live.LivePorts(
+            ports.uow(), ports.travel(), ports.matrices, ports.clock, ports.ids
+        )
+        try:
+            change = live.improve_routes(
+                principal, job.base_plan_id, job.vehicle_ids,
+                optimizer=ports.optimizer(), time_limit_s=job.time_limit_s, ports=live_ports,
+                progress=lambda p: self._report(principal.organisation_id, job.id, p),
+            )  # fmt: skip
+        except Conflict:  # another change came first: its version stands, this one is moot
+            outcome = "the plan changed meanwhile; nothing stored"
+            self._end(principal.organisation_id, job.id, JobStatus.SUCCEEDED, outcome=outcome)
+            return
+        except Exception as error:  # recorded on the job, as for a planning run
+            if not isinstance(error, DomainError):
+                log.exception("improvement job %s failed", job.id)
+            self._end(principal.organisation_id, job.id, JobStatus.FAILED, error=str(error))
+            return
+        if change is None:
+            outcome = "no cheaper routes found (or the day moved on); the plan stays as it is"
+            self._end(principal.organisation_id, job.id, JobStatus.SUCCEEDED, outcome=outcome)
+            return
+        outcome = f"plan {change.version.number} stored with improved routes"
+        self._end(
+            principal.organisation_id, job.id, JobStatus.SUCCEEDED,
+            plan_id=change.version.id, outcome=outcome,
+        )  # fmt: skip
 
     def _report(self, organisation_id: str, job_id: str, progress: Progress) -> None:
         with self._lock:
@@ -185,12 +260,14 @@ class PlanningJobs:
         *,
         plan_id: str | None = None,
         error: str | None = None,
+        outcome: str | None = None,
     ) -> None:
         with self._lock:
             job = self._find(organisation_id, job_id)
             # A run asked to stop still ends with the best plan so far (or its error).
             final = JobStatus.CANCELLED if job.cancel_requested else status
-            self._put(replace(self._finish(job, final), plan_id=plan_id, error=error))
+            done = replace(self._finish(job, final), plan_id=plan_id, error=error, outcome=outcome)
+            self._put(done)
 
     def _finish(self, job: PlanningJob, status: JobStatus) -> PlanningJob:
         return replace(job, status=status, finished_at=self._ports.clock.now())

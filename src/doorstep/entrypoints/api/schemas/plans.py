@@ -266,6 +266,9 @@ class PlanningJobOut(BaseModel):
     cancel_requested: bool = Field(description="a running job stops at its next report")
     plan_id: str | None = Field(description="the version it stored (also when cancelled)")
     error: str | None
+    base_plan_id: str | None = Field(description="for an improvement job: the plan it improves")
+    vehicle_ids: list[str] = Field(description="for an improvement job: the routes it re-plans")
+    outcome: str | None = Field(description="what a finished job did, in words")
 
     @classmethod
     def of(cls, j: PlanningJob) -> PlanningJobOut:
@@ -290,6 +293,9 @@ class PlanningJobOut(BaseModel):
             cancel_requested=j.cancel_requested,
             plan_id=j.plan_id,
             error=j.error,
+            base_plan_id=j.base_plan_id,
+            vehicle_ids=list(j.vehicle_ids),
+            outcome=j.outcome,
         )
 
 

@@ -1,0 +1,65 @@
+"""Live changes to the day's running plan; each saved change is the day's next version."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from doorstep.bootstrap import Container
+from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.schemas.live import AddOrderIn, LiveChangeOut, MoveIn, OffRoadIn
+from doorstep.services.authorization import Principal
+from doorstep.services.planning import live
+from doorstep.services.planning.jobs import PlanningJob
+
+# Not idempotent by key like publish: each change checks it applies to the day's latest
+# version, so a retried request finds its own version in place and is refused with 409.
+router = APIRouter(tags=["planning"])
+
+
+@router.post(
+    "/plans/{plan_id}:add-order",
+    summary="Put a new order into the running plan, then improve the routes it touched",
+)
+def add_order(
+    plan_id: str, body: AddOrderIn, principal: PrincipalDep, c: ContainerDep
+) -> LiveChangeOut:
+    change = live.add_order(principal, plan_id, body.order_id, ports=c.live_ports())
+    return LiveChangeOut.of(change, _improve(c, principal, change, body.improve_s))
+
+
+@router.post(
+    "/plans/{plan_id}:take-off-road",
+    summary="A vehicle is out for the day (breakdown): its open stops go to the others",
+)
+def take_off_road(
+    plan_id: str, body: OffRoadIn, principal: PrincipalDep, c: ContainerDep
+) -> LiveChangeOut:
+    change = live.take_off_road(principal, plan_id, body.vehicle_id, ports=c.live_ports())
+    return LiveChangeOut.of(change, _improve(c, principal, change, body.improve_s))
+
+
+@router.post(
+    "/plans/{plan_id}:move",
+    summary="Move orders onto a route by hand: preview the consequences, or save",
+)
+def move(plan_id: str, body: MoveIn, principal: PrincipalDep, c: ContainerDep) -> LiveChangeOut:
+    change = live.move_stops(
+        principal,
+        plan_id,
+        body.order_ids,
+        body.vehicle_id,
+        position=body.position,
+        save=body.save,
+        ports=c.live_ports(),
+    )
+    return LiveChangeOut.of(change)
+
+
+def _improve(
+    c: Container, principal: Principal, change: live.LiveChange, seconds: float
+) -> PlanningJob | None:
+    if seconds <= 0 or not change.affected:
+        return None
+    return c.planning_jobs().start_improvement(
+        principal, change.version.id, change.affected, time_limit_s=seconds
+    )

@@ -1,0 +1,410 @@
+"""Live changes to a station's running plan: each stored as the day's next version.
+
+A change applies to the day's latest version (the one dispatch runs when it is published) and
+is made from where the vans are now (``planning.live``): what drivers reported done, or what
+the plan says has started, never moves. The new version takes the old one's status: a change
+to the published plan is published at once and supersedes it.
+
+Plan versions keep their inputs without travel matrices, so the matrices of recent versions
+are held here (``Matrices``); a new order adds one row and one column, two one-to-many road
+searches, instead of the whole day's matrix again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import numpy as np
+
+from doorstep.domain.errors import Conflict, InvalidValue, NotFound, PlanInvalid
+from doorstep.domain.fleet import SpeedProfile
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.permissions import Permission
+from doorstep.planning import live
+from doorstep.planning.decomposition import Part, restrict, subproblem
+from doorstep.planning.explanation import explain
+from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
+from doorstep.planning.plan import Plan
+from doorstep.planning.problem import Problem, Travel, seconds_after
+from doorstep.planning.schedule import plan_cost
+from doorstep.planning.travel import TravelTimes
+from doorstep.planning.validation import Violation, validate
+from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.wording import Words
+from doorstep.services.authorization import Principal, require
+from doorstep.services.planning.day import COST_UNITS, order_stop
+from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
+
+# Orders a driver has finished with: their stops are history whatever the plan's clock says.
+DONE = frozenset(
+    {
+        OrderStatus.DELIVERED,
+        OrderStatus.FAILED_ATTEMPT,
+        OrderStatus.RETURNING_TO_STATION,
+        OrderStatus.RETURNED_TO_SENDER,
+    }
+)
+
+
+class Matrices:
+    """Travel matrices of the most recent plan versions, by version id, in this process."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self._keep = keep
+        self._found: OrderedDict[str, Mapping[str, Travel]] = OrderedDict()
+        self._lock = threading.Lock()  # request threads and planning jobs share the cache
+
+    def get(self, version_id: str) -> Mapping[str, Travel] | None:
+        with self._lock:
+            found = self._found.get(version_id)
+            if found is not None:
+                self._found.move_to_end(version_id)
+            return found
+
+    def put(self, version_id: str, matrices: Mapping[str, Travel]) -> None:
+        with self._lock:
+            self._found[version_id] = matrices
+            self._found.move_to_end(version_id)
+            while len(self._found) > self._keep:
+                self._found.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class LivePorts:
+    """What every live change needs."""
+
+    uow: UnitOfWork
+    travel: TravelTimes
+    matrices: Matrices
+    clock: Clock
+    ids: IdGenerator
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """A change's result: the version it made (or, for a preview, would make) and what it did."""
+
+    base: PlanVersion
+    version: PlanVersion
+    affected: tuple[str, ...]  # vehicles whose routes changed
+    violations: tuple[Violation, ...] = ()  # what a dispatcher's move would break
+    saved: bool = True
+
+
+def add_order(principal: Principal, plan_id: str, order_id: str, *, ports: LivePorts) -> LiveChange:
+    """Put a new ready order into the running plan at its cheapest feasible place.
+
+    The order must belong to the plan's station and day, have a location, and not be in the
+    plan yet. It may end up unassigned, with the reason, when no van can take it.
+    """
+    require(principal, Permission.PLANS_WRITE)
+    with ports.uow as uow:
+        base = _latest(uow, principal.organisation_id, plan_id)
+        order = uow.orders.get(principal.organisation_id, order_id)
+        underway = _underway(uow, base, ports.clock.now())
+        words = _words(uow, base)
+    if order is None:
+        raise NotFound("order", order_id)
+    _fits_day(base, order.station_id, order.service_date, order.status, order_id)
+    if order.location is None:
+        raise InvalidValue("order_id", f"order {order_id} has no location: place it first")
+    if order_id in base.inputs.stops_by_id:
+        raise Conflict(f"order {order_id} is already in plan {base.number}", field="order_id")
+    problem, location = _with_location(_problem(base, ports), order.location, ports.travel)
+    round_trip = _round_trip_m(problem, location)
+    stop = order_stop(order, location, base.epoch, round_trip)
+    problem = replace(problem, stops=(*problem.stops, stop))
+    changed = live.insert_order(problem, base.plan, order_id, underway)
+    note = f"live: order {order_id} added"
+    return _store(principal, base, changed, note, words, ports)
+
+
+def take_off_road(
+    principal: Principal, plan_id: str, vehicle_id: str, *, ports: LivePorts
+) -> LiveChange:
+    """A vehicle is out for the rest of the day (a breakdown): its open stops go to the others."""
+    require(principal, Permission.PLANS_WRITE)
+    with ports.uow as uow:
+        base = _latest(uow, principal.organisation_id, plan_id)
+        underway = _underway(uow, base, ports.clock.now())
+        words = _words(uow, base)
+    if vehicle_id not in base.inputs.vehicles_by_id:
+        raise InvalidValue("vehicle_id", f"{vehicle_id} is not a vehicle of plan {base.number}")
+    changed = live.take_off_road(_problem(base, ports), base.plan, vehicle_id, underway)
+    note = f"live: vehicle {vehicle_id} off the road"
+    return _store(principal, base, changed, note, words, ports)
+
+
+def move_stops(
+    principal: Principal,
+    plan_id: str,
+    stop_ids: Sequence[str],
+    vehicle_id: str,
+    *,
+    position: int | None = None,
+    save: bool = False,
+    ports: LivePorts,
+) -> LiveChange:
+    """A dispatcher's move of ``stop_ids`` onto ``vehicle_id``; see ``planning.live.move_stops``.
+
+    Without ``save`` it is a preview: the version it would make, unsaved, with what it would
+    break. With ``save`` it is stored, unless it breaks a rule: then Conflict lists what.
+    """
+    require(principal, Permission.PLANS_WRITE if save else Permission.PLANS_READ)
+    if not stop_ids:
+        raise InvalidValue("stop_ids", "name at least one order to move")
+    with ports.uow as uow:
+        base = _latest(uow, principal.organisation_id, plan_id)
+        underway = _underway(uow, base, ports.clock.now())
+        words = _words(uow, base)
+    if vehicle_id not in base.inputs.vehicles_by_id:
+        raise InvalidValue("vehicle_id", f"{vehicle_id} is not a vehicle of plan {base.number}")
+    problem = _problem(base, ports)
+    try:
+        changed = live.move_stops(
+            problem, base.plan, stop_ids, vehicle_id, underway, position=position
+        )
+    except ValueError as error:
+        field = "position" if "position" in str(error) else "stop_ids"
+        raise InvalidValue(field, str(error)) from None
+    note = f"live: {', '.join(stop_ids)} moved to {vehicle_id}"
+    if not save:
+        plan = explain(changed.problem, changed.plan, words)
+        draft = _draft(principal, base, replace(changed, plan=plan), note, ports)
+        return LiveChange(base, draft, changed.affected, changed.violations, saved=False)
+    if changed.violations:
+        shown = "; ".join(v.message for v in changed.violations[:5])
+        more = len(changed.violations) - 5
+        tail = f" (and {more} more)" if more > 0 else ""
+        raise Conflict(f"the move breaks {len(changed.violations)} rule(s): {shown}{tail}")
+    return _store(principal, base, changed, note, words, ports)
+
+
+def improve_routes(
+    principal: Principal,
+    plan_id: str,
+    vehicle_ids: Sequence[str],
+    *,
+    optimizer: RouteOptimizer,
+    time_limit_s: float,
+    ports: LivePorts,
+    progress: ProgressCallback | None = None,
+) -> LiveChange | None:
+    """Re-plan only ``vehicle_ids``'s routes (those still at the station) after a change.
+
+    Vans on the road keep their order (their parcels are loaded in it). The result is stored
+    as the next version only if it is cheaper and the day has not moved on meanwhile; None
+    otherwise.
+    """
+    require(principal, Permission.PLANS_WRITE)
+    with ports.uow as uow:
+        base = _latest(uow, principal.organisation_id, plan_id)
+        underway = _underway(uow, base, ports.clock.now())
+        words = _words(uow, base)
+    problem = live.as_of(_problem(base, ports), base.plan, underway)
+    gone = live.on_the_road(base.plan, underway)
+    locked = {lock.vehicle_id for lock in problem.locked if lock.stop_ids or lock.closed}
+    free = [v for v in vehicle_ids if v in problem.vehicles_by_id and v not in gone | locked]
+    if not free:
+        return None
+    stops = tuple(s for r in base.plan.routes if r.vehicle_id in free for s in r.stop_ids)
+    part = Part(0, stops, tuple(free))
+    sub = subproblem(problem, part)
+    share = restrict(problem, base.plan, part)
+    found = optimizer.optimize(sub, time_limit_s=time_limit_s, initial=share, progress=progress)
+    if found.unassigned or found.cost >= share.cost:
+        return None  # never trade a served stop for a cheaper day
+    vehicles = set(free)
+    routes = [r for r in base.plan.routes if r.vehicle_id not in vehicles] + list(found.routes)
+    order = {v.id: n for n, v in enumerate(problem.vehicles)}
+    routes.sort(key=lambda r: order[r.vehicle_id])
+    plan = replace(
+        base.plan, routes=tuple(routes), cost=plan_cost(problem, routes, base.plan.unassigned)
+    )
+    changed = live.Changed(problem, plan, tuple(v for v in free if _moved(base.plan, plan, v)))
+    return _store(principal, base, changed, "live: routes improved", words, ports)
+
+
+def _moved(before: Plan, after: Plan, vehicle_id: str) -> bool:
+    a, b = (
+        next((r for r in p.routes if r.vehicle_id == vehicle_id), None) for p in (before, after)
+    )
+    return (a.stop_ids if a else ()) != (b.stop_ids if b else ())
+
+
+def _latest(uow: UnitOfWork, organisation_id: str, plan_id: str) -> PlanVersion:
+    """The version, if it is the day's latest: a change to an older one would fork the day."""
+    version = uow.plans.get(organisation_id, plan_id)
+    if version is None:
+        raise NotFound("plan", plan_id)
+    latest = uow.plans.latest(organisation_id, version.station_id, version.service_date)
+    if latest is not None and latest.id != version.id:
+        raise Conflict(
+            f"plan {version.number} is not the latest of its day (plan {latest.number} is, "
+            f"id {latest.id}); change that one",
+            field="plan_id",
+        )
+    if version.status is PlanStatus.SUPERSEDED:
+        raise Conflict(f"plan {version.number} is superseded; plan the day again", "plan_id")
+    return version
+
+
+def _fits_day(
+    base: PlanVersion,
+    station_id: str | None,
+    service_date: date | None,
+    status: OrderStatus,
+    order_id: str,
+) -> None:
+    if station_id != base.station_id or service_date != base.service_date:
+        day = base.service_date.isoformat()
+        raise InvalidValue(
+            "order_id", f"order {order_id} is not for this plan's station and day ({day})"
+        )
+    if status is not OrderStatus.READY:
+        raise InvalidValue(
+            "order_id",
+            f"order {order_id} is {status.value}; only ready orders can be planned "
+            "(resolve its flags first)",
+        )
+
+
+def _underway(uow: UnitOfWork, base: PlanVersion, now: datetime) -> live.Underway:
+    """Now in the plan's seconds, and the plan's stops drivers have finished with."""
+    planned = set(base.inputs.stops_by_id)
+    where = OrderFilter(statuses=DONE, station_id=base.station_id, service_date=base.service_date)
+    done: set[str] = set()
+    after: Position | None = None
+    while True:
+        page = uow.orders.list(base.organisation_id, where, after=after, limit=1000)
+        done |= {o.id for o in page if o.id in planned}
+        if len(page) < 1000:
+            break
+        after = Position(page[-1].created_at, page[-1].id)
+    return live.Underway(seconds_after(base.epoch, now), frozenset(done))
+
+
+def _problem(base: PlanVersion, ports: LivePorts) -> Problem:
+    """The version's inputs with their matrices, from the cache or the road network again."""
+    found = ports.matrices.get(base.id)
+    if found is None:
+        points = [Location(lat, lon) for lat, lon in base.inputs.coordinates]
+        found = {}
+        for profile in sorted({v.profile for v in base.inputs.vehicles}):
+            matrix = ports.travel.matrix(points, profile=SpeedProfile(profile))
+            found[profile] = Travel(matrix.durations_s, matrix.distances_m)
+        ports.matrices.put(base.id, found)
+    return as_problem(base, found)
+
+
+def as_problem(version: PlanVersion, matrices: Mapping[str, Travel]) -> Problem:
+    """The version's inputs with their travel matrices put back."""
+    return replace(version.inputs, matrices=matrices)
+
+
+def _with_location(problem: Problem, point: Location, travel: TravelTimes) -> tuple[Problem, int]:
+    """``problem`` with ``point`` as a location (a new last row and column), and its index."""
+    key = (round(point.lat, 6), round(point.lon, 6))
+    for index, (lat, lon) in enumerate(problem.coordinates):
+        if (round(lat, 6), round(lon, 6)) == key:
+            return problem, index  # an address already on the plan
+    points = [Location(lat, lon) for lat, lon in problem.coordinates]
+    matrices: dict[str, Travel] = {}
+    for name, old in problem.matrices.items():
+        profile = SpeedProfile(name)
+        there = travel.matrix(points, [point], profile=profile)
+        back = travel.matrix([point], points, profile=profile)
+        matrices[name] = Travel(
+            _grown(old.durations_s, there.durations_s[:, 0], back.durations_s[0]),
+            _grown(old.distances_m, there.distances_m[:, 0], back.distances_m[0]),
+        )
+    coordinates = (*problem.coordinates, (point.lat, point.lon))
+    return replace(problem, matrices=matrices, coordinates=coordinates), len(points)
+
+
+def _grown(old: np.ndarray, to_new: np.ndarray, from_new: np.ndarray) -> np.ndarray:
+    size = old.shape[0]
+    grown = np.zeros((size + 1, size + 1), dtype=old.dtype)
+    grown[:size, :size] = old
+    grown[:size, size] = to_new
+    grown[size, :size] = from_new
+    return grown
+
+
+def _round_trip_m(problem: Problem, location: int) -> int:
+    first = next(iter(problem.matrices.values()))
+    depot = problem.depots[0].location
+    return int(first.distances_m[depot, location]) + int(first.distances_m[location, depot])
+
+
+def _words(uow: UnitOfWork, base: PlanVersion) -> Words:
+    vehicles = uow.vehicles.list(base.organisation_id, base.station_id)
+    station = uow.stations.get(base.organisation_id, base.station_id)
+    names = {v.id: v.name for v in vehicles} | ({station.id: station.code} if station else {})
+    return Words(base.epoch, COST_UNITS, names)
+
+
+def _draft(
+    principal: Principal, base: PlanVersion, changed: live.Changed, note: str, ports: LivePorts
+) -> PlanVersion:
+    plan = replace(changed.plan, notes=(*base.plan.notes, note))
+    planned = changed.problem.stops_by_id
+    return replace(
+        base,
+        id=ports.ids.new_id("pln"),
+        number=0,
+        created_at=ports.clock.now(),
+        created_by=f"{principal.kind.value}:{principal.actor_id}",
+        status=PlanStatus.DRAFT,
+        plan=plan,
+        inputs=replace(changed.problem, matrices={}),
+        left_out=tuple(item for item in base.left_out if item[0] not in planned),
+        locked=changed.problem.locked,
+        published_at=None,
+    )
+
+
+def _store(
+    principal: Principal,
+    base: PlanVersion,
+    changed: live.Changed,
+    note: str,
+    words: Words,
+    ports: LivePorts,
+) -> LiveChange:
+    """Explain, validate and store ``changed`` as the day's next version; publish it if the
+    base was published. Conflict if another version was stored meanwhile."""
+    plan = explain(changed.problem, changed.plan, words)
+    violations = validate(changed.problem, plan)
+    if violations:
+        raise PlanInvalid(tuple(f"[{v.code}] {v.message}" for v in violations))
+    draft = _draft(principal, base, replace(changed, plan=plan), note, ports)
+    now = ports.clock.now()
+    with ports.uow as uow:
+        latest = uow.plans.latest(base.organisation_id, base.station_id, base.service_date)
+        if latest is None or latest.id != base.id:
+            raise Conflict(
+                f"plan {base.number} changed meanwhile (plan {latest.number if latest else '?'} "
+                "is newer); look again and repeat the change",
+                field="plan_id",
+            )
+        version = replace(draft, number=uow.plans.next_number(*_day(base)))
+        if base.status is PlanStatus.PUBLISHED:
+            # One published version per day: the old one steps down first.
+            uow.plans.update(base.move_to(PlanStatus.SUPERSEDED, now))
+            version = version.move_to(PlanStatus.PUBLISHED, now)
+            uow.plans.add(version)
+        else:
+            uow.plans.add(version)
+        uow.commit()
+    ports.matrices.put(version.id, changed.problem.matrices)
+    return LiveChange(base, version, changed.affected)
+
+
+def _day(version: PlanVersion) -> tuple[str, str, date]:
+    return version.organisation_id, version.station_id, version.service_date

@@ -1,0 +1,192 @@
+"""Live changes through the service: stored as the day's next version, from where vans are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from doorstep.domain.errors import Conflict, InvalidValue
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import Order
+from doorstep.domain.stations import Station
+from doorstep.planning.nearest import NearestNeighbourOptimizer
+from doorstep.planning.problem import seconds_after
+from doorstep.planning.validation import assert_valid
+from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.services.authorization import Principal
+from doorstep.services.planning import live, runs
+from tests.services.conftest import Ports
+from tests.services.planning.test_day import StraightTravel
+from tests.services.planning.test_runs import DAY, PLACES, order, plan, station, van
+
+__all__ = ["station"]  # the fixture, shared with the runs tests
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=HELSINKI)
+
+
+@pytest.fixture
+def running(ports: Ports, admin: Principal, station: Station) -> PlanVersion:
+    """Two vans, three orders, planned and published; it is 06:00 on the day."""
+    van(ports, admin, "Van 1")
+    van(ports, admin, "Van 2")
+    for i, where in enumerate(PLACES, start=1):
+        order(ports, admin, f"R-{i}", where)
+    version = runs.publish(admin, plan(ports, admin).id, uow=ports.uow, clock=ports.clock)
+    ports.clock.current = at(6)
+    return version
+
+
+def live_ports(ports: Ports, matrices: live.Matrices | None = None) -> live.LivePorts:
+    return live.LivePorts(
+        ports.uow, StraightTravel(), matrices or live.Matrices(), ports.clock, ports.ids
+    )
+
+
+def test_a_new_order_joins_the_published_plan_as_its_next_published_version(
+    ports: Ports, admin: Principal, running: PlanVersion
+) -> None:
+    new = order(ports, admin, "R-4", Location(60.185, 24.955))
+    cache = live.Matrices()
+    change = live.add_order(admin, running.id, new.id, ports=live_ports(ports, cache))
+    version = change.version
+    assert version.number == running.number + 1
+    assert version.status is PlanStatus.PUBLISHED
+    assert ports.uow.tables.plans[running.id].status is PlanStatus.SUPERSEDED
+    route = version.plan.route_of(new.id)
+    assert route is not None
+    assert change.affected == (route.vehicle_id,)
+    assert version.plan.notes[-1] == f"live: order {new.id} added"
+    # The grown matrices are what the road network gives for all the plan's places at once.
+    grown = cache.get(version.id)
+    assert grown is not None
+    points = [Location(lat, lon) for lat, lon in version.inputs.coordinates]
+    full = StraightTravel().matrix(points)
+    assert np.array_equal(grown["van"].durations_s, full.durations_s)
+    assert np.array_equal(grown["van"].distances_m, full.distances_m)
+    assert_valid(live.as_problem(version, grown), version.plan)
+
+
+def test_a_new_order_is_checked_against_the_plan_and_its_day(
+    ports: Ports, admin: Principal, running: PlanVersion
+) -> None:
+    lp = live_ports(ports)
+    planned = running.plan.routes[0].stop_ids[0]
+    with pytest.raises(Conflict, match="already in plan"):
+        live.add_order(admin, running.id, planned, ports=lp)
+    other = order(ports, admin, "R-9", PLACES[0])
+    ports.uow.tables.orders[other.id].service_date = DAY.replace(day=DAY.day + 1)
+    with pytest.raises(InvalidValue, match="not for this plan's station and day"):
+        live.add_order(admin, running.id, other.id, ports=lp)
+    ports.uow.tables.orders[other.id].service_date = DAY
+    live.add_order(admin, running.id, other.id, ports=lp)
+    with pytest.raises(Conflict, match="not the latest"):
+        live.add_order(admin, running.id, other.id, ports=lp)
+
+
+def _deliver(ports: Ports, order_id: str) -> None:
+    found: Order = ports.uow.tables.orders[order_id]
+    for status in (
+        OrderStatus.RECEIVED,
+        OrderStatus.SORTED,
+        OrderStatus.LOADED,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERED,
+    ):
+        found.move_to(status, ports.clock.now())
+
+
+def test_a_breakdown_keeps_what_was_delivered_and_hands_the_rest_on(
+    ports: Ports, admin: Principal, running: PlanVersion
+) -> None:
+    route = running.plan.routes[0]
+    first = route.stop_ids[0]
+    _deliver(ports, first)  # reported by the driver, whatever the clock
+    ports.clock.current = running.at(route.start_s + 60)
+    change = live.take_off_road(admin, running.id, route.vehicle_id, ports=live_ports(ports))
+    version = change.version
+    broken = version.route_of_vehicle(route.vehicle_id)
+    assert broken is not None
+    assert broken.stop_ids == (first,)
+    timing = ("arrival_s", "start_s", "departure_s")
+    assert [getattr(broken.visits[0], t) for t in timing] == [
+        getattr(route.visits[0], t) for t in timing
+    ]  # its load differs: the rest of its parcels are handed on
+    served = {s for r in version.plan.routes for s in r.stop_ids}
+    left = {u.stop_id for u in version.plan.unassigned}
+    assert served | left == set(running.inputs.stops_by_id)
+    assert any(lock.vehicle_id == route.vehicle_id and lock.closed for lock in version.locked)
+    for kept in version.plan.routes:
+        if kept.vehicle_id != route.vehicle_id:
+            assert kept.start_s >= seconds_after(running.epoch, ports.clock.now())
+
+
+def test_a_move_is_previewed_unsaved_and_saved_only_if_it_breaks_nothing(
+    ports: Ports, admin: Principal, running: PlanVersion
+) -> None:
+    lp = live_ports(ports)
+    stop = running.plan.routes[0].stop_ids[-1]
+    other = next(v.id for v in running.inputs.vehicles if v.id != running.plan.routes[0].vehicle_id)
+    preview = live.move_stops(admin, running.id, [stop], other, ports=lp)
+    assert not preview.saved
+    assert preview.version.plan.route_of(stop).vehicle_id == other  # type: ignore[union-attr]
+    assert set(ports.uow.tables.plans) == {running.id}, "a preview stores nothing"
+    saved = live.move_stops(admin, running.id, [stop], other, save=True, ports=lp)
+    assert saved.saved
+    assert ports.uow.tables.plans[saved.version.id] == saved.version
+    with pytest.raises(InvalidValue, match="position"):
+        live.move_stops(admin, saved.version.id, [stop], other, position=99, ports=lp)
+
+
+def test_a_move_that_breaks_a_rule_is_refused_with_what_it_breaks(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    van(ports, admin, "Van 1", parcels=1)
+    van(ports, admin, "Van 2", parcels=1)
+    for i, where in enumerate(PLACES[:2], start=1):
+        order(ports, admin, f"R-{i}", where)
+    base = plan(ports, admin)
+    ports.clock.current = at(6)
+    first, second = base.plan.routes
+    lp = live_ports(ports)
+    preview = live.move_stops(admin, base.id, [second.stop_ids[0]], first.vehicle_id, ports=lp)
+    assert [v.code for v in preview.violations] == ["capacity"]
+    with pytest.raises(Conflict, match="breaks 1 rule"):
+        live.move_stops(admin, base.id, [second.stop_ids[0]], first.vehicle_id, save=True, ports=lp)
+
+
+def test_improving_routes_stores_a_version_only_when_it_is_cheaper(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    """One van along a line of three addresses; a dispatcher moves the nearest one last."""
+    van(ports, admin, "Van 1")
+    for i, where in enumerate(PLACES, start=1):
+        order(ports, admin, f"R-{i}", where)
+    base = plan(ports, admin)
+    ports.clock.current = at(6)
+    lp = live_ports(ports)
+    (route,) = base.plan.routes
+    assert len(route.stop_ids) == 3
+    worse = live.move_stops(
+        admin, base.id, [route.stop_ids[0]], route.vehicle_id, position=2, save=True, ports=lp
+    )
+    assert worse.version.plan.cost > base.plan.cost
+    improve = {"optimizer": NearestNeighbourOptimizer(), "time_limit_s": 1.0, "ports": lp}
+    improved = live.improve_routes(admin, worse.version.id, [route.vehicle_id], **improve)
+    assert improved is not None
+    assert improved.version.plan.routes[0].stop_ids == route.stop_ids
+    assert improved.version.plan.cost == base.plan.cost
+    assert improved.version.number == worse.version.number + 1
+    assert improved.version.plan.notes[-1] == "live: routes improved"
+    again = live.improve_routes(admin, improved.version.id, [route.vehicle_id], **improve)
+    assert again is None, "nothing cheaper: no new version"
+    # A van on the road keeps its order: nothing to improve.
+    ports.clock.current = improved.version.at(route.start_s + 1)
+    assert live.improve_routes(admin, improved.version.id, [route.vehicle_id], **improve) is None
