@@ -33,6 +33,7 @@ from doorstep.planning.plan import Plan, Route, Unassigned
 from doorstep.planning.problem import Problem, Stop, Vehicle, Window
 from doorstep.planning.schedule import (
     NEVER,
+    Fault,
     Sweep,
     assemble,
     deadline,
@@ -337,7 +338,15 @@ def _owed_tail(problem: Problem, route: Route, stops: list[Stop], first: int) ->
 
 
 def retimed(problem: Problem, route: Route, stops: list[Stop], first: int) -> Route:
-    """``route`` driving ``stops`` instead, its first ``first`` visits (unchanged) kept as timed.
+    """``route`` driving ``stops`` instead (``retime`` without its verdict)."""
+    return retime(problem, route, stops, first)[0]
+
+
+def retime(
+    problem: Problem, route: Route, stops: list[Stop], first: int
+) -> tuple[Route, Fault | None]:
+    """``route`` driving ``stops`` instead, its first ``first`` visits (unchanged) kept as timed,
+    and the first time rule it breaks (None: on time; loads are not checked here).
 
     Unlike insertion this never refuses: a stop reached after its windows is served late and
     an overload is carried, so the validator can show the consequences of a change a person
@@ -345,10 +354,9 @@ def retimed(problem: Problem, route: Route, stops: list[Stop], first: int) -> Ro
     route ends earliest (only if owed). With nothing kept the whole route is timed again.
     """
     vehicle = problem.vehicle(route.vehicle_id)
-    if not stops:
-        return route_of(problem, vehicle, [], placed(problem, vehicle, []))
-    if first == 0:
-        return route_of(problem, vehicle, stops, placed(problem, vehicle, stops))
+    if first == 0 or not stops:
+        timed = placed(problem, vehicle, stops)
+        return route_of(problem, vehicle, stops, timed), timed.fault
     after = route.break_after if route.break_start_s is not None else None
     if after is not None and after < first - 1:
         tail = _tail(problem, route, stops, first, after)
@@ -363,7 +371,7 @@ def retimed(problem: Problem, route: Route, stops: list[Stop], first: int) -> Ro
         break_start = tail.break_start_s  # placed in the re-timed part
     else:
         break_start = route.break_start_s if after is not None else None  # kept, or none
-    return assemble(
+    driven = assemble(
         problem,
         vehicle,
         stops,
@@ -373,6 +381,7 @@ def retimed(problem: Problem, route: Route, stops: list[Stop], first: int) -> Ro
         break_start_s=break_start,
         break_after=after,
     )
+    return driven, tail.fault
 
 
 def cheapest_insertion(

@@ -11,15 +11,16 @@ import pytest
 from doorstep.domain.errors import Conflict, InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order
+from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
 from doorstep.planning.nearest import NearestNeighbourOptimizer
 from doorstep.planning.problem import seconds_after
 from doorstep.planning.validation import assert_valid
 from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.services import orders
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import live, runs
-from tests.services.conftest import Ports
+from tests.services.conftest import Ports, order_fields
 from tests.services.planning.test_day import StraightTravel
 from tests.services.planning.test_runs import DAY, PLACES, order, plan, station, van
 
@@ -190,3 +191,40 @@ def test_improving_routes_stores_a_version_only_when_it_is_cheaper(
     # A van on the road keeps its order: nothing to improve.
     ports.clock.current = improved.version.at(route.start_s + 1)
     assert live.improve_routes(admin, improved.version.id, [route.vehicle_id], **improve) is None
+
+
+def test_a_van_on_the_road_gets_its_pickups_reordered_but_never_its_history(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    """A pickup put first by hand sends the van out and back; improving moves it later."""
+    van(ports, admin, "Van 1")
+    for i, where in enumerate(PLACES, start=1):
+        order(ports, admin, f"R-{i}", where)
+    fields = order_fields(
+        "P-1",
+        kind=OrderKind.PICKUP,
+        station_id="HEL1",
+        location=Location(60.205, 24.975),
+        service_date=DAY,
+        address=Address("Street P-1, Helsinki"),
+    )
+    pickup = orders.create_order(admin, fields, uow=ports.uow, clock=ports.clock, ids=ports.ids)
+    base = plan(ports, admin)
+    (route,) = base.plan.routes
+    ports.clock.current = base.at(route.start_s + 1)  # on the road, driving to its first stop
+    lp = live_ports(ports)
+    head = route.stop_ids[0]
+    moved = live.move_stops(
+        admin, base.id, [pickup.id], route.vehicle_id, position=1, save=True, ports=lp
+    )
+    assert moved.version.plan.routes[0].stop_ids[:2] == (head, pickup.id)
+    improve = {"optimizer": NearestNeighbourOptimizer(), "time_limit_s": 1.0, "ports": lp}
+    better = live.improve_routes(admin, moved.version.id, [route.vehicle_id], **improve)
+    assert better is not None
+    after = better.version.plan.routes[0]
+    assert after.stop_ids[0] == head
+    assert after.visits[0] == moved.version.plan.routes[0].visits[0]
+    assert after.stop_ids.index(pickup.id) > 1
+    deliveries = [s for s in after.stop_ids if s != pickup.id]
+    assert deliveries == [s for s in route.stop_ids if s != pickup.id], "loaded order kept"
+    assert better.version.plan.cost < moved.version.plan.cost

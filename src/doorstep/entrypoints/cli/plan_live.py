@@ -20,6 +20,12 @@ from doorstep.entrypoints.cli.scope import OrgOption, Scope, organisation_scope
 from doorstep.entrypoints.cli.stations import lookup
 from doorstep.services.planning import live
 
+ReorderOption = Annotated[
+    bool,
+    typer.Option(
+        "--reorder-loaded", help="The re-plan may reorder parcels loaded on vans on the road."
+    ),
+]
 ImproveOption = Annotated[
     float,
     typer.Option(
@@ -65,7 +71,7 @@ def _report(s: Scope, change: live.LiveChange, what: str, as_json: bool) -> None
         output.plain(f"Preview, not saved: {what}; cost {delta:+.2f}. Add --save to store it.")
 
 
-def _improved(s: Scope, change: live.LiveChange, seconds: float) -> None:
+def _improved(s: Scope, change: live.LiveChange, seconds: float, reorder: bool) -> None:
     if seconds <= 0 or not change.affected or not change.saved:
         return
     better = live.improve_routes(
@@ -75,6 +81,7 @@ def _improved(s: Scope, change: live.LiveChange, seconds: float) -> None:
         optimizer=bootstrap.optimizer(s.container.planning_executor()),
         time_limit_s=seconds,
         ports=s.container.live_ports(),
+        reorder_loaded=reorder,
     )
     if better is None:
         output.plain("No cheaper order found for the routes it touched; the plan stays.")
@@ -87,6 +94,7 @@ def add_order(
     plan_id: PlanId,
     order_id: Annotated[str, typer.Argument(metavar="ORDER", help="A ready order's id.")],
     improve: ImproveOption = 5.0,
+    reorder_loaded: ReorderOption = False,
     as_json: JsonFlag = False,
     org: OrgOption = None,
 ) -> None:
@@ -94,13 +102,14 @@ def add_order(
     with organisation_scope(org) as s:
         change = live.add_order(s.principal, plan_id, order_id, ports=s.container.live_ports())
         _report(s, change, f"order {order_id} added", as_json)
-        _improved(s, change, 0 if as_json else improve)
+        _improved(s, change, 0 if as_json else improve, reorder_loaded)
 
 
 def off_road(
     plan_id: PlanId,
     vehicle: Annotated[str, typer.Argument(metavar="VEHICLE", help="By name or id.")],
     improve: ImproveOption = 5.0,
+    reorder_loaded: ReorderOption = False,
     as_json: JsonFlag = False,
     org: OrgOption = None,
 ) -> None:
@@ -111,7 +120,7 @@ def off_road(
             s.principal, plan_id, vehicle_id, ports=s.container.live_ports()
         )
         _report(s, change, f"{vehicle} off the road", as_json)
-        _improved(s, change, 0 if as_json else improve)
+        _improved(s, change, 0 if as_json else improve, reorder_loaded)
 
 
 def move(

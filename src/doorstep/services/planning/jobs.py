@@ -60,6 +60,7 @@ class PlanningJob:
     # An improvement job re-plans these routes of ``base_plan_id`` after a live change.
     base_plan_id: str | None = None
     vehicle_ids: tuple[str, ...] = ()
+    reorder_loaded: bool = False  # it may reorder parcels already loaded on vans on the road
     outcome: str | None = None  # what a finished job did, in words
 
 
@@ -125,6 +126,7 @@ class PlanningJobs:
         vehicle_ids: tuple[str, ...],
         *,
         time_limit_s: float,
+        reorder_loaded: bool = False,
     ) -> PlanningJob:
         """Queue ``live.improve_routes`` on routes a live change touched."""
         require(principal, Permission.PLANS_WRITE)
@@ -145,6 +147,7 @@ class PlanningJobs:
             created_at=self._ports.clock.now(),
             base_plan_id=plan_id,
             vehicle_ids=vehicle_ids,
+            reorder_loaded=reorder_loaded,
         )
         with self._lock:
             jobs = self._jobs.setdefault(principal.organisation_id, {})
@@ -224,6 +227,7 @@ class PlanningJobs:
             change = live.improve_routes(
                 principal, job.base_plan_id, job.vehicle_ids,
                 optimizer=ports.optimizer(), time_limit_s=job.time_limit_s, ports=live_ports,
+                reorder_loaded=job.reorder_loaded,
                 progress=lambda p: self._report(principal.organisation_id, job.id, p),
             )  # fmt: skip
         except Conflict:  # another change came first: its version stands, this one is moot

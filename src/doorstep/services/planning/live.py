@@ -29,9 +29,10 @@ from doorstep.planning import live
 from doorstep.planning.decomposition import Part, restrict, subproblem
 from doorstep.planning.explanation import explain
 from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
-from doorstep.planning.plan import Plan
+from doorstep.planning.plan import Plan, Route
 from doorstep.planning.problem import Problem, Travel, seconds_after
 from doorstep.planning.schedule import plan_cost
+from doorstep.planning.tails import improve_tail
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.validation import Violation, validate
 from doorstep.planning.versions import PlanStatus, PlanVersion
@@ -193,13 +194,15 @@ def improve_routes(
     optimizer: RouteOptimizer,
     time_limit_s: float,
     ports: LivePorts,
+    reorder_loaded: bool = False,
     progress: ProgressCallback | None = None,
 ) -> LiveChange | None:
-    """Re-plan only ``vehicle_ids``'s routes (those still at the station) after a change.
+    """Re-plan only ``vehicle_ids``'s routes after a change, history kept.
 
-    Vans on the road keep their order (their parcels are loaded in it). The result is stored
-    as the next version only if it is cheaper and the day has not moved on meanwhile; None
-    otherwise.
+    Routes still at the station are solved again together by ``optimizer`` (warm-started);
+    a route on the road is improved alone after its history (``planning.tails``): its pickups
+    may move, its deliveries only with ``reorder_loaded``. The result is stored as the next
+    version only if it is cheaper with nothing dropped and the day has not moved on; else None.
     """
     require(principal, Permission.PLANS_WRITE)
     with ports.uow as uow:
@@ -207,34 +210,65 @@ def improve_routes(
         underway = _underway(uow, base, ports.clock.now())
         words = _words(uow, base)
     problem = live.as_of(_problem(base, ports), base.plan, underway)
-    gone = live.on_the_road(base.plan, underway)
+    gone, counts = live.on_the_road(base.plan, underway), live.frozen(base.plan, underway)
     locked = {lock.vehicle_id for lock in problem.locked if lock.stop_ids or lock.closed}
-    free = [v for v in vehicle_ids if v in problem.vehicles_by_id and v not in gone | locked]
-    if not free:
+    routes = {r.vehicle_id: r for r in base.plan.routes}
+    asked = [v for v in dict.fromkeys(vehicle_ids) if v in problem.vehicles_by_id]
+    at_station = [v for v in asked if v not in gone | locked]
+    on_road = [v for v in asked if v in gone and v in routes and v not in locked]
+    shares = len(on_road) + (1 if at_station else 0)
+    if not shares:
         return None
-    stops = tuple(s for r in base.plan.routes if r.vehicle_id in free for s in r.stop_ids)
-    part = Part(0, stops, tuple(free))
-    sub = subproblem(problem, part)
-    share = restrict(problem, base.plan, part)
-    found = optimizer.optimize(sub, time_limit_s=time_limit_s, initial=share, progress=progress)
-    if found.unassigned or found.cost >= share.cost:
-        return None  # never trade a served stop for a cheaper day
-    vehicles = set(free)
-    routes = [r for r in base.plan.routes if r.vehicle_id not in vehicles] + list(found.routes)
+    each = time_limit_s / shares
+    resolved = _resolved(problem, base.plan, at_station, optimizer, each, progress)
+    if resolved is not None:
+        for vehicle_id in at_station:
+            routes.pop(vehicle_id, None)  # a vehicle the solver left unused has no route now
+        routes |= resolved
+    for vehicle_id in on_road:
+        old = routes[vehicle_id]
+        new = improve_tail(
+            problem, old, counts[vehicle_id], reorder_loaded=reorder_loaded, time_limit_s=each
+        )
+        routes[vehicle_id] = new if new.cost < old.cost else old
+    changed_ids = tuple(v for v in asked if _moved(base.plan, v, routes.get(v)))
+    if not changed_ids:
+        return None
     order = {v.id: n for n, v in enumerate(problem.vehicles)}
-    routes.sort(key=lambda r: order[r.vehicle_id])
-    plan = replace(
-        base.plan, routes=tuple(routes), cost=plan_cost(problem, routes, base.plan.unassigned)
-    )
-    changed = live.Changed(problem, plan, tuple(v for v in free if _moved(base.plan, plan, v)))
+    kept = sorted((r for r in routes.values() if r.visits), key=lambda r: order[r.vehicle_id])
+    cost = plan_cost(problem, kept, base.plan.unassigned)
+    plan = replace(base.plan, routes=tuple(kept), cost=cost)
+    changed = live.Changed(problem, plan, changed_ids)
     return _store(principal, base, changed, "live: routes improved", words, ports)
 
 
-def _moved(before: Plan, after: Plan, vehicle_id: str) -> bool:
-    a, b = (
-        next((r for r in p.routes if r.vehicle_id == vehicle_id), None) for p in (before, after)
+def _resolved(
+    problem: Problem,
+    plan: Plan,
+    vehicle_ids: Sequence[str],
+    optimizer: RouteOptimizer,
+    time_limit_s: float,
+    progress: ProgressCallback | None,
+) -> dict[str, Route] | None:
+    """The routes of ``vehicle_ids`` solved again together, if that serves all their stops
+    for less; else None (the caller keeps the old ones)."""
+    if not vehicle_ids:
+        return None
+    stops = tuple(s for r in plan.routes if r.vehicle_id in vehicle_ids for s in r.stop_ids)
+    part = Part(0, stops, tuple(vehicle_ids))
+    share = restrict(problem, plan, part)
+    found = optimizer.optimize(
+        subproblem(problem, part), time_limit_s=time_limit_s, initial=share, progress=progress
     )
-    return (a.stop_ids if a else ()) != (b.stop_ids if b else ())
+    if found.unassigned or found.cost >= share.cost:
+        return None  # never trade a served stop for a cheaper day
+    return {r.vehicle_id: r for r in found.routes}
+
+
+def _moved(before: Plan, vehicle_id: str, route: Route | None) -> bool:
+    """Whether ``route`` serves other stops, or the same in another order, than in ``before``."""
+    old = next((r for r in before.routes if r.vehicle_id == vehicle_id), None)
+    return (old.stop_ids if old else ()) != (route.stop_ids if route else ())
 
 
 def _latest(uow: UnitOfWork, organisation_id: str, plan_id: str) -> PlanVersion:

@@ -24,7 +24,7 @@ def add_order(
     plan_id: str, body: AddOrderIn, principal: PrincipalDep, c: ContainerDep
 ) -> LiveChangeOut:
     change = live.add_order(principal, plan_id, body.order_id, ports=c.live_ports())
-    return LiveChangeOut.of(change, _improve(c, principal, change, body.improve_s))
+    return LiveChangeOut.of(change, _improve(c, principal, change, body))
 
 
 @router.post(
@@ -35,7 +35,7 @@ def take_off_road(
     plan_id: str, body: OffRoadIn, principal: PrincipalDep, c: ContainerDep
 ) -> LiveChangeOut:
     change = live.take_off_road(principal, plan_id, body.vehicle_id, ports=c.live_ports())
-    return LiveChangeOut.of(change, _improve(c, principal, change, body.improve_s))
+    return LiveChangeOut.of(change, _improve(c, principal, change, body))
 
 
 @router.post(
@@ -56,10 +56,14 @@ def move(plan_id: str, body: MoveIn, principal: PrincipalDep, c: ContainerDep) -
 
 
 def _improve(
-    c: Container, principal: Principal, change: live.LiveChange, seconds: float
+    c: Container, principal: Principal, change: live.LiveChange, body: AddOrderIn | OffRoadIn
 ) -> PlanningJob | None:
-    if seconds <= 0 or not change.affected:
+    if body.improve_s <= 0 or not change.affected:
         return None
     return c.planning_jobs().start_improvement(
-        principal, change.version.id, change.affected, time_limit_s=seconds
+        principal,
+        change.version.id,
+        change.affected,
+        time_limit_s=body.improve_s,
+        reorder_loaded=body.reorder_loaded,
     )

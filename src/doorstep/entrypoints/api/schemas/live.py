@@ -20,6 +20,9 @@ class AddOrderIn(BaseModel):
         le=MAX_TIME_LIMIT_S,
         description="then re-plan the routes it touched in the background this long (0: don't)",
     )
+    reorder_loaded: bool = Field(
+        False, description="the re-plan may reorder parcels already loaded on vans on the road"
+    )
 
 
 class OffRoadIn(BaseModel):
@@ -27,6 +30,7 @@ class OffRoadIn(BaseModel):
 
     vehicle_id: str = Field(description="the vehicle out for the rest of the day")
     improve_s: float = Field(5.0, ge=0, le=MAX_TIME_LIMIT_S, description="as for a new order")
+    reorder_loaded: bool = Field(False, description="as for a new order")
 
 
 class MoveIn(BaseModel):
