@@ -14,7 +14,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
 from doorstep.planning.nearest import NearestNeighbourOptimizer
-from doorstep.planning.problem import seconds_after
+from doorstep.planning.problem import Travel, seconds_after
 from doorstep.planning.validation import assert_valid
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services import orders
@@ -228,3 +228,34 @@ def test_a_van_on_the_road_gets_its_pickups_reordered_but_never_its_history(
     deliveries = [s for s in after.stop_ids if s != pickup.id]
     assert deliveries == [s for s in route.stop_ids if s != pickup.id], "loaded order kept"
     assert better.version.plan.cost < moved.version.plan.cost
+
+
+def test_the_matrix_cache_forgets_the_least_recently_used_beyond_its_bytes() -> None:
+    def pair(size: int) -> dict[str, Travel]:
+        cells = np.zeros((size, size), dtype=np.int32)
+        return {"van": Travel(cells, cells.copy())}
+
+    cache = live.Matrices(most_bytes=2 * 2 * 4 * 100)  # room for two 10 x 10 pairs
+    cache.put("a", pair(10))
+    cache.put("b", pair(10))
+    assert cache.get("a") is not None  # a is now the most recently used
+    cache.put("c", pair(10))
+    assert cache.get("b") is None
+    assert cache.get("a") is not None
+    assert cache.get("c") is not None
+    cache.put("big", pair(100))  # larger than the whole cache: kept alone
+    assert cache.get("big") is not None
+    assert cache.get("a") is None
+
+
+def test_a_planning_run_leaves_its_matrices_for_the_live_changes(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    van(ports, admin, "Van 1")
+    order(ports, admin, "R-1", PLACES[0])
+    cache = live.Matrices()
+    version = plan(ports, admin, matrices=cache)
+    kept = cache.get(version.id)
+    assert kept is not None
+    points = [Location(lat, lon) for lat, lon in version.inputs.coordinates]
+    assert np.array_equal(kept["van"].durations_s, StraightTravel().matrix(points).durations_s)

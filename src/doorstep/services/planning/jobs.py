@@ -207,7 +207,7 @@ class PlanningJobs:
                 principal, job.station_id, job.service_date,
                 uow=ports.uow(), reader=ports.reader(), travel=ports.travel(),
                 optimizer=ports.optimizer(), clock=ports.clock, ids=ports.ids,
-                time_limit_s=job.time_limit_s, seed=job.seed,
+                time_limit_s=job.time_limit_s, seed=job.seed, matrices=ports.matrices,
                 progress=lambda p: self._report(principal.organisation_id, job_id, p),
             )  # fmt: skip
         except Exception as error:  # the job records any failure; a worker thread would hide it

@@ -52,11 +52,16 @@ DONE = frozenset(
 )
 
 
+# What the cached matrices may hold in all: a 3,000-stop day's pair is 72 MB, a 10,000-stop
+# day's 800 MB. The newest version is always kept, whatever its size.
+MATRIX_CACHE_BYTES = 1 << 30
+
+
 class Matrices:
     """Travel matrices of the most recent plan versions, by version id, in this process."""
 
-    def __init__(self, keep: int = 8) -> None:
-        self._keep = keep
+    def __init__(self, most_bytes: int = MATRIX_CACHE_BYTES) -> None:
+        self._most = most_bytes
         self._found: OrderedDict[str, Mapping[str, Travel]] = OrderedDict()
         self._lock = threading.Lock()  # request threads and planning jobs share the cache
 
@@ -71,8 +76,15 @@ class Matrices:
         with self._lock:
             self._found[version_id] = matrices
             self._found.move_to_end(version_id)
-            while len(self._found) > self._keep:
-                self._found.popitem(last=False)
+            while len(self._found) > 1 and self._bytes() > self._most:
+                self._found.popitem(last=False)  # the least recently used first
+
+    def _bytes(self) -> int:
+        return sum(
+            t.durations_s.nbytes + t.distances_m.nbytes
+            for found in self._found.values()
+            for t in found.values()
+        )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from doorstep.planning.versions import (
 from doorstep.planning.wording import Words
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning.day import COST_UNITS, Day, load_day
+from doorstep.services.planning.live import Matrices
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.stations import resolve_station
 
@@ -59,6 +60,7 @@ def plan_day(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     reader: UnitOfWork | None = None,
+    matrices: Matrices | None = None,
 ) -> PlanVersion:
     """Plan the station's ready orders for ``day`` and store the plan as the day's next version.
 
@@ -66,7 +68,8 @@ def plan_day(
     the write lock free while travel matrices are computed); the optimizer runs outside any
     transaction, as it takes seconds; the plan is explained, checked by the independent
     validator and stored in a second transaction. The day's latest version lends its locks
-    and warm-starts the search. Raises InvalidValue (``station``, ``time_limit_s``), Conflict
+    and warm-starts the search. With ``matrices`` the day's travel matrices are kept there
+    for the live changes that follow. Raises InvalidValue (``station``, ``time_limit_s``), Conflict
     for a day without orders or vehicles, and PlanInvalid if the optimizer broke a rule.
     """
     require(principal, Permission.PLANS_WRITE)
@@ -95,7 +98,10 @@ def plan_day(
         left_out=loaded.left_out,
         locked=locks,
     )
-    return _store(uow, draft)
+    stored = _store(uow, draft)
+    if matrices is not None:
+        matrices.put(stored.id, problem.matrices)
+    return stored
 
 
 def _read_day(
