@@ -26,12 +26,33 @@ from doorstep.planning.schedule import plan_cost
 
 # Below this many stops the inner optimizer takes the whole day: decomposing costs quality.
 THRESHOLD = 2000
-# Share of the time for the parts alone; the rest re-solves pairs of neighbouring parts.
+# The early round: each part gets this long (PyVRP finds a feasible plan of ~1,000 stops in a
+# few seconds), the whole round at most EARLY_SHARE of the time; when that leaves a part less
+# than MIN_EARLY_S (or than early_s, if smaller), there is no early round.
+EARLY_PART_S = 4.0
+EARLY_SHARE = 0.15
+MIN_EARLY_S = 1.0
+# Without an early round: share of the time for the parts alone.
 FIRST_ROUND = 0.6
+# With one: share of the time left after the early plan for the parts' long round; the rest
+# goes to rounds across borders.
+PARTS_SHARE = 0.4
+# Each round across borders aims at about this long per pair; as many rounds as fit.
+BORDER_PAIR_S = 15.0
 # Held back for merging and the insertion pass (and process start-up), in seconds.
 MARGIN_S = 1.0
-# At most this many stops left out by the parts get a cheapest-insertion try (O(routes) each).
+# A job (part or pair) given less than this returns its warm start as it is.
+MIN_JOB_S = 0.5
+# Share of a job's time for inserting the stops its inner optimizer left out, in the worker.
+REPAIR_SHARE = 0.1
+# At most this many stops left out by the parts get a cheapest-insertion try (O(routes) each),
+# for at most this long after each round.
 MOST_INSERTIONS = 500
+INSERTION_S = 2.0
+# Kept back from the rounds for a last insertion pass: the plan's own schedule (breaks placed
+# exactly) can often fit stops the inner optimizer's plan left out, or put them on idle vans.
+FINAL_INSERTION_SHARE = 0.03
+FINAL_INSERTION_S = 10.0
 
 
 def solve_part(
@@ -40,9 +61,29 @@ def solve_part(
     time_limit_s: float,
     seed: int,
     initial: Plan | None = None,
+    deadline: float | None = None,
 ) -> Plan:
-    """Solve one part in a worker; the optimizer is built there (solver objects don't pickle)."""
-    return factory().optimize(problem, time_limit_s=time_limit_s, seed=seed, initial=initial)
+    """Solve one part in a worker; the optimizer is built there (solver objects don't pickle).
+
+    ``deadline`` (``time.time()``, wall clock) ends the job early if it started late, queued
+    behind others: the round then ends on time. With less than ``MIN_JOB_S`` left, a job with
+    a warm start returns it unchanged. The last ``REPAIR_SHARE`` of the job's time tries the
+    stops the inner optimizer left out (cheapest insertion on the plan's own schedule, which
+    places breaks exactly and so often fits stops a solver's read-back had to drop).
+    """
+    started = time.perf_counter()
+    limit = time_limit_s
+    if deadline is not None:
+        limit = min(limit, deadline - time.time())
+    if limit < MIN_JOB_S:
+        if initial is not None:
+            return initial
+        limit = MIN_JOB_S
+    inner = factory()
+    plan = inner.optimize(
+        problem, time_limit_s=limit * (1 - REPAIR_SHARE), seed=seed, initial=initial
+    )
+    return _insert_left_out(problem, plan, started + limit)
 
 
 @dataclass(frozen=True)
@@ -54,17 +95,45 @@ class _Run:
     deadline: float
     seed: int
     progress: ProgressCallback | None
+    reserve_s: float = 0.0  # kept back from the rounds for the last insertion pass
+
+
+@dataclass
+class _State:
+    """The best merged plan so far and what happened on the way (for the plan's notes)."""
+
+    plan: Plan
+    cancelled: bool = False
+    early_s: float | None = None  # when the first whole plan was reported
+    early_out: int = 0  # and how many stops it left out
+    border_rounds: int = 0
 
 
 class DecomposingOptimizer:
     """``RouteOptimizer`` for big days: split (``decomposition``), solve parts, merge, improve.
 
     Parts run through ``executor`` (a process pool, or Dask's executor on a cluster), ``parallel``
-    at a time (default: the executor's worker count when it tells, else all at once), each with
-    an equal share of the first round's time. The merged plan gets one cheapest-insertion pass
-    for stops a part left out, then one improvement round re-solves disjoint pairs of
-    neighbouring parts together, warm-started from their routes, for the remaining time; a pair's
-    plan replaces its share only if it leaves out fewer required stops or costs less.
+    at a time (default: the executor's worker count when it tells, else all at once).
+
+    1. An early round gives every part ``early_s`` seconds (at most ``EARLY_SHARE`` of the
+       time in all) and merges the parts' plans. This first whole plan is reported through
+       ``progress`` at once, long before the end: on a 10,000-stop day after about 20 s instead
+       of after the parts' whole share of the time. Then the stops a part left out are tried
+       in every route (cheapest insertion, for at most ``INSERTION_S``; after every round).
+    2. The parts' long round re-solves every part, warm-started from its share of the plan,
+       for ``PARTS_SHARE`` of the time left.
+    3. Rounds across borders fill the rest: disjoint pairs of neighbouring parts are re-solved
+       together, warm-started, about ``border_s`` seconds a pair; the pairing alternates
+       (parts 0+1, 2+3, ... then 1+2, 3+4, ..., and the last with the first, since sweep
+       sectors go round the depot), so every border is worked.
+    4. A last insertion pass, in ``FINAL_INSERTION_SHARE`` of the time (at most
+       ``FINAL_INSERTION_S``) kept back from the rounds, tries the stops still left out.
+
+    Every job (``solve_part``) ends with an insertion pass over its own left-out stops, in the
+    worker. In rounds 2 and 3 a job's plan replaces its share only if it leaves out fewer
+    required stops or costs less. Small time limits skip the early round (the parts get
+    ``FIRST_ROUND`` of the time, as one round). A callback raising ``Cancelled`` ends the run
+    at once with the best merged plan so far.
     """
 
     def __init__(
@@ -75,9 +144,12 @@ class DecomposingOptimizer:
         threshold: int = THRESHOLD,
         stops_per_part: int = STOPS_PER_PART,
         parallel: int | None = None,
+        early_s: float = EARLY_PART_S,
+        border_s: float = BORDER_PAIR_S,
     ) -> None:
         self._factory, self._executor = inner_factory, executor
         self._threshold, self._stops_per_part = threshold, stops_per_part
+        self._early_s, self._border_s = early_s, border_s
         # Process and thread pools keep their size in _max_workers; the Dask adapter sets
         # max_workers. Unknown, all parts run at once with the whole first round each.
         found = parallel or getattr(
@@ -101,25 +173,83 @@ class DecomposingOptimizer:
             return inner.optimize(
                 problem, time_limit_s=time_limit_s, seed=seed, initial=initial, progress=progress
             )
-        run = _Run(problem, started, started + time_limit_s - MARGIN_S, seed, progress)
+        budget = time_limit_s - MARGIN_S
+        reserve = min(FINAL_INSERTION_S, FINAL_INSERTION_SHARE * budget)
+        run = _Run(problem, started, started + budget, seed, progress, reserve)
         parts = split(problem, stops_per_part=self._stops_per_part)
-        first = FIRST_ROUND * (time_limit_s - MARGIN_S)
-        plan, cancelled = self._round(run, [(p, initial) for p in parts], first, merge_from=None)
-        if not cancelled:  # a cancelled run returns at once
-            plan = _insert_left_out(problem, plan)
-            cancelled = _tell(run, plan)
-        rest = run.deadline - time.perf_counter()
-        across = not cancelled and len(parts) > 1 and rest >= 1.0  # under a second would overrun
-        if across:
-            groups = regroup(plan, parts)
-            pairs = [join(k, groups[k : k + 2]) for k in range(0, len(groups) - 1, 2)]
-            jobs = [(pair, restrict(problem, plan, pair)) for pair in pairs]
-            plan, _ = self._round(run, jobs, rest, merge_from=plan)
-        border = ", one round across borders" if across else ""
-        notes = (*plan.notes, f"{len(parts)} parts{border}")
+        early = min(self._early_s, EARLY_SHARE * budget / self._waves(len(parts)))
+        enough = early >= min(self._early_s, MIN_EARLY_S)
+        first_round = early * self._waves(len(parts)) if enough else None
+        time_s = first_round if first_round is not None else FIRST_ROUND * budget
+        plan, cancelled = self._round(run, [(p, initial) for p in parts], time_s, None, 0)
+        state = _State(plan, cancelled)
+        self._settle(run, state, first=True)
+        if first_round is not None and not state.cancelled and self._left(run) >= 1.0:
+            groups = regroup(state.plan, parts)
+            jobs = [(g, restrict(problem, state.plan, g)) for g in groups]
+            long_s = PARTS_SHARE * self._left(run)
+            state.plan, state.cancelled = self._round(run, jobs, long_s, state.plan, 1)
+            self._settle(run, state)
+        if len(parts) > 1:
+            self._across_borders(run, parts, state)
+        self._settle(run, state, until=run.deadline)
+        plan = state.plan
+        notes = (*plan.notes, _summary(len(parts), state))
         solver = f"decomposed({getattr(self._factory, '__name__', 'inner')})"
         runtime = time.perf_counter() - started
         return replace(plan, notes=notes, solver=solver, runtime_s=runtime)
+
+    def _waves(self, jobs: int) -> int:
+        return math.ceil(jobs / (self._parallel or jobs or 1))
+
+    @staticmethod
+    def _left(run: _Run) -> float:
+        return run.deadline - time.perf_counter()
+
+    def _across_borders(self, run: _Run, parts: Sequence[Part], state: _State) -> None:
+        """Rounds of disjoint neighbouring pairs, the pairing alternating, until the deadline.
+
+        The number of rounds is fixed up front from the time left (about ``border_s`` a pair),
+        so an inner optimizer that returns early does not spin; each round gets an equal share
+        of what is left when it starts.
+        """
+        if state.cancelled or self._left(run) - run.reserve_s < 1.0:
+            return
+        pairs = max(len(_pairs(parts, 0)), len(_pairs(parts, 1)))
+        rest = self._left(run) - run.reserve_s
+        rounds = max(1, int(rest // (self._waves(pairs) * self._border_s)))
+        for done in range(rounds):
+            rest = self._left(run) - run.reserve_s
+            if state.cancelled or rest < 1.0:  # under a second would overrun
+                return
+            groups = regroup(state.plan, parts)
+            jobs = [(p, restrict(run.problem, state.plan, p)) for p in _pairs(groups, done % 2)]
+            round_s = rest / (rounds - done)
+            state.plan, state.cancelled = self._round(run, jobs, round_s, state.plan, done + 2)
+            state.border_rounds += 1
+            self._settle(run, state)
+
+    def _settle(
+        self, run: _Run, state: _State, *, first: bool = False, until: float | None = None
+    ) -> None:
+        """Report the first whole plan at once; insert left-out stops where they fit, report.
+
+        The insertion pass runs in this process while the workers wait, so between rounds it
+        gets at most ``INSERTION_S`` (the next round serves what it leaves out anyway); the
+        last one runs ``until`` the deadline, in the time kept back for it.
+        """
+        if state.cancelled:
+            return
+        if first:
+            state.cancelled = _tell(run, state.plan)
+            state.early_s = time.perf_counter() - run.started
+            state.early_out = len(state.plan.unassigned)
+            if state.cancelled:
+                return
+        if until is None:
+            until = min(run.deadline, time.perf_counter() + INSERTION_S)
+        state.plan = _insert_left_out(run.problem, state.plan, until)
+        state.cancelled = _tell(run, state.plan)
 
     def _round(
         self,
@@ -127,21 +257,23 @@ class DecomposingOptimizer:
         jobs: Sequence[tuple[Part, Plan | None]],
         time_s: float,
         merge_from: Plan | None,
+        number: int,
     ) -> tuple[Plan, bool]:
         """Solve ``jobs`` in parallel waves within ``time_s``; the merged plan and if cancelled.
 
         With ``merge_from`` a job's plan replaces that plan's share where it is better; without,
-        the jobs' plans make the whole plan (a part not finished leaves its stops out).
+        the jobs' plans make the whole plan (a part not finished leaves its stops out). Jobs
+        queued behind others get what is left of the round (``solve_part``'s deadline), so
+        the round ends on time even when starting workers took a while.
         """
         problem = run.problem
-        waves = math.ceil(len(jobs) / (self._parallel or len(jobs) or 1))
-        each = max(0.5, time_s / max(1, waves))
+        each = max(MIN_JOB_S, time_s / max(1, self._waves(len(jobs))))
+        ends = time.time() + max(time_s, each)
         pending: dict[Future[Plan], int] = {}
         for k, (part, warm) in enumerate(jobs):
             sub = subproblem(problem, part)
-            future = self._executor.submit(
-                solve_part, self._factory, sub, each, run.seed + part.index, warm
-            )
+            seed = run.seed + 1000 * number + part.index
+            future = self._executor.submit(solve_part, self._factory, sub, each, seed, warm, ends)
             pending[future] = k
         plans: list[Plan | None] = [None] * len(jobs)
         cancelled = False
@@ -168,21 +300,48 @@ class DecomposingOptimizer:
         """Tell the callback the sum so far; True if it cancelled."""
         if run.progress is None:
             return False
-        finished = [p for p in plans if p is not None]
-        cost = sum(p.cost for p in finished)
-        if merge_from is not None:
-            parts = [part for part, _ in jobs]
-            cost = _better(run.problem, merge_from, parts, plans).cost
-        feasible = all(not _required_out(run.problem, p) for p in finished)
         if merge_from is None:
-            feasible = feasible and len(finished) == len(plans)
+            finished = [p for p in plans if p is not None]
+            cost = sum(p.cost for p in finished)
+            feasible = len(finished) == len(plans) and not any(
+                _required_out(run.problem, p) for p in finished
+            )
         else:
-            feasible = not _required_out(run.problem, merge_from) and feasible
+            parts = [part for part, _ in jobs]
+            best = _better(run.problem, merge_from, parts, plans)
+            cost, feasible = best.cost, not _required_out(run.problem, best)
         try:
             run.progress(Progress(time.perf_counter() - run.started, cost, feasible))
         except Cancelled:
             return True
         return False
+
+
+def _pairs(parts: Sequence[Part], offset: int) -> list[Part]:
+    """Disjoint pairs of neighbouring parts from ``offset``: 0+1, 2+3, ... or 1+2, 3+4, ....
+
+    Sweep sectors go round the depot, so with an even number of at least four parts the
+    second pairing also joins the last with the first and every border is in one pairing.
+    Two parts make one pair either way.
+    """
+    count = len(parts)
+    if count < 2:
+        return []
+    if count == 2:
+        return [join(0, parts)]
+    found = [join(n, parts[k : k + 2]) for n, k in enumerate(range(offset, count - 1, 2))]
+    if offset == 1 and count % 2 == 0:
+        found.append(join(len(found), [parts[-1], parts[0]]))
+    return found
+
+
+def _summary(parts: int, state: _State) -> str:
+    early = ""
+    if state.early_s is not None:
+        early = f", first whole plan at {state.early_s:.1f} s ({state.early_out} stops left out)"
+    rounds = state.border_rounds
+    border = f", {rounds} round{'s' if rounds != 1 else ''} across borders" if rounds else ""
+    return f"{parts} parts{early}{border}"
 
 
 def _tell(run: _Run, plan: Plan) -> bool:
@@ -226,9 +385,20 @@ def _better(
     return replace(base, routes=tuple(routes), unassigned=tuple(unassigned), cost=cost)
 
 
-def _insert_left_out(problem: Problem, plan: Plan) -> Plan:
-    """Required stops a part could not serve, tried in every route (its own fleet was short)."""
-    out = [u.stop_id for u in plan.unassigned if problem.stop(u.stop_id).required]
+def _insert_left_out(problem: Problem, plan: Plan, deadline: float) -> Plan:
+    """Stops a part could not serve, tried in every route (its own fleet was short).
+
+    Required stops first; an optional one stays in only if that lowers the cost (its penalty
+    outweighs the detour). At most ``MOST_INSERTIONS`` tries, none after ``deadline``.
+    """
+    out = sorted(
+        (u.stop_id for u in plan.unassigned),
+        key=lambda i: (not problem.stop(i).required, -problem.stop(i).penalty),
+    )
     for stop_id in out[:MOST_INSERTIONS]:
-        plan = cheapest_insertion(problem, plan, stop_id)
+        if time.perf_counter() >= deadline:
+            break
+        tried = cheapest_insertion(problem, plan, stop_id)
+        if problem.stop(stop_id).required or tried.cost < plan.cost:
+            plan = tried
     return plan
