@@ -173,3 +173,59 @@ def test_stops_the_parts_leave_out_are_inserted(pool: ThreadPoolExecutor) -> Non
     assert left > 40
     assert len(plan.unassigned) < left / 2
     assert len(plan.routes) > len(parts)
+
+
+@dataclass
+class Looping:
+    """A fake inner optimizer that searches its whole time, reporting progress as it goes,
+    and stops early when the callback cancels it (as PyVRPOptimizer does)."""
+
+    calls: list[bool] = field(default_factory=list)  # per call: whether it was cancelled
+
+    def __call__(self) -> Looping:
+        return self
+
+    def optimize(
+        self,
+        problem: Problem,
+        *,
+        time_limit_s: float,
+        seed: int = 0,
+        initial: Plan | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Plan:
+        plan = NearestNeighbourOptimizer().optimize(problem, time_limit_s=time_limit_s)
+        index = len(self.calls)
+        self.calls.append(False)
+        ends = time.perf_counter() + time_limit_s
+        while time.perf_counter() < ends:
+            try:
+                if progress is not None:
+                    progress(Progress(0.0, plan.cost, True))
+            except Cancelled:
+                self.calls[index] = True
+                break
+            time.sleep(0.01)
+        return plan
+
+
+def test_cancelling_stops_parts_already_running_not_only_queued_ones() -> None:
+    """Two workers, four parts: when the run is cancelled, the part running then stops too."""
+    problem = spread_day(240, 16, seed=6)
+    inner = Looping()
+    reports = []
+
+    def cancel_at_second(report: Progress) -> None:
+        reports.append(report)
+        if len(reports) == 2:  # two parts done: the third is running by now
+            raise Cancelled
+
+    with ThreadPoolExecutor(2) as pool:
+        optimizer = DecomposingOptimizer(
+            inner, pool, threshold=50, stops_per_part=60, early_s=2.0, parallel=2
+        )
+        optimizer.optimize(problem, time_limit_s=60, progress=cancel_at_second)
+    started_later = inner.calls[2:]
+    assert started_later, "the third part had started before the run was cancelled"
+    assert all(started_later), "every part still running was told to stop"
+    assert not any(inner.calls[:2]), "the first two finished their time"

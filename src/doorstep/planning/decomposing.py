@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -62,6 +64,7 @@ def solve_part(
     seed: int,
     initial: Plan | None = None,
     deadline: float | None = None,
+    running: str | None = None,
 ) -> Plan:
     """Solve one part in a worker; the optimizer is built there (solver objects don't pickle).
 
@@ -70,6 +73,10 @@ def solve_part(
     a warm start returns it unchanged. The last ``REPAIR_SHARE`` of the job's time tries the
     stops the inner optimizer left out (cheapest insertion on the plan's own schedule, which
     places breaks exactly and so often fits stops a solver's read-back had to drop).
+
+    ``running`` names a file that exists while the whole run goes on: once it is gone (the run
+    was cancelled, or ended) the job stops at the inner optimizer's next progress report with
+    its best plan so far. A worker on another host does not see the file and runs its time out.
     """
     started = time.perf_counter()
     limit = time_limit_s
@@ -80,10 +87,27 @@ def solve_part(
             return initial
         limit = MIN_JOB_S
     inner = factory()
+    watch = _until_gone(running) if running is not None and os.path.exists(running) else None
     plan = inner.optimize(
-        problem, time_limit_s=limit * (1 - REPAIR_SHARE), seed=seed, initial=initial
+        problem,
+        time_limit_s=limit * (1 - REPAIR_SHARE),
+        seed=seed,
+        initial=initial,
+        progress=watch,
     )
+    if running is not None and watch is not None and not os.path.exists(running):
+        return plan  # cancelled: no time for the insertion pass
     return _insert_left_out(problem, plan, started + limit)
+
+
+def _until_gone(path: str) -> ProgressCallback:
+    """A progress callback that cancels once ``path`` no longer exists."""
+
+    def watch(_: Progress) -> None:
+        if not os.path.exists(path):
+            raise Cancelled(path)
+
+    return watch
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,7 @@ class _Run:
     seed: int
     progress: ProgressCallback | None
     reserve_s: float = 0.0  # kept back from the rounds for the last insertion pass
+    running: str | None = None  # exists while the run goes on (``solve_part``)
 
 
 @dataclass
@@ -173,9 +198,19 @@ class DecomposingOptimizer:
             return inner.optimize(
                 problem, time_limit_s=time_limit_s, seed=seed, initial=initial, progress=progress
             )
+        with tempfile.TemporaryDirectory(prefix="doorstep-run-") as scratch:
+            running = os.path.join(scratch, "running")
+            with open(running, "w"):
+                pass  # removed on cancelling, or with the directory at the end: workers stop
+            run = _Run(problem, started, started + time_limit_s, seed, progress, 0.0, running)
+            return self._optimize(run, time_limit_s, initial)
+
+    def _optimize(self, given: _Run, time_limit_s: float, initial: Plan | None) -> Plan:
+        problem, started = given.problem, given.started
         budget = time_limit_s - MARGIN_S
         reserve = min(FINAL_INSERTION_S, FINAL_INSERTION_SHARE * budget)
-        run = _Run(problem, started, started + budget, seed, progress, reserve)
+        deadline = started + budget
+        run = replace(given, deadline=deadline, reserve_s=reserve)
         parts = split(problem, stops_per_part=self._stops_per_part)
         early = min(self._early_s, EARLY_SHARE * budget / self._waves(len(parts)))
         enough = early >= min(self._early_s, MIN_EARLY_S)
@@ -273,7 +308,9 @@ class DecomposingOptimizer:
         for k, (part, warm) in enumerate(jobs):
             sub = subproblem(problem, part)
             seed = run.seed + 1000 * number + part.index
-            future = self._executor.submit(solve_part, self._factory, sub, each, seed, warm, ends)
+            future = self._executor.submit(
+                solve_part, self._factory, sub, each, seed, warm, ends, run.running
+            )
             pending[future] = k
         plans: list[Plan | None] = [None] * len(jobs)
         cancelled = False
@@ -283,7 +320,9 @@ class DecomposingOptimizer:
                 plans[pending.pop(future)] = future.result()
             cancelled = self._report(run, jobs, plans, merge_from)
         for future in pending:
-            future.cancel()  # a part already running in a process runs out its own time
+            future.cancel()  # not started yet; running ones see ``run.running`` go
+        if cancelled and run.running is not None and os.path.exists(run.running):
+            os.remove(run.running)
         parts = [part for part, _ in jobs]
         if merge_from is None:
             filled = [p or _nothing(problem, part) for p, part in zip(plans, parts, strict=True)]
