@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -84,9 +85,7 @@ class Container:
             return found
         kind, url = self.settings.geocoder, self.settings.geocoder_url
         if kind == "local":
-            from doorstep.adapters.geocoding.local import LocalGeocoder
-
-            found = LocalGeocoder.from_region(self.regions, self.settings.region)
+            found = self._local_index()()
         elif not url:
             raise GeocoderUnavailable(f"geocoder is {kind} but DOORSTEP_GEOCODER_URL is unset")
         elif kind == "nominatim":
@@ -106,8 +105,16 @@ class Container:
             geocoder: Geocoder = self.geocoder()
         except GeocoderUnavailable as error:
             # Orders are still taken (and held for a person) when no geocoder can answer.
-            geocoder = UnavailableGeocoder(str(error))
-        return OrderChecks(geocoder, self.travel(), self.settings.country)
+            return OrderChecks(
+                UnavailableGeocoder(str(error)), self.travel(), self.settings.country
+            )
+        # Only the local geocoder can be loaded by import workers; a remote one is asked from
+        # this process alone.
+        source = self._local_index() if self.settings.geocoder == "local" else None
+        return OrderChecks(geocoder, self.travel(), self.settings.country, source)
+
+    def _local_index(self) -> LocalIndex:
+        return LocalIndex(self.regions.root, self.settings.region)
 
     def timezone(self) -> str:
         """The configured region's time zone (UTC until the region is built)."""
@@ -196,6 +203,20 @@ class Container:
         self._clusters.clear()
         self._jobs.clear()
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class LocalIndex:
+    """Makes the local geocoder of a region; import workers get this, not the index itself
+    (small to send, and equal for the same region, so each worker loads it once)."""
+
+    regions: Path
+    region: str
+
+    def __call__(self) -> Geocoder:
+        from doorstep.adapters.geocoding.local import LocalGeocoder
+
+        return LocalGeocoder.from_region(RegionStore(self.regions), self.region)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -21,7 +22,7 @@ from doorstep.domain.stations import Station
 from doorstep.planning.travel import TravelMatrix
 from doorstep.services import orders, stations
 from doorstep.services.authorization import Principal
-from doorstep.services.intake.checks import OrderChecks
+from doorstep.services.intake.checks import GeocoderSource, OrderChecks
 from tests.services.conftest import Ports, order_fields, station_fields
 
 HEL = ZoneInfo("Europe/Helsinki")
@@ -82,43 +83,9 @@ class FakeTravel:
         raise NotImplementedError
 
 
-@dataclass
-class World:
-    ports: Ports
-    admin: Principal
-    station: Station
-    geocoder: FakeGeocoder
-    travel: FakeTravel
-
-    @property
-    def checks(self) -> OrderChecks:
-        return OrderChecks(self.geocoder, self.travel, "FI")  # type: ignore[arg-type]
-
-    def create(self, reference: str = "R-1", **changes: Any) -> Any:
-        values = order_fields(reference, station_id=self.station.id, **changes)
-        return orders.create_order(
-            self.admin,
-            values,
-            uow=self.ports.uow,
-            clock=self.ports.clock,
-            ids=self.ports.ids,
-            checks=self.checks,
-        )
-
-
-@pytest.fixture
-def world(ports: Ports, admin: Principal) -> World:
-    station = stations.add_station(
-        admin,
-        station_fields(
-            location=STATION_AT,
-            opening_hours=OpeningHours.every_day(DailyWindow(time(7), time(21))),
-            loading_time_s=900,
-        ),
-        uow=ports.uow,
-        ids=ports.ids,
-    )
-    geocoder = FakeGeocoder(
+def fake_index() -> FakeGeocoder:
+    """The fake geocoder every intake test places its addresses with."""
+    return FakeGeocoder(
         {
             "mannerheimintie 5": [_candidate()],
             "mannerheimintie 5, 00100 helsinki": [_candidate()],
@@ -136,4 +103,63 @@ def world(ports: Ports, admin: Principal) -> World:
             ],
         }
     )
-    return World(ports, admin, station, geocoder, FakeTravel())
+
+
+@dataclass(frozen=True)
+class FakeIndex:
+    """``fake_index`` as a ``GeocoderSource``: what an import's worker processes load."""
+
+    def __call__(self) -> FakeGeocoder:
+        return fake_index()
+
+
+@dataclass
+class World:
+    ports: Ports
+    admin: Principal
+    station: Station
+    geocoder: FakeGeocoder
+    travel: FakeTravel
+    source: GeocoderSource | None = None  # where import workers get the geocoder
+
+    @property
+    def checks(self) -> OrderChecks:
+        return OrderChecks(self.geocoder, self.travel, "FI", self.source)  # type: ignore[arg-type]
+
+    def create(self, reference: str = "R-1", **changes: Any) -> Any:
+        values = order_fields(reference, station_id=self.station.id, **changes)
+        return orders.create_order(
+            self.admin,
+            values,
+            uow=self.ports.uow,
+            clock=self.ports.clock,
+            ids=self.ports.ids,
+            checks=self.checks,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Iterator[None]:
+    """An import given a worker pool freezes the collector's objects for good (the CLI's
+    process ends with it); the tests after it get them back."""
+    yield
+    gc.unfreeze()
+
+
+@pytest.fixture
+def world(ports: Ports, admin: Principal) -> World:
+    return make_world(ports, admin)
+
+
+def make_world(ports: Ports, admin: Principal) -> World:
+    station = stations.add_station(
+        admin,
+        station_fields(
+            location=STATION_AT,
+            opening_hours=OpeningHours.every_day(DailyWindow(time(7), time(21))),
+            loading_time_s=900,
+        ),
+        uow=ports.uow,
+        ids=ports.ids,
+    )
+    return World(ports, admin, station, fake_index(), FakeTravel())

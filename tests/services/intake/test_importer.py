@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -263,3 +264,13 @@ def test_a_requirements_column_sets_the_order_skills(world: World) -> None:
     report = run(world, rows([*GOOD[0], "Refrigerated, lift gate"]), header)
     order = world.ports.uow.tables.orders[report.rows[0].order_id]
     assert order.required_skills == frozenset({"refrigerated", "lift_gate"})
+
+
+def test_an_import_with_a_worker_pool_freezes_what_exists_before_forking(world: World) -> None:
+    """The address index and all else alive when the pool forks are left out of the cyclic
+    collector's walks; an import without a pool (the API's) leaves the collector alone."""
+    run(world, GOOD)
+    assert gc.get_freeze_count() == 0
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        run(world, GOOD, executor=pool)
+    assert gc.get_freeze_count() > 0

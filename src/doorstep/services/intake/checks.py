@@ -4,6 +4,11 @@ Each check adds a named ``Flag`` (``domain.flags``: the code fixes its severity)
 places the address; the road network says whether a van can get there and when; the station
 says where it delivers and when it works. Checks run in batches, because the travel questions
 (snapping, the drive from the station) are far cheaper asked for many orders at once.
+
+The checks that need nothing but the order's own values (what the geocoder says about the
+address, whether the phone and e-mail are valid) are pure CPU work: an import does them
+ahead in a worker process (``ahead.py``) and hands them to ``run`` as ``Prechecked``. What
+the orders' flags and places become is decided here in either case, by the same code.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import email_validator
@@ -36,6 +42,39 @@ from doorstep.services.ports import Geocoder, UnitOfWork
 
 # A shipper's pin this far from the address it names points at another building or street.
 PIN_TOLERANCE_M = 150.0
+CANDIDATES = 3  # the best match and the two alternatives a LOW_CONFIDENCE flag names
+
+
+class GeocoderSource(Protocol):
+    """Makes the same geocoder in another process. It must pickle small (a path, a name: not
+    the index) and compare equal for the same geocoder, so a worker loads each one once."""
+
+    def __call__(self) -> Geocoder: ...
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the geocoder says about an address, before anything is decided from it."""
+
+    parts: Address  # the structured parts, filled from the free text (``_parts``)
+    candidates: tuple[Candidate, ...] = ()  # most confident first
+    unavailable: str | None = None  # why the geocoder could not answer, if it could not
+
+
+@dataclass(frozen=True)
+class Prechecked:
+    """One order's checks that need nothing but its own values, done ahead of ``run``.
+
+    The values they were made from are kept, so that ``run`` uses them only for an order that
+    still has them (plain strings, not a ``Recipient``: a worker builds no domain object that
+    might refuse a value the main process would have turned into a rejected row).
+    """
+
+    address: Address
+    phone: str
+    email: str
+    contact: tuple[Flag, ...]  # ``contact_flags``
+    lookup: Lookup | None = None  # None: the geocoder was not asked ahead
 
 
 @dataclass(frozen=True)
@@ -45,23 +84,30 @@ class OrderChecks:
     geocoder: Geocoder
     travel: TravelTimes
     country: str = "FI"  # for phone numbers written without +country code
+    # Where a worker process gets the same geocoder, to look addresses up ahead; None when it
+    # cannot (a remote geocoder is only asked from the main process).
+    source: GeocoderSource | None = None
 
     def run(
         self,
         orders: Sequence[Order],
         stations: Mapping[str, Station],
+        ahead: Mapping[str, Prechecked] | None = None,
     ) -> None:
         """Check ``orders`` in place: place them and set their flags.
 
         Only orders the station has not received yet are checked; later ones keep their flags.
-        Call ``finish`` on each afterwards, in the transaction that saves it: the duplicate
-        check must see the orders saved just before it, also those of the same file.
+        ``ahead`` holds checks already done elsewhere, by order id; what it lacks (or holds
+        for other values than the order's) is done here. Call ``finish`` on each afterwards,
+        in the transaction that saves it: the duplicate check must see the orders saved just
+        before it, also those of the same file.
         """
         todo = [o for o in orders if o.status in EDITABLE]
         found: dict[str, list[Flag]] = {o.id: [] for o in todo}
         for order in todo:
-            found[order.id] += self._place(order)
-            found[order.id] += self._contact(order)
+            done = ahead.get(order.id) if ahead else None
+            found[order.id] += self._place(order, _lookup_for(order, done))
+            found[order.id] += self._contact(order, done)
             if order.station_id is None:
                 found[order.id].append(
                     Flag(
@@ -77,21 +123,22 @@ class OrderChecks:
 
     # -- the address -------------------------------------------------------------------------
 
-    def _place(self, order: Order) -> list[Flag]:
-        """Geocode the address, set the location, and flag what does not add up."""
+    def _place(self, order: Order, lookup: Lookup | None = None) -> list[Flag]:
+        """Geocode the address (unless ``lookup`` did), set the location, and flag what does
+        not add up."""
         if order.location_source is LocationSource.MANUAL:
             return []  # a person placed it: never second-guessed by the geocoder
-        parts = _parts(order.address, self.geocoder)
-        try:
-            candidates = self.geocoder.forward(order.address, limit=3)
-        except GeocoderUnavailable as error:
+        if lookup is None:
+            lookup = look_up(order.address, self.geocoder)
+        parts, candidates = lookup.parts, lookup.candidates
+        if lookup.unavailable is not None:
             # Keep the order and say why; a given pin is still used, unverified.
             if order.location is not None:
                 return []
             return [
                 Flag(
                     FlagCode.NO_MATCH,
-                    f"the address could not be geocoded: {error}",
+                    f"the address could not be geocoded: {lookup.unavailable}",
                     "address",
                     "place the pin by hand, or build the region's address index",
                 )
@@ -151,32 +198,11 @@ class OrderChecks:
 
     # -- phone and e-mail --------------------------------------------------------------------
 
-    def _contact(self, order: Order) -> list[Flag]:
-        flags: list[Flag] = []
-        phone = order.recipient.phone
-        if phone and not _valid_phone(phone, self.country):
-            flags.append(
-                Flag(
-                    FlagCode.INVALID_PHONE,
-                    f"{phone!r} is not a valid phone number",
-                    "recipient.phone",
-                    "give the full number with country code, e.g. +358 40 123 4567",
-                )
-            )
-        email = order.recipient.email
-        if email:
-            try:
-                email_validator.validate_email(email, check_deliverability=False)
-            except email_validator.EmailNotValidError as error:
-                flags.append(
-                    Flag(
-                        FlagCode.INVALID_EMAIL,
-                        f"{email!r} is not a valid e-mail address: {error}",
-                        "recipient.email",
-                        "correct the address, or leave it empty",
-                    )
-                )
-        return flags
+    def _contact(self, order: Order, done: Prechecked | None = None) -> list[Flag]:
+        recipient = order.recipient
+        if done is not None and (done.phone, done.email) == (recipient.phone, recipient.email):
+            return list(done.contact)
+        return contact_flags(recipient.phone, recipient.email, self.country)
 
     # -- service area, roads and time windows ------------------------------------------------
 
@@ -314,6 +340,54 @@ def _postcode_and_unit(parts: Address, best: Candidate) -> list[Flag]:
             )
         )
     return flags
+
+
+def look_up(address: Address, geocoder: Geocoder) -> Lookup:
+    """What ``geocoder`` says about ``address``: its parts and its best few candidates.
+
+    Needs nothing but the address, so an import asks it ahead in a worker process.
+    """
+    parts = _parts(address, geocoder)
+    try:
+        candidates = geocoder.forward(address, limit=CANDIDATES)
+    except GeocoderUnavailable as error:
+        return Lookup(parts, unavailable=str(error))
+    return Lookup(parts, tuple(candidates))
+
+
+def contact_flags(phone: str, email: str, country: str) -> list[Flag]:
+    """INVALID_PHONE and INVALID_EMAIL for a recipient's phone and e-mail (``country`` for
+    numbers written without a country code)."""
+    flags: list[Flag] = []
+    if phone and not _valid_phone(phone, country):
+        flags.append(
+            Flag(
+                FlagCode.INVALID_PHONE,
+                f"{phone!r} is not a valid phone number",
+                "recipient.phone",
+                "give the full number with country code, e.g. +358 40 123 4567",
+            )
+        )
+    if email:
+        try:
+            email_validator.validate_email(email, check_deliverability=False)
+        except email_validator.EmailNotValidError as error:
+            flags.append(
+                Flag(
+                    FlagCode.INVALID_EMAIL,
+                    f"{email!r} is not a valid e-mail address: {error}",
+                    "recipient.email",
+                    "correct the address, or leave it empty",
+                )
+            )
+    return flags
+
+
+def _lookup_for(order: Order, done: Prechecked | None) -> Lookup | None:
+    """The lookup done ahead, if it was made for the order's address."""
+    if done is None or done.lookup is None or done.address != order.address:
+        return None
+    return done.lookup
 
 
 def _valid_phone(phone: str, country: str) -> bool:
