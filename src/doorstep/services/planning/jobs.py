@@ -98,9 +98,7 @@ class PlanningJobs:
     ) -> PlanningJob:
         """Queue a run of ``runs.plan_day``; bad input is refused now, not when the job runs."""
         require(principal, Permission.PLANS_WRITE)
-        if not (0 < time_limit_s <= MAX_TIME_LIMIT_S):
-            limit = f"{MAX_TIME_LIMIT_S:g}"
-            raise InvalidValue("time_limit_s", f"must be seconds above 0 and at most {limit}")
+        _check_limit(time_limit_s)
         with self._ports.reader() as uow:
             station = resolve_station(uow, principal.organisation_id, "station", station_ref)
         job = PlanningJob(
@@ -112,12 +110,7 @@ class PlanningJobs:
             seed=seed,
             created_at=self._ports.clock.now(),
         )
-        with self._lock:
-            jobs = self._jobs.setdefault(principal.organisation_id, {})
-            jobs[job.id] = job
-            self._forget_old(jobs)
-        self._executor.submit(self._run, principal, job.id)
-        return job
+        return self._queue(principal, job)
 
     def start_improvement(
         self,
@@ -130,9 +123,7 @@ class PlanningJobs:
     ) -> PlanningJob:
         """Queue ``live.improve_routes`` on routes a live change touched."""
         require(principal, Permission.PLANS_WRITE)
-        if not (0 < time_limit_s <= MAX_TIME_LIMIT_S):
-            limit = f"{MAX_TIME_LIMIT_S:g}"
-            raise InvalidValue("time_limit_s", f"must be seconds above 0 and at most {limit}")
+        _check_limit(time_limit_s)
         with self._ports.reader() as uow:
             version = uow.plans.get(principal.organisation_id, plan_id)
         if version is None:
@@ -149,6 +140,9 @@ class PlanningJobs:
             vehicle_ids=vehicle_ids,
             reorder_loaded=reorder_loaded,
         )
+        return self._queue(principal, job)
+
+    def _queue(self, principal: Principal, job: PlanningJob) -> PlanningJob:
         with self._lock:
             jobs = self._jobs.setdefault(principal.organisation_id, {})
             jobs[job.id] = job
@@ -292,3 +286,10 @@ class PlanningJobs:
         finished = [j for j in jobs.values() if j.status in FINISHED]
         for job in finished[: max(0, len(finished) - KEEP_FINISHED)]:
             del jobs[job.id]  # dicts keep insertion order: the oldest go first
+
+
+def _check_limit(time_limit_s: float) -> None:
+    """Refused now, not when the job runs."""
+    if not (0 < time_limit_s <= MAX_TIME_LIMIT_S):
+        limit = f"{MAX_TIME_LIMIT_S:g}"
+        raise InvalidValue("time_limit_s", f"must be seconds above 0 and at most {limit}")

@@ -142,10 +142,7 @@ def take_off_road(
 ) -> LiveChange:
     """A vehicle is out for the rest of the day (a breakdown): its open stops go to the others."""
     require(principal, Permission.PLANS_WRITE)
-    with ports.uow as uow:
-        base = _latest(uow, principal.organisation_id, plan_id)
-        underway = _underway(uow, base, ports.clock.now())
-        words = _words(uow, base)
+    base, underway, words = _standing(principal, plan_id, ports)
     if vehicle_id not in base.inputs.vehicles_by_id:
         raise InvalidValue("vehicle_id", f"{vehicle_id} is not a vehicle of plan {base.number}")
     changed = live.take_off_road(_problem(base, ports), base.plan, vehicle_id, underway)
@@ -171,10 +168,7 @@ def move_stops(
     require(principal, Permission.PLANS_WRITE if save else Permission.PLANS_READ)
     if not stop_ids:
         raise InvalidValue("stop_ids", "name at least one order to move")
-    with ports.uow as uow:
-        base = _latest(uow, principal.organisation_id, plan_id)
-        underway = _underway(uow, base, ports.clock.now())
-        words = _words(uow, base)
+    base, underway, words = _standing(principal, plan_id, ports)
     if vehicle_id not in base.inputs.vehicles_by_id:
         raise InvalidValue("vehicle_id", f"{vehicle_id} is not a vehicle of plan {base.number}")
     problem = _problem(base, ports)
@@ -217,10 +211,7 @@ def improve_routes(
     version only if it is cheaper with nothing dropped and the day has not moved on; else None.
     """
     require(principal, Permission.PLANS_WRITE)
-    with ports.uow as uow:
-        base = _latest(uow, principal.organisation_id, plan_id)
-        underway = _underway(uow, base, ports.clock.now())
-        words = _words(uow, base)
+    base, underway, words = _standing(principal, plan_id, ports)
     problem = live.as_of(_problem(base, ports), base.plan, underway)
     gone, counts = live.on_the_road(base.plan, underway), live.frozen(base.plan, underway)
     locked = {lock.vehicle_id for lock in problem.locked if lock.stop_ids or lock.closed}
@@ -281,6 +272,15 @@ def _moved(before: Plan, vehicle_id: str, route: Route | None) -> bool:
     """Whether ``route`` serves other stops, or the same in another order, than in ``before``."""
     old = next((r for r in before.routes if r.vehicle_id == vehicle_id), None)
     return (old.stop_ids if old else ()) != (route.stop_ids if route else ())
+
+
+def _standing(
+    principal: Principal, plan_id: str, ports: LivePorts
+) -> tuple[PlanVersion, live.Underway, Words]:
+    """The day's latest version (``plan_id``), where the day stands now, and its wording."""
+    with ports.uow as uow:
+        base = _latest(uow, principal.organisation_id, plan_id)
+        return base, _underway(uow, base, ports.clock.now()), _words(uow, base)
 
 
 def _latest(uow: UnitOfWork, organisation_id: str, plan_id: str) -> PlanVersion:
