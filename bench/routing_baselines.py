@@ -58,20 +58,20 @@ def measured(solver: str, path: str, time_limit: float, seed: int) -> Result:
     """Run one solver in this (fresh) process and add its peak memory and CPU time."""
     for module in PRELOAD[solver]:
         importlib.import_module(module)
-    before = _peak_kib()
-    cpu0 = _cpu_s()
+    before = peak_kib()
+    cpu0 = cpu_s()
     result = RUNNERS[solver](Path(path), time_limit, seed)
     helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result |= {
         # "idle" is the interpreter with the solver imported, before it reads the instance.
-        "peak_mb": max(_peak_kib(), helpers) / 1024,
+        "peak_mb": max(peak_kib(), helpers) / 1024,
         "idle_mb": before / 1024,
-        "cpu_s": _cpu_s() - cpu0,
+        "cpu_s": cpu_s() - cpu0,
     }
     return result
 
 
-def _peak_kib() -> int:
+def peak_kib() -> int:
     """This process's peak resident memory in KiB.
 
     Linux keeps ``ru_maxrss`` across exec, so a spawned child would start from the parent's
@@ -87,7 +87,7 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _cpu_s() -> float:
+def cpu_s() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

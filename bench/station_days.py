@@ -54,6 +54,7 @@ from doorstep.planning import schedule  # noqa: E402
 from doorstep.planning.plan import Plan, Unassigned  # noqa: E402
 from doorstep.planning.problem import Problem, Window  # noqa: E402
 from doorstep.planning.validation import validate  # noqa: E402
+from routing_baselines import cpu_s, peak_kib  # noqa: E402
 
 SOLVERS = ("doorstep", "pyvrp", "ortools", "vroom")
 # Native libraries read these when they start: one thread each (doorstep's pool aside).
@@ -244,39 +245,21 @@ def child(
             importlib.import_module(module)
         with open(day_file, "rb") as handle:
             problem = pickle.load(handle)  # noqa: S301  # written by this script's parent
-        before = _peak_kib()
-        cpu0 = _cpu_s()
+        before = peak_kib()
+        cpu0 = cpu_s()
         result = RUNNERS[solver](problem, limit, seed, workers)
         result |= {
             # "idle" is the interpreter with the solver imported and the day loaded.
-            "peak_mb": _peak_kib() / 1024,
+            "peak_mb": peak_kib() / 1024,
             "idle_mb": before / 1024,
             "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-            "cpu_s": _cpu_s() - cpu0,
+            "cpu_s": cpu_s() - cpu0,
         }
     except BaseException as error:  # MemoryError above all: report it rather than die mute
         result = {"routes": [], "error": f"{type(error).__name__}: {error}"[:500]}
-        result["peak_mb"] = _peak_kib() / 1024
+        result["peak_mb"] = peak_kib() / 1024
     conn.send(result)
     conn.close()
-
-
-def _peak_kib() -> int:
-    """This process's own peak resident memory (VmHWM; ru_maxrss survives exec)."""
-    try:
-        with open("/proc/self/status") as status:
-            for row in status:
-                if row.startswith("VmHWM:"):
-                    return int(row.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _cpu_s() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def solve(solver: str, day_file: Path, limit: float, args: argparse.Namespace) -> Record:
