@@ -313,16 +313,30 @@ def insert_in_gap(problem: Problem, plan: Plan, gaps: Gaps, g: int, stop: Stop) 
         tail, after = _owed_tail(problem, route, stops, first)
     if tail.fault is not None:
         return None  # the O(1) test is exact here (but for an owed break): a safety net
+    return _joined(problem, route, stops, first, tail, after)
+
+
+def _joined(
+    problem: Problem, route: Route, stops: list[Stop], first: int, tail: Sweep, after: int | None
+) -> Route:
+    """The route's first ``first`` visits as timed, then ``tail`` (the rest re-timed).
+
+    The break is the tail's if it was placed there, else the route's own among the kept
+    visits (``after`` given), else none.
+    """
     head = [(v.arrival_s, v.start_s, v.departure_s) for v in route.visits[:first]]
-    moved = tail.break_after is not None
+    if tail.break_after is not None:
+        break_start = tail.break_start_s
+    else:
+        break_start = route.break_start_s if after is not None else None
     return assemble(
         problem,
-        vehicle,
+        problem.vehicle(route.vehicle_id),
         stops,
         start_s=route.start_s,
         times=[*head, *zip(tail.arrivals, tail.starts, tail.departures, strict=True)],
         end_s=tail.end_s,
-        break_start_s=tail.break_start_s if moved else route.break_start_s,
+        break_start_s=break_start,
         break_after=after,
     )
 
@@ -366,22 +380,7 @@ def retime(
             tail, after = _owed_tail(problem, route, stops, first)
         else:
             after = None
-    head = [(v.arrival_s, v.start_s, v.departure_s) for v in route.visits[:first]]
-    if tail.break_after is not None:
-        break_start = tail.break_start_s  # placed in the re-timed part
-    else:
-        break_start = route.break_start_s if after is not None else None  # kept, or none
-    driven = assemble(
-        problem,
-        vehicle,
-        stops,
-        start_s=route.start_s,
-        times=[*head, *zip(tail.arrivals, tail.starts, tail.departures, strict=True)],
-        end_s=tail.end_s,
-        break_start_s=break_start,
-        break_after=after,
-    )
-    return driven, tail.fault
+    return _joined(problem, route, stops, first, tail, after), tail.fault
 
 
 def cheapest_insertion(

@@ -14,7 +14,7 @@ had been aboard from the start, which can only overstate the load.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -64,17 +64,24 @@ def frozen(plan: Plan, underway: Underway) -> dict[str, int]:
     return counts
 
 
-def on_the_road(plan: Plan, underway: Underway) -> set[str]:
-    """Vehicles that have left the station (or served anything)."""
-    counts = frozen(plan, underway)
+def on_the_road(
+    plan: Plan, underway: Underway, counts: Mapping[str, int] | None = None
+) -> set[str]:
+    """Vehicles that have left the station (or served anything); ``counts`` is ``frozen``'s
+    answer when the caller has it already."""
+    counts = frozen(plan, underway) if counts is None else counts
     return {
         r.vehicle_id for r in plan.routes if r.start_s <= underway.now_s or counts[r.vehicle_id]
     }
 
 
-def as_of(problem: Problem, plan: Plan, underway: Underway) -> Problem:
-    """``problem`` as of now: a vehicle still at the station cannot leave in the past."""
-    gone = on_the_road(plan, underway)
+def as_of(
+    problem: Problem, plan: Plan, underway: Underway, gone: Collection[str] | None = None
+) -> Problem:
+    """``problem`` as of now: a vehicle still at the station cannot leave in the past.
+
+    ``gone`` is ``on_the_road``'s answer when the caller has it already."""
+    gone = on_the_road(plan, underway) if gone is None else gone
     vehicles = tuple(
         v
         if v.id in gone or v.shift.start_s >= underway.now_s
@@ -92,11 +99,13 @@ def insert_order(
     Frozen visits and locked routes never change and nothing is reordered. With ``at_station``
     (a new order's parcel waits at the station) a delivery only goes to a van still there.
     """
-    now = as_of(problem, plan, underway)
-    counts: dict[str, int | None] = dict(frozen(plan, underway))
+    history = frozen(plan, underway)
+    gone = on_the_road(plan, underway, history)
+    now = as_of(problem, plan, underway, gone)
+    counts: dict[str, int | None] = dict(history)
     stop = now.stop(stop_id)
     if at_station and any(stop.delivery):
-        counts |= dict.fromkeys(on_the_road(plan, underway))
+        counts |= dict.fromkeys(gone)
     before = {r.vehicle_id: r for r in plan.routes}
     after = cheapest_insertion(now, _without(now, plan, [stop_id]), stop_id, frozen=counts)
     return Changed(now, after, _changed(before, after))

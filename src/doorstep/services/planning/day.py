@@ -81,7 +81,7 @@ def build_day(
     problem_vehicles = tuple(_vehicle(v, d, epoch, depot.window) for v, d in crews)
     first = next(iter(matrices.values()), None)
     stops = tuple(
-        order_stop(o, loc, epoch, _round_trip_m(first, loc))
+        order_stop(o, loc, epoch, round_trip_m(first, loc))
         for o, loc in zip(placed, stop_locations, strict=True)
     )
     problem = p.Problem(
@@ -125,13 +125,14 @@ def _travel(travel: TravelTimes, points: Sequence[Location], profile: SpeedProfi
     return p.Travel(matrix.durations_s, matrix.distances_m)
 
 
-def _round_trip_m(travel: p.Travel | None, location: int) -> int:
+def round_trip_m(travel: p.Travel | None, location: int) -> int:
+    """Metres from the station (location 0) to ``location`` and back."""
     if travel is None:
         return 0
     return int(travel.distances_m[0, location]) + int(travel.distances_m[location, 0])
 
 
-def order_stop(order: Order, location: int, epoch: datetime, round_trip_m: int) -> p.Stop:
+def order_stop(order: Order, location: int, epoch: datetime, round_trip: int) -> p.Stop:
     """The order as a stop at matrix ``location``; its penalty grows with the round trip."""
     load = (
         round(sum(x.weight_kg for x in order.parcels) * 1000),
@@ -148,7 +149,7 @@ def order_stop(order: Order, location: int, epoch: datetime, round_trip_m: int) 
         pickup=load if pickup else (),
         skills=order.required_skills,
         required=False,
-        penalty=(PENALTY[order.priority] * COST_UNITS) + 2 * round_trip_m * 1000,
+        penalty=(PENALTY[order.priority] * COST_UNITS) + 2 * round_trip * 1000,
     )
 
 

@@ -38,7 +38,7 @@ from doorstep.planning.validation import Violation, validate
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.planning.wording import Words
 from doorstep.services.authorization import Principal, require
-from doorstep.services.planning.day import COST_UNITS, order_stop
+from doorstep.services.planning.day import COST_UNITS, order_stop, round_trip_m
 from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
 
 # Orders a driver has finished with: their stops are history whatever the plan's clock says.
@@ -129,7 +129,7 @@ def add_order(principal: Principal, plan_id: str, order_id: str, *, ports: LiveP
     if order_id in base.inputs.stops_by_id:
         raise Conflict(f"order {order_id} is already in plan {base.number}", field="order_id")
     problem, location = _with_location(_problem(base, ports), order.location, ports.travel)
-    round_trip = _round_trip_m(problem, location)
+    round_trip = round_trip_m(next(iter(problem.matrices.values()), None), location)
     stop = order_stop(order, location, base.epoch, round_trip)
     problem = replace(problem, stops=(*problem.stops, stop))
     changed = live.insert_order(problem, base.plan, order_id, underway)
@@ -212,8 +212,9 @@ def improve_routes(
     """
     require(principal, Permission.PLANS_WRITE)
     base, underway, words = _standing(principal, plan_id, ports)
-    problem = live.as_of(_problem(base, ports), base.plan, underway)
-    gone, counts = live.on_the_road(base.plan, underway), live.frozen(base.plan, underway)
+    counts = live.frozen(base.plan, underway)
+    gone = live.on_the_road(base.plan, underway, counts)
+    problem = live.as_of(_problem(base, ports), base.plan, underway, gone)
     locked = {lock.vehicle_id for lock in problem.locked if lock.stop_ids or lock.closed}
     routes = {r.vehicle_id: r for r in base.plan.routes}
     asked = [v for v in dict.fromkeys(vehicle_ids) if v in problem.vehicles_by_id]
@@ -380,12 +381,6 @@ def _grown(old: np.ndarray, to_new: np.ndarray, from_new: np.ndarray) -> np.ndar
     grown[:size, size] = to_new
     grown[size, :size] = from_new
     return grown
-
-
-def _round_trip_m(problem: Problem, location: int) -> int:
-    first = next(iter(problem.matrices.values()))
-    depot = problem.depots[0].location
-    return int(first.distances_m[depot, location]) + int(first.distances_m[location, depot])
 
 
 def _words(uow: UnitOfWork, base: PlanVersion) -> Words:
