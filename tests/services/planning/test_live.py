@@ -33,13 +33,18 @@ def at(hour: int, minute: int = 0) -> datetime:
     return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=HELSINKI)
 
 
+def _day_of(ports: Ports, admin: Principal, *vans: str) -> None:
+    """The vans at HEL1 and one ready order at each of PLACES."""
+    for name in vans:
+        van(ports, admin, name)
+    for i, where in enumerate(PLACES, start=1):
+        order(ports, admin, f"R-{i}", where)
+
+
 @pytest.fixture
 def running(ports: Ports, admin: Principal, station: Station) -> PlanVersion:
     """Two vans, three orders, planned and published; it is 06:00 on the day."""
-    van(ports, admin, "Van 1")
-    van(ports, admin, "Van 2")
-    for i, where in enumerate(PLACES, start=1):
-        order(ports, admin, f"R-{i}", where)
+    _day_of(ports, admin, "Van 1", "Van 2")
     version = runs.publish(admin, plan(ports, admin).id, uow=ports.uow, clock=ports.clock)
     ports.clock.current = at(6)
     return version
@@ -167,9 +172,7 @@ def test_improving_routes_stores_a_version_only_when_it_is_cheaper(
     ports: Ports, admin: Principal, station: Station
 ) -> None:
     """One van along a line of three addresses; a dispatcher moves the nearest one last."""
-    van(ports, admin, "Van 1")
-    for i, where in enumerate(PLACES, start=1):
-        order(ports, admin, f"R-{i}", where)
+    _day_of(ports, admin, "Van 1")
     base = plan(ports, admin)
     ports.clock.current = at(6)
     lp = live_ports(ports)
@@ -197,9 +200,7 @@ def test_a_van_on_the_road_gets_its_pickups_reordered_but_never_its_history(
     ports: Ports, admin: Principal, station: Station
 ) -> None:
     """A pickup put first by hand sends the van out and back; improving moves it later."""
-    van(ports, admin, "Van 1")
-    for i, where in enumerate(PLACES, start=1):
-        order(ports, admin, f"R-{i}", where)
+    _day_of(ports, admin, "Van 1")
     fields = order_fields(
         "P-1",
         kind=OrderKind.PICKUP,
