@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
-from doorstep.planning.decomposing import DecomposingOptimizer, _pairs
+from doorstep.planning.decomposing import (
+    DecomposingOptimizer,
+    _pairs,
+    _remove_when_done,
+    solve_part,
+)
 from doorstep.planning.decomposition import Part, split, subproblem
 from doorstep.planning.nearest import NearestNeighbourOptimizer
 from doorstep.planning.optimizer import Cancelled, Progress, ProgressCallback
@@ -178,9 +185,12 @@ def test_stops_the_parts_leave_out_are_inserted(pool: ThreadPoolExecutor) -> Non
 @dataclass
 class Looping:
     """A fake inner optimizer that searches its whole time, reporting progress as it goes,
-    and stops early when the callback cancels it (as PyVRPOptimizer does)."""
+    and stops early when the callback cancels it (as PyVRPOptimizer does). Calls listed in
+    ``short_s`` search only that long, so the test knows which parts are running when."""
 
+    short_s: dict[int, float] = field(default_factory=dict)  # call number: seconds
     calls: list[bool] = field(default_factory=list)  # per call: whether it was cancelled
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self) -> Looping:
         return self
@@ -194,10 +204,11 @@ class Looping:
         initial: Plan | None = None,
         progress: ProgressCallback | None = None,
     ) -> Plan:
+        with self.lock:
+            index = len(self.calls)
+            self.calls.append(False)
         plan = NearestNeighbourOptimizer().optimize(problem, time_limit_s=time_limit_s)
-        index = len(self.calls)
-        self.calls.append(False)
-        ends = time.perf_counter() + time_limit_s
+        ends = time.perf_counter() + self.short_s.get(index, time_limit_s)
         while time.perf_counter() < ends:
             try:
                 if progress is not None:
@@ -210,22 +221,61 @@ class Looping:
 
 
 def test_cancelling_stops_parts_already_running_not_only_queued_ones() -> None:
-    """Two workers, four parts: when the run is cancelled, the part running then stops too."""
+    """Two workers, four parts: when the run is cancelled, the parts running then stop too.
+
+    The first part ends after 0.3 s and the third starts in its place; the second ends after
+    1.5 s, and the run is cancelled then, with the third searching for over a second.
+    """
     problem = spread_day(240, 16, seed=6)
-    inner = Looping()
+    inner = Looping(short_s={0: 0.3, 1: 1.5})
     reports = []
 
     def cancel_at_second(report: Progress) -> None:
         reports.append(report)
-        if len(reports) == 2:  # two parts done: the third is running by now
+        if len(reports) == 2:
             raise Cancelled
 
     with ThreadPoolExecutor(2) as pool:
         optimizer = DecomposingOptimizer(
-            inner, pool, threshold=50, stops_per_part=60, early_s=2.0, parallel=2
+            inner, pool, threshold=50, stops_per_part=60, early_s=30.0, parallel=2
         )
-        optimizer.optimize(problem, time_limit_s=60, progress=cancel_at_second)
-    started_later = inner.calls[2:]
-    assert started_later, "the third part had started before the run was cancelled"
-    assert all(started_later), "every part still running was told to stop"
+        optimizer.optimize(problem, time_limit_s=600, progress=cancel_at_second)
+    assert len(inner.calls) >= 3, "the third part had started before the run was cancelled"
+    assert all(inner.calls[2:]), "every part running when the run was cancelled stopped"
     assert not any(inner.calls[:2]), "the first two finished their time"
+
+
+def test_a_part_that_starts_after_the_run_was_cancelled_stops_at_once(tmp_path: Path) -> None:
+    """Its job was already taken off the queue, but the run is over: no full search for it."""
+    problem = spread_day(60, 4, seed=6)
+    inner = Looping()
+    running = tmp_path / "running"  # the run's directory is there, its file gone: cancelled
+    plan = solve_part(inner, problem, 60.0, 0, running=str(running))
+    assert inner.calls == [True]
+    assert validate(problem, plan) == []
+
+
+def test_a_worker_on_another_host_runs_its_time_out() -> None:
+    """No run directory where the worker runs: it cannot be told, so it is not watched."""
+    problem = spread_day(60, 4, seed=6)
+    inner = Looping(short_s={0: 0.2})
+    plan = solve_part(inner, problem, 60.0, 0, running="/nonexistent-doorstep-run/running")
+    assert inner.calls == [False]
+    assert validate(problem, plan) == []
+
+
+def test_the_run_directory_stays_until_the_parts_still_running_end(tmp_path: Path) -> None:
+    """Removed at once when nothing runs on; else when the last straggler ends."""
+    idle = tmp_path / "idle"
+    idle.mkdir()
+    _remove_when_done(str(idle), [])
+    assert not idle.exists()
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    release = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        jobs = [pool.submit(release.wait), pool.submit(release.wait)]
+        _remove_when_done(str(busy), jobs)
+        assert busy.exists()
+        release.set()
+    assert not busy.exists()

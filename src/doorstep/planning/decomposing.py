@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from doorstep.planning.decomposition import (
     STOPS_PER_PART,
@@ -75,8 +77,10 @@ def solve_part(
     places breaks exactly and so often fits stops a solver's read-back had to drop).
 
     ``running`` names a file that exists while the whole run goes on: once it is gone (the run
-    was cancelled, or ended) the job stops at the inner optimizer's next progress report with
-    its best plan so far. A worker on another host does not see the file and runs its time out.
+    was cancelled) the job stops at the inner optimizer's next progress report with its best
+    plan so far, and a job that only starts then stops at the first report. The file's
+    directory outlives every job of the run, so a worker that finds no directory is on another
+    host: it cannot be told and runs its time out.
     """
     started = time.perf_counter()
     limit = time_limit_s
@@ -87,7 +91,8 @@ def solve_part(
             return initial
         limit = MIN_JOB_S
     inner = factory()
-    watch = _until_gone(running) if running is not None and os.path.exists(running) else None
+    here = running is not None and os.path.isdir(os.path.dirname(running))
+    watch = _until_gone(running) if running is not None and here else None
     plan = inner.optimize(
         problem,
         time_limit_s=limit * (1 - REPAIR_SHARE),
@@ -98,6 +103,29 @@ def solve_part(
     if running is not None and watch is not None and not os.path.exists(running):
         return plan  # cancelled: no time for the insertion pass
     return _insert_left_out(problem, plan, started + limit)
+
+
+def _remove_when_done(directory: str, jobs: Sequence[Future[Plan]]) -> None:
+    """Remove a run's ``directory`` once ``jobs`` have all ended (at once if they have).
+
+    Removing it earlier would make a job that starts late take itself for one on another host
+    (``solve_part``) and run its whole time for a run that is over.
+    """
+    left = [job for job in jobs if not job.done()]
+    if not left:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    lock, count = threading.Lock(), [len(left)]
+
+    def ended(_: Future[Plan]) -> None:
+        with lock:
+            count[0] -= 1
+            last = count[0] == 0
+        if last:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    for job in left:
+        job.add_done_callback(ended)
 
 
 def _until_gone(path: str) -> ProgressCallback:
@@ -121,6 +149,8 @@ class _Run:
     progress: ProgressCallback | None
     reserve_s: float = 0.0  # kept back from the rounds for the last insertion pass
     running: str | None = None  # exists while the run goes on (``solve_part``)
+    # Jobs still running when the run was cancelled: its directory stays until they end.
+    stragglers: list[Future[Plan]] = field(default_factory=list)
 
 
 @dataclass
@@ -198,12 +228,15 @@ class DecomposingOptimizer:
             return inner.optimize(
                 problem, time_limit_s=time_limit_s, seed=seed, initial=initial, progress=progress
             )
-        with tempfile.TemporaryDirectory(prefix="doorstep-run-") as scratch:
-            running = os.path.join(scratch, "running")
-            with open(running, "w"):
-                pass  # removed on cancelling, or with the directory at the end: workers stop
-            run = _Run(problem, started, started + time_limit_s, seed, progress, 0.0, running)
+        scratch = tempfile.mkdtemp(prefix="doorstep-run-")
+        running = os.path.join(scratch, "running")
+        with open(running, "w"):
+            pass  # removed on cancelling: the workers' jobs stop
+        run = _Run(problem, started, started + time_limit_s, seed, progress, 0.0, running)
+        try:
             return self._optimize(run, time_limit_s, initial)
+        finally:
+            _remove_when_done(scratch, run.stragglers)
 
     def _optimize(self, given: _Run, time_limit_s: float, initial: Plan | None) -> Plan:
         problem, started = given.problem, given.started
@@ -320,7 +353,8 @@ class DecomposingOptimizer:
                 plans[pending.pop(future)] = future.result()
             cancelled = self._report(run, jobs, plans, merge_from)
         for future in pending:
-            future.cancel()  # not started yet; running ones see ``run.running`` go
+            if not future.cancel():  # started: it sees ``run.running`` go
+                run.stragglers.append(future)
         if cancelled and run.running is not None and os.path.exists(run.running):
             os.remove(run.running)
         parts = [part for part, _ in jobs]
