@@ -8,9 +8,9 @@ the SQL unit of work turns an IntegrityError into one).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
@@ -21,6 +21,7 @@ from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order
+from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
@@ -34,6 +35,8 @@ from doorstep.services.ports import (
     OrganisationRepository,
     PlanVersionRepository,
     Position,
+    ScanRecord,
+    ScanRepository,
     SessionRepository,
     StationRepository,
     UnitOfWork,
@@ -74,6 +77,8 @@ class Tables:
     order_fixes: dict[str, OrderFix] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     plans: dict[str, PlanVersion] = field(default_factory=dict)
+    scan_events: dict[tuple[str, str], ScanRecord] = field(default_factory=dict)
+    parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -313,6 +318,85 @@ class FakeOrders(_Scoped[Order]):
         for order in orders:
             self.add(order)
 
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        wanted = set(order_ids)
+        return {o.id: o for o in self._of(organisation_id) if o.id in wanted}
+
+    def update_statuses(self, orders: Sequence[Order]) -> None:
+        for order in orders:
+            stored = self.rows.get(order.id)
+            if stored is not None:
+                stored.status, stored.updated_at = order.status, order.updated_at
+                stored.history = copy.deepcopy(order.history)
+
+
+class FakeScans:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self.locks = 0
+
+    def lock(self, organisation_id: str) -> None:
+        self.locks += 1
+
+    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+        events = self._uow.current().scan_events
+        found = (events.get((organisation_id, i)) for i in event_ids)
+        return {r.event.id: r.event.fingerprint for r in found if r is not None}
+
+    def add_many(self, records: Sequence[ScanRecord]) -> None:
+        events = self._uow.current().scan_events
+        for record in records:
+            key = (record.event.organisation_id, record.event.id)
+            if key in events:
+                raise Conflict(f"duplicate primary key {key}")
+            events[key] = record
+
+    def of_barcodes(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, list[ScanRecord]]:
+        wanted = set(barcodes)
+        found: dict[str, list[ScanRecord]] = {}
+        for (org, _), record in self._uow.current().scan_events.items():
+            if org == organisation_id and record.event.barcode in wanted:
+                found.setdefault(record.event.barcode, []).append(record)
+        return found
+
+    def set_problems(self, organisation_id: str, problems: Mapping[str, str | None]) -> None:
+        events = self._uow.current().scan_events
+        for event_id, problem in problems.items():
+            key = (organisation_id, event_id)
+            events[key] = replace(events[key], problem=problem)
+
+    def save_states(self, organisation_id: str, states: Sequence[tuple[str, ParcelState]]) -> None:
+        table = self._uow.current().parcel_states
+        for order_id, state in states:
+            table[(organisation_id, state.barcode)] = (order_id, state)
+
+    def states(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, tuple[str, ParcelState]]:
+        table = self._uow.current().parcel_states
+        return {b: table[(organisation_id, b)] for b in barcodes if (organisation_id, b) in table}
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        barcode: str | None = None,
+        problems_only: bool = False,
+        after: Position | None = None,
+        limit: int = 100,
+    ) -> Sequence[ScanRecord]:
+        found = [
+            r
+            for (org, _), r in self._uow.current().scan_events.items()
+            if org == organisation_id
+            and (barcode is None or r.event.barcode == barcode)
+            and (not problems_only or r.problem is not None)
+            and (after is None or (r.event.server_time, r.event.id) > (after.created_at, after.id))
+        ]
+        return sorted(found, key=lambda r: (r.event.server_time, r.event.id))[:limit]
+
 
 class FakeOrderFixes(_Scoped[OrderFix]):
     table = "order_fixes"
@@ -383,6 +467,7 @@ class FakeUnitOfWork:
     order_fixes: OrderFixRepository
     idempotency: IdempotencyRepository
     plans: PlanVersionRepository
+    scans: ScanRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -394,6 +479,7 @@ class FakeUnitOfWork:
         self.order_fixes = FakeOrderFixes(self)
         self.idempotency = FakeIdempotency(self)
         self.plans = FakePlanVersions(self)
+        self.scans = FakeScans(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

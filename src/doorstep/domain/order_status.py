@@ -47,6 +47,21 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 FINAL: frozenset[OrderStatus] = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
 
+# From ready to delivered, an order stands where its parcels' scans say (``domain.scans``);
+# in the others (created, needs attention, cancelled, returned to sender) people decide.
+FOLLOWS_SCANS: frozenset[OrderStatus] = frozenset(
+    {
+        S.READY,
+        S.RECEIVED,
+        S.SORTED,
+        S.LOADED,
+        S.OUT_FOR_DELIVERY,
+        S.FAILED_ATTEMPT,
+        S.RETURNING_TO_STATION,
+        S.DELIVERED,
+    }
+)
+
 # Before this point the parcel is not on a vehicle, so its content may still change.
 EDITABLE: frozenset[OrderStatus] = frozenset({S.CREATED, S.NEEDS_ATTENTION, S.READY})
 

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     ORDERS_WRITE = "orders:write"
     PLANS_READ = "plans:read"
     PLANS_WRITE = "plans:write"
+    SCANS_WRITE = "scans:write"  # send scan events from a handheld or the driver app
 
 
 _READ_NETWORK = {Permission.ORGANISATION_READ, Permission.NETWORK_READ}
@@ -35,12 +36,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.NETWORK_WRITE, Permission.ORDERS_READ, Permission.ORDERS_WRITE}
     ),
     Role.DISPATCHER: frozenset(
-        _READ_NETWORK | {Permission.ORDERS_READ, Permission.ORDERS_WRITE, Permission.PLANS_READ}
+        _READ_NETWORK
+        | {
+            Permission.ORDERS_READ,
+            Permission.ORDERS_WRITE,
+            Permission.PLANS_READ,
+            Permission.SCANS_WRITE,
+        }
     ),
     Role.STATION_ASSOCIATE: frozenset(
-        _READ_NETWORK | {Permission.ORDERS_READ, Permission.PLANS_READ}
+        _READ_NETWORK | {Permission.ORDERS_READ, Permission.PLANS_READ, Permission.SCANS_WRITE}
     ),
-    Role.DRIVER: frozenset({Permission.ORGANISATION_READ}),
+    Role.DRIVER: frozenset({Permission.ORGANISATION_READ, Permission.SCANS_WRITE}),
     Role.VIEWER: frozenset(_READ_NETWORK | {Permission.ORDERS_READ, Permission.PLANS_READ}),
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +18,7 @@ from doorstep.domain.geocoding import Candidate
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
+from doorstep.domain.scans import ParcelState, ScanEvent
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
 
@@ -199,10 +200,70 @@ class OrderRepository(Protocol):
         """Per key, ids of orders not yet delivered, cancelled or returned that have it."""
         ...
 
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders among ``order_ids`` that exist, by id, in a few queries."""
+        ...
+
+    def update_statuses(self, orders: Sequence[Order]) -> None:
+        """Write only the status of each order and its status changes not yet stored."""
+        ...
+
 
 class OrderFixRepository(Protocol):
     def add(self, fix: OrderFix) -> None: ...
     def list(self, organisation_id: str, order_id: str) -> Sequence[OrderFix]: ...
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """A stored scan: the event as sent, the order of its parcel, why it did not apply."""
+
+    event: ScanEvent
+    order_id: str | None
+    problem: str | None = None
+
+
+class ScanRepository(Protocol):
+    def lock(self, organisation_id: str) -> None:
+        """Hold the organisation's scan ingestion to this transaction until it ends."""
+        ...
+
+    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+        """The fingerprint of each of ``event_ids`` already stored."""
+        ...
+
+    def add_many(self, records: Sequence[ScanRecord]) -> None: ...
+    def of_barcodes(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, builtins.list[ScanRecord]]:
+        """Every stored event of each barcode (for the replay)."""
+        ...
+
+    def set_problems(self, organisation_id: str, problems: Mapping[str, str | None]) -> None:
+        """Rewrite why each event did not apply (None: it did), after a replay."""
+        ...
+
+    def save_states(self, organisation_id: str, states: Sequence[tuple[str, ParcelState]]) -> None:
+        """Replace the derived state of each (order id, parcel state)."""
+        ...
+
+    def states(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, tuple[str, ParcelState]]:
+        """The order id and derived state of each scanned barcode among ``barcodes``."""
+        ...
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        barcode: str | None = None,
+        problems_only: bool = False,
+        after: Position | None = None,
+        limit: int = 100,
+    ) -> Sequence[ScanRecord]:
+        """Stored events in (server time, id) order, after a position, for paging."""
+        ...
 
 
 class IdempotencyRepository(Protocol):
@@ -263,6 +324,8 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyRepository: ...
     @property
     def plans(self) -> PlanVersionRepository: ...
+    @property
+    def scans(self) -> ScanRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

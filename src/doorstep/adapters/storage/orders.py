@@ -9,7 +9,18 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows
@@ -288,6 +299,43 @@ class SqlOrders(TableRows):
             .limit(limit)
         )
         return self._hydrate(self._all(statement))
+
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        c = self.table.c
+        found: dict[str, Order] = {}
+        unique = sorted(set(order_ids))
+        for start in range(0, len(unique), 500):
+            rows = self._all(
+                select(self.table).where(
+                    c.organisation_id == organisation_id, c.id.in_(unique[start : start + 500])
+                )
+            )
+            found.update((o.id, o) for o in self._hydrate(rows))
+        return found
+
+    def update_statuses(self, orders: Sequence[Order]) -> None:
+        # For the scans' bulk changes: one executemany per table, not a whole-order rewrite.
+        if not orders:
+            return
+        c, h = self.table.c, t.order_status_changes.c
+        self._conn.execute(
+            update(self.table)
+            .where(c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), updated_at=bindparam("b_at")),
+            [{"b_id": o.id, "b_status": o.status.value, "b_at": o.updated_at} for o in orders],
+        )
+        known: dict[str, int] = {}
+        ids = [o.id for o in orders]
+        for start in range(0, len(ids), 500):
+            statement = (
+                select(h.order_id, func.count())
+                .where(h.order_id.in_(ids[start : start + 500]))
+                .group_by(h.order_id)
+            )
+            known.update((row[0], int(row[1])) for row in self._conn.execute(statement))
+        rows = [row for o in orders for row in _history_rows(o, known.get(o.id, 0))]
+        if rows:
+            self._conn.execute(insert(t.order_status_changes), rows)
 
     def _hydrate(self, rows: Sequence[Row[Any]]) -> builtins.list[Order]:
         """Load parcels and history for many orders in two queries, not two per order."""

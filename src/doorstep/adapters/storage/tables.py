@@ -302,3 +302,48 @@ plan_stops = Table(
     Column("vehicle_id", String(40), nullable=True),  # NULL: left out
     Index("ix_plan_stops_stop", "organisation_id", "stop_id"),
 )
+
+# Every scan as the device sent it, kept for ever (the parcel's state is replayed from these).
+# The device chooses the id; (organisation, id) makes a retried batch a no-op.
+scan_events = Table(
+    "scan_events",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("barcode", String(64), nullable=False),
+    Column("order_id", String(40), nullable=True),  # None: no parcel of ours has the barcode
+    Column("device_time", UtcDateTime(), nullable=False),
+    Column("server_time", UtcDateTime(), nullable=False),
+    Column("actor_id", String(40), nullable=False),
+    Column("device", String(100), nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("lane", String(40), nullable=False),
+    Column("vehicle_id", String(40), nullable=False),
+    Column("reason", String(30), nullable=True),
+    Column("note", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    # Why the replay could not apply it (None: it applied); rewritten on every replay.
+    Column("problem", Text, nullable=True),
+    Index("ix_scan_events_barcode", "organisation_id", "barcode"),
+    Index("ix_scan_events_server_time", "organisation_id", "server_time"),
+)
+
+# Each scanned parcel's state, derived from its scan events (a cache of the replay, rewritten
+# whole on each batch that touches the parcel).
+parcel_states = Table(
+    "parcel_states",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("barcode", String(64), primary_key=True),
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("lane", String(40), nullable=False),
+    Column("vehicle_id", String(40), nullable=False),
+    Column("damaged", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_reason", String(30), nullable=True),
+    Column("last_event_at", UtcDateTime(), nullable=True),
+    Index("ix_parcel_states_order", "organisation_id", "order_id"),
+)

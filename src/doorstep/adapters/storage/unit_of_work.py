@@ -16,6 +16,7 @@ from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.adapters.storage.plans import SqlPlanVersions
+from doorstep.adapters.storage.scans import SqlScans
 from doorstep.domain.errors import Conflict
 
 
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     order_fixes: SqlOrderFixes
     idempotency: SqlIdempotency
     plans: SqlPlanVersions
+    scans: SqlScans
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.order_fixes = SqlOrderFixes(connection)
         self.idempotency = SqlIdempotency(connection)
         self.plans = SqlPlanVersions(connection)
+        self.scans = SqlScans(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -18,6 +18,7 @@ from doorstep.entrypoints.api.routes import (
     orders,
     organisations,
     plans,
+    scans,
     stations,
     users,
     vehicles,
@@ -39,7 +40,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live,
+        orders, plans, live, scans,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

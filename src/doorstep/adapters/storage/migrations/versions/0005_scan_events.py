@@ -1,0 +1,92 @@
+"""Scan events and the parcel states replayed from them.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-21 22:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from doorstep.adapters.storage.types import UtcDateTime
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "scan_events",
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("barcode", sa.String(64), nullable=False),
+        sa.Column("order_id", sa.String(40), nullable=True),
+        sa.Column("device_time", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("server_time", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.String(40), nullable=False),
+        sa.Column("device", sa.String(100), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lane", sa.String(40), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("reason", sa.String(30), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("problem", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_scan_events_organisation_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("organisation_id", "id", name=op.f("pk_scan_events")),
+    )
+    op.create_index(
+        "ix_scan_events_barcode", "scan_events", ["organisation_id", "barcode"], unique=False
+    )
+    op.create_index(
+        "ix_scan_events_server_time",
+        "scan_events",
+        ["organisation_id", "server_time"],
+        unique=False,
+    )
+    op.create_table(
+        "parcel_states",
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("barcode", sa.String(64), nullable=False),
+        sa.Column("order_id", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("lane", sa.String(40), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("damaged", sa.Boolean(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_reason", sa.String(30), nullable=True),
+        sa.Column("last_event_at", UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_parcel_states_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_parcel_states_organisation_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("organisation_id", "barcode", name=op.f("pk_parcel_states")),
+    )
+    op.create_index(
+        "ix_parcel_states_order", "parcel_states", ["organisation_id", "order_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_parcel_states_order", table_name="parcel_states")
+    op.drop_table("parcel_states")
+    op.drop_index("ix_scan_events_server_time", table_name="scan_events")
+    op.drop_index("ix_scan_events_barcode", table_name="scan_events")
+    op.drop_table("scan_events")

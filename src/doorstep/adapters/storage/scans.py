@@ -1,0 +1,206 @@
+"""Scan events as sent, and the parcel states replayed from them."""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select, text, update
+
+from doorstep.adapters.storage import tables as t
+from doorstep.adapters.storage.rows import TableRows
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
+from doorstep.services.ports import Position, ScanRecord
+
+# SQLite allows a limited number of bound parameters per statement.
+CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    unique = sorted(set(values))
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
+
+
+class SqlScans(TableRows):
+    table = t.scan_events
+
+    def lock(self, organisation_id: str) -> None:
+        # Two batches touching one parcel must not replay it each without the other's event.
+        # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a lock per
+        # organisation until the transaction ends (batches take milliseconds, so they queue).
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"doorstep-scans:{organisation_id}"},
+            )
+
+    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+        c = self.table.c
+        found: dict[str, str] = {}
+        for chunk in _chunks(event_ids):
+            statement = select(c.id, c.fingerprint).where(
+                c.organisation_id == organisation_id, c.id.in_(chunk)
+            )
+            found.update((row.id, row.fingerprint) for row in self._conn.execute(statement))
+        return found
+
+    def add_many(self, records: Sequence[ScanRecord]) -> None:
+        if records:
+            self._conn.execute(insert(self.table), [_event_values(r) for r in records])
+
+    def of_barcodes(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, builtins.list[ScanRecord]]:
+        c = self.table.c
+        found: dict[str, builtins.list[ScanRecord]] = defaultdict(builtins.list)
+        for chunk in _chunks(barcodes):
+            statement = (
+                select(self.table)
+                .where(c.organisation_id == organisation_id, c.barcode.in_(chunk))
+                .order_by(c.barcode, c.id)
+            )
+            for row in self._all(statement):
+                found[row.barcode].append(_record(row))
+        return dict(found)
+
+    def set_problems(self, organisation_id: str, problems: Mapping[str, str | None]) -> None:
+        if not problems:
+            return
+        c = self.table.c
+        statement = (
+            update(self.table)
+            .where(c.organisation_id == bindparam("b_org"), c.id == bindparam("b_id"))
+            .values(problem=bindparam("b_problem"))
+        )
+        rows = [
+            {"b_org": organisation_id, "b_id": event_id, "b_problem": problem}
+            for event_id, problem in problems.items()
+        ]
+        self._conn.execute(statement, rows)
+
+    def save_states(self, organisation_id: str, states: Sequence[tuple[str, ParcelState]]) -> None:
+        if not states:
+            return
+        s = t.parcel_states.c
+        for chunk in _chunks([state.barcode for _, state in states]):
+            self._conn.execute(
+                delete(t.parcel_states).where(
+                    s.organisation_id == organisation_id, s.barcode.in_(chunk)
+                )
+            )
+        rows = [_state_values(organisation_id, order_id, state) for order_id, state in states]
+        self._conn.execute(insert(t.parcel_states), rows)
+
+    def states(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, tuple[str, ParcelState]]:
+        s = t.parcel_states.c
+        found: dict[str, tuple[str, ParcelState]] = {}
+        for chunk in _chunks(barcodes):
+            statement = select(t.parcel_states).where(
+                s.organisation_id == organisation_id, s.barcode.in_(chunk)
+            )
+            for row in self._all(statement):
+                found[row.barcode] = (row.order_id, _state(row))
+        return found
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        barcode: str | None = None,
+        problems_only: bool = False,
+        after: Position | None = None,
+        limit: int = 100,
+    ) -> Sequence[ScanRecord]:
+        c = self.table.c
+        statement = select(self.table).where(c.organisation_id == organisation_id)
+        if barcode is not None:
+            statement = statement.where(c.barcode == barcode)
+        if problems_only:
+            statement = statement.where(c.problem.is_not(None))
+        if after is not None:
+            at, event_id = after.created_at, after.id
+            statement = statement.where(
+                or_(c.server_time > at, and_(c.server_time == at, c.id > event_id))
+            )
+        statement = statement.order_by(c.server_time, c.id).limit(limit)
+        return [_record(row) for row in self._all(statement)]
+
+
+def _event_values(record: ScanRecord) -> dict[str, Any]:
+    e = record.event
+    return {
+        "organisation_id": e.organisation_id,
+        "id": e.id,
+        "kind": e.kind.value,
+        "barcode": e.barcode,
+        "order_id": record.order_id,
+        "device_time": e.device_time,
+        "server_time": e.server_time,
+        "actor_id": e.actor_id,
+        "device": e.device,
+        "lat": None if e.position is None else e.position.lat,
+        "lon": None if e.position is None else e.position.lon,
+        "lane": e.lane,
+        "vehicle_id": e.vehicle_id,
+        "reason": None if e.reason is None else e.reason.value,
+        "note": e.note,
+        "fingerprint": e.fingerprint,
+        "problem": record.problem,
+    }
+
+
+def _record(row: Row[Any]) -> ScanRecord:
+    return ScanRecord(_event(row), row.order_id, row.problem)
+
+
+def _event(row: Row[Any]) -> ScanEvent:
+    position = None if row.lat is None else Location(row.lat, row.lon)
+    return ScanEvent(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        kind=ScanKind(row.kind),
+        barcode=row.barcode,
+        device_time=row.device_time,
+        server_time=row.server_time,
+        actor_id=row.actor_id,
+        device=row.device,
+        position=position,
+        lane=row.lane,
+        vehicle_id=row.vehicle_id,
+        reason=None if row.reason is None else FailReason(row.reason),
+        note=row.note,
+    )
+
+
+def _state_values(organisation_id: str, order_id: str, state: ParcelState) -> dict[str, Any]:
+    return {
+        "organisation_id": organisation_id,
+        "barcode": state.barcode,
+        "order_id": order_id,
+        "status": state.status.value,
+        "lane": state.lane,
+        "vehicle_id": state.vehicle_id,
+        "damaged": state.damaged,
+        "attempts": state.attempts,
+        "last_reason": None if state.last_reason is None else state.last_reason.value,
+        "last_event_at": state.last_event_at,
+    }
+
+
+def _state(row: Row[Any]) -> ParcelState:
+    return ParcelState(
+        barcode=row.barcode,
+        status=OrderStatus(row.status),
+        lane=row.lane,
+        vehicle_id=row.vehicle_id,
+        damaged=row.damaged,
+        attempts=row.attempts,
+        last_reason=None if row.last_reason is None else FailReason(row.last_reason),
+        last_event_at=row.last_event_at,
+    )

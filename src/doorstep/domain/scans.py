@@ -1,0 +1,226 @@
+"""Scan events and the parcel state they add up to, replayed in device-time order.
+
+Handhelds lose signal, so events arrive late, out of order and more than once. Nothing here
+depends on arrival: a parcel's state is a pure function of the *set* of its events, replayed
+in device-time order (ties broken by the order the work happens in, then by event id). A late
+event slots into place by replaying again; a duplicate id is the same event. An event the
+replay cannot apply (a delivery of a parcel never loaded) stays stored with the reason, and
+applies once the missing event arrives and makes it possible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from doorstep.domain.errors import InvalidValue
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus
+
+S = OrderStatus
+_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+
+class ScanKind(StrEnum):
+    """What a scan records; the order of the members is the order the work happens in."""
+
+    RECEIVE = "receive"  # at the station: in from the shipper, or back from a route
+    DAMAGED = "damaged"  # found damaged, wherever it is; the state is unchanged
+    SORT = "sort"  # put in a staging lane or bag (``lane``)
+    LOAD = "load"  # onto a vehicle (``vehicle_id``)
+    UNLOAD = "unload"  # off the vehicle again before it leaves: back on the shelf
+    DEPART = "depart"  # the vehicle left with it: out for delivery
+    PICK_UP = "pick_up"  # a return collected from the customer, now on the vehicle
+    FAIL = "fail"  # a delivery attempt failed (``reason``)
+    DELIVER = "deliver"  # handed over
+
+
+class FailReason(StrEnum):
+    RECIPIENT_ABSENT = "recipient_absent"
+    NO_ACCESS = "no_access"
+    ADDRESS_NOT_FOUND = "address_not_found"
+    REFUSED = "refused"
+    DAMAGED = "damaged"
+    BUSINESS_CLOSED = "business_closed"
+    UNSAFE = "unsafe"
+    OUT_OF_TIME = "out_of_time"
+
+
+# From which parcel states each kind of scan applies, and the state it leaves. A parcel
+# starts READY (announced by the shipper, not yet at the station). After a failed attempt the
+# driver may try again the same day, or bring it back (a receive scan at the station).
+MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
+    ScanKind.RECEIVE: (
+        frozenset({S.READY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
+        S.RECEIVED,
+    ),
+    ScanKind.DAMAGED: (
+        frozenset(
+            {S.READY, S.RECEIVED, S.SORTED, S.LOADED, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}
+            | {S.RETURNING_TO_STATION}
+        ),
+        None,
+    ),
+    ScanKind.SORT: (frozenset({S.RECEIVED, S.SORTED}), S.SORTED),
+    ScanKind.LOAD: (frozenset({S.SORTED}), S.LOADED),
+    ScanKind.UNLOAD: (frozenset({S.LOADED}), S.SORTED),
+    ScanKind.DEPART: (frozenset({S.LOADED}), S.OUT_FOR_DELIVERY),
+    ScanKind.PICK_UP: (frozenset({S.READY}), S.RETURNING_TO_STATION),
+    ScanKind.FAIL: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.FAILED_ATTEMPT),
+    ScanKind.DELIVER: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.DELIVERED),
+}
+
+_RANK = {kind: n for n, kind in enumerate(ScanKind)}
+
+
+@dataclass(frozen=True)
+class ScanEvent:
+    """One immutable scan, as the device saw it; ``id`` is chosen by the device (a UUID).
+
+    ``device_time`` orders the replay; ``server_time`` is when doorstep first stored it.
+    """
+
+    id: str
+    organisation_id: str
+    kind: ScanKind
+    barcode: str
+    device_time: datetime
+    server_time: datetime
+    actor_id: str
+    device: str = ""
+    position: Location | None = None
+    lane: str = ""
+    vehicle_id: str = ""
+    reason: FailReason | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not _EVENT_ID.match(self.id):
+            raise InvalidValue(
+                "id", "must be 8-64 letters, digits or . _ : - (a UUID made on the device)"
+            )
+        if self.device_time.tzinfo is None:
+            raise InvalidValue("device_time", "needs a time zone, e.g. 2026-11-21T09:30:00+02:00")
+        if self.kind is ScanKind.SORT and not self.lane:
+            raise InvalidValue("lane", "a sort scan names the lane or bag the parcel went to")
+        if self.kind is ScanKind.LOAD and not self.vehicle_id:
+            raise InvalidValue("vehicle_id", "a load scan names the vehicle loaded")
+        if self.kind is ScanKind.FAIL and self.reason is None:
+            raise InvalidValue(
+                "reason", "a failed attempt needs a reason: " + ", ".join(r for r in FailReason)
+            )
+        if len(self.note) > 1000 or len(self.device) > 100 or len(self.lane) > 40:
+            raise InvalidValue("note", "note up to 1000, device up to 100, lane up to 40 chars")
+
+    @property
+    def replay_key(self) -> tuple[datetime, int, str]:
+        return (self.device_time, _RANK[self.kind], self.id)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the device sent, hashed: the same id with other content is not a duplicate."""
+        sent = {
+            "kind": self.kind.value,
+            "barcode": self.barcode,
+            "device_time": self.device_time.isoformat(),
+            "actor": self.actor_id,
+            "device": self.device,
+            "position": None if self.position is None else [self.position.lat, self.position.lon],
+            "lane": self.lane,
+            "vehicle_id": self.vehicle_id,
+            "reason": None if self.reason is None else self.reason.value,
+            "note": self.note,
+        }
+        return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ParcelState:
+    """Where a parcel stands after its events: the state and what the scans said about it."""
+
+    barcode: str
+    status: OrderStatus = OrderStatus.READY
+    lane: str = ""
+    vehicle_id: str = ""
+    damaged: bool = False
+    attempts: int = 0  # failed attempts
+    last_reason: FailReason | None = None
+    last_event_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A parcel's state and, per event id, why an event could not apply (absent: it did)."""
+
+    state: ParcelState
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+def replay(barcode: str, events: Iterable[ScanEvent]) -> Replay:
+    """Apply ``events`` of one parcel in device-time order; duplicates by id count once."""
+    unique = {e.id: e for e in events}
+    state = ParcelState(barcode)
+    problems: dict[str, str] = {}
+    for event in sorted(unique.values(), key=lambda e: e.replay_key):
+        moved = apply(state, event)
+        if isinstance(moved, str):
+            problems[event.id] = moved
+        else:
+            state = moved
+    return Replay(state, problems)
+
+
+def apply(state: ParcelState, event: ScanEvent) -> ParcelState | str:
+    """The state after ``event``, or why it cannot apply from ``state``."""
+    allowed, to = MOVES[event.kind]
+    if state.status not in allowed:
+        return _impossible(state, event)
+    moved = replace(state, last_event_at=event.device_time)
+    if to is not None:
+        moved = replace(moved, status=to)
+    if event.kind is ScanKind.DAMAGED:
+        return replace(moved, damaged=True)
+    if event.kind is ScanKind.SORT:
+        return replace(moved, lane=event.lane)
+    if event.kind is ScanKind.LOAD:
+        return replace(moved, vehicle_id=event.vehicle_id)
+    if event.kind in (ScanKind.UNLOAD, ScanKind.RECEIVE):
+        return replace(moved, vehicle_id="")
+    if event.kind is ScanKind.FAIL:
+        return replace(moved, attempts=state.attempts + 1, last_reason=event.reason)
+    return moved
+
+
+def _impossible(state: ParcelState, event: ScanEvent) -> str:
+    allowed = ", ".join(sorted(s.value for s in MOVES[event.kind][0]))
+    return (
+        f"a {event.kind.value} scan cannot apply to a parcel that is {state.status.value} "
+        f"(it needs one of: {allowed}); a scan before it may be missing"
+    )
+
+
+# How far along a parcel is, for an order of several parcels: the order stands where its
+# least advanced parcel stands, so it is delivered only once every parcel is.
+PROGRESS = (
+    S.READY,
+    S.RECEIVED,
+    S.SORTED,
+    S.LOADED,
+    S.OUT_FOR_DELIVERY,
+    S.FAILED_ATTEMPT,
+    S.RETURNING_TO_STATION,
+    S.DELIVERED,
+)
+
+
+def order_status(parcels: Iterable[ParcelState]) -> OrderStatus | None:
+    """The status an order's parcels add up to; None for an order without parcels."""
+    statuses = [p.status for p in parcels]
+    if not statuses:
+        return None
+    return min(statuses, key=PROGRESS.index)

@@ -1,0 +1,94 @@
+"""The scan repository and the scan service on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from doorstep.bootstrap import Container
+from doorstep.domain.accounts import Organisation, Role
+from doorstep.domain.geo import Location
+from doorstep.domain.order_status import OrderStatus as S
+from doorstep.domain.orders import OrderKind
+from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
+from doorstep.services import scans
+from doorstep.services.authorization import ActorKind, Principal
+from doorstep.services.ports import Position, ScanRecord
+from doorstep.services.scans import IncomingScan, Outcome
+from tests.adapters.storage.conftest import PLUS2, T0, order
+
+
+class Clock:
+    def now(self):  # type: ignore[no-untyped-def]
+        return T0 + timedelta(hours=1)
+
+
+def event(n: int, kind: ScanKind, barcode: str = "P-1", **extra: object) -> ScanEvent:
+    return ScanEvent(
+        id=f"evt-{barcode}-{n:04d}",
+        organisation_id="org_a",
+        kind=kind,
+        barcode=barcode,
+        device_time=(T0 + timedelta(minutes=n)).astimezone(PLUS2),
+        server_time=T0,
+        actor_id="usr_1",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_events_and_states_round_trip(container: Container, org: Organisation) -> None:
+    """Every field comes back as stored, times as the same instants, problems rewritable."""
+    sort = event(1, ScanKind.SORT, lane="A3", position=Location(60.1, 24.9), device="tc52")
+    fail = event(2, ScanKind.FAIL, reason=FailReason.REFUSED, note="said no")
+    state = ParcelState("P-1", S.FAILED_ATTEMPT, "A3", "veh_1", True, 1, FailReason.REFUSED, T0)
+    with container.uow() as uow:
+        uow.orders.add(order())
+        uow.scans.add_many([ScanRecord(sort, "ord_1"), ScanRecord(fail, "ord_1", "why")])
+        uow.scans.save_states("org_a", [("ord_1", state)])
+        uow.commit()
+    with container.uow() as uow:
+        assert uow.scans.fingerprints("org_a", [sort.id, "evt-nothing"]) == {
+            sort.id: sort.fingerprint
+        }
+        records = uow.scans.of_barcodes("org_a", ["P-1"])["P-1"]
+        assert [(r.event, r.order_id, r.problem) for r in records] == [
+            (sort, "ord_1", None),
+            (fail, "ord_1", "why"),
+        ]
+        assert uow.scans.states("org_a", ["P-1", "P-2"]) == {"P-1": ("ord_1", state)}
+        uow.scans.set_problems("org_a", {fail.id: None, sort.id: "late"})
+        uow.scans.save_states("org_a", [("ord_1", replace(state, attempts=2))])
+        uow.commit()
+    with container.uow() as uow:
+        listed = uow.scans.list("org_a")
+        assert [(r.event.id, r.problem) for r in listed] == [(sort.id, "late"), (fail.id, None)]
+        assert [r.event.id for r in uow.scans.list("org_a", problems_only=True)] == [sort.id]
+        assert uow.scans.list("org_a", after=Position(T0, sort.id)) == [listed[1]]
+        assert uow.scans.states("org_a", ["P-1"])["P-1"][1].attempts == 2
+        assert uow.scans.list("org_b") == []
+
+
+def test_a_day_through_the_service_and_a_retry(container: Container, org: Organisation) -> None:
+    """Stored once, replayed, the order follows; the same batch again is all duplicates."""
+    with container.uow() as uow:
+        uow.orders.add(order(kind=OrderKind.DELIVERY, status=S.READY))
+        uow.commit()
+    who = Principal("org_a", "usr_1", ActorKind.USER, frozenset({Role.DRIVER}))
+    kinds = [ScanKind.RECEIVE, ScanKind.SORT, ScanKind.LOAD, ScanKind.DEPART, ScanKind.DELIVER]
+    extra = {ScanKind.SORT: {"lane": "A3"}, ScanKind.LOAD: {"vehicle_id": "veh_1"}}
+    batch = [
+        IncomingScan(f"evt-{b}-{n:04d}", k, b, T0 + timedelta(minutes=n), **extra.get(k, {}))  # type: ignore[arg-type]
+        for b in ("P-1", "P-2", "P-3")
+        for n, k in enumerate(kinds)
+    ]
+    first = scans.ingest(who, batch, uow=container.uow(), clock=Clock())
+    assert first.counts["stored"] == 15
+    assert first.counts["problems"] == 0
+    again = scans.ingest(who, batch[::-1], uow=container.uow(), clock=Clock())
+    assert {r.outcome for r in again.results} == {Outcome.DUPLICATE}
+    with container.uow() as uow:
+        stored = uow.orders.get("org_a", "ord_1")
+        assert stored is not None
+        assert stored.status is S.DELIVERED
+        assert [c.to_status for c in stored.history][-1] is S.DELIVERED
+        assert len(uow.scans.list("org_a", limit=1000)) == 15
