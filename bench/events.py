@@ -190,7 +190,9 @@ def check(c: Container, org: str, expected_events: int, parcels: int) -> str:
         ).scalar_one()
     ok = stored == expected_events and delivered == parcels and problems == 0
     verdict = "ok" if ok else "MISMATCH"
-    return f"{stored} events stored, {delivered}/{parcels} delivered, {problems} problems: {verdict}"
+    return (
+        f"{stored} events stored, {delivered}/{parcels} delivered, {problems} problems: {verdict}"
+    )
 
 
 def main() -> None:

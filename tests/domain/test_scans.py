@@ -15,6 +15,7 @@ from doorstep.domain.scans import (
     ParcelState,
     ScanEvent,
     ScanKind,
+    extend,
     order_status,
     replay,
 )
@@ -156,3 +157,18 @@ def test_any_order_and_any_duplication_of_a_days_events_gives_the_same_states(
         want = replay(barcode, [e for e in events if e.barcode == barcode])
         got = replay(barcode, [e for e in arrived if e.barcode == barcode])
         assert got == want
+
+
+def test_later_events_carry_the_state_on_an_earlier_one_asks_for_a_whole_replay() -> None:
+    """extend gives what replaying everything gives, or None when an event slots in earlier."""
+    events = day_of("P1", DELIVERED)
+    head = replay("P1", events[:3])
+    carried = extend(head.state, events[3:])
+    assert carried is not None
+    assert (carried.state, carried.whole) == (replay("P1", events).state, False)
+    assert extend(head.state, [events[1]]) is None
+    # A delivery that could not apply still counts as replayed: the load scan that arrives
+    # later but happened before it must go through a whole replay, which then applies both.
+    stuck = replay("P1", [*events[:2], scan(9, K.DELIVER, 25)])
+    assert stuck.problems
+    assert extend(stuck.state, events[2:3]) is None

@@ -19,8 +19,8 @@ from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_fixes import OrderFix
-from doorstep.domain.order_status import FINAL
-from doorstep.domain.orders import Order
+from doorstep.domain.order_status import FINAL, OrderStatus
+from doorstep.domain.orders import Order, StatusChange
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
@@ -318,16 +318,24 @@ class FakeOrders(_Scoped[Order]):
         for order in orders:
             self.add(order)
 
-    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+    def parcel_barcodes(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
         wanted = set(order_ids)
-        return {o.id: o for o in self._of(organisation_id) if o.id in wanted}
+        return {
+            o.id: (o.status, tuple(p.barcode for p in o.parcels))
+            for o in self._of(organisation_id)
+            if o.id in wanted
+        }
 
-    def update_statuses(self, orders: Sequence[Order]) -> None:
-        for order in orders:
-            stored = self.rows.get(order.id)
-            if stored is not None:
-                stored.status, stored.updated_at = order.status, order.updated_at
-                stored.history = copy.deepcopy(order.history)
+    def record_changes(
+        self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
+    ) -> None:
+        for order_id, change in changes:
+            stored = self.rows[order_id]
+            assert stored.organisation_id == organisation_id
+            stored.status, stored.updated_at = change.to_status, change.at
+            stored.history.append(change)
 
 
 class FakeScans:
@@ -338,10 +346,12 @@ class FakeScans:
     def lock(self, organisation_id: str) -> None:
         self.locks += 1
 
-    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+    def stored(
+        self, organisation_id: str, event_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str | None]]:
         events = self._uow.current().scan_events
         found = (events.get((organisation_id, i)) for i in event_ids)
-        return {r.event.id: r.event.fingerprint for r in found if r is not None}
+        return {r.event.id: (r.event.fingerprint, r.problem) for r in found if r is not None}
 
     def add_many(self, records: Sequence[ScanRecord]) -> None:
         events = self._uow.current().scan_events

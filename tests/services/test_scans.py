@@ -15,7 +15,7 @@ from doorstep.domain.errors import InvalidValue, PermissionDenied
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus as S
 from doorstep.domain.orders import Address, Order
-from doorstep.domain.scans import FailReason, ScanKind
+from doorstep.domain.scans import FailReason, ScanEvent, ScanKind, replay
 from doorstep.services import orders, scans, stations
 from doorstep.services.authorization import Principal
 from doorstep.services.scans import IncomingScan, Outcome
@@ -225,4 +225,10 @@ def test_any_order_duplication_and_batching_gives_the_same_final_state(
     """The acceptance property, through the service: the state depends on the events only."""
     in_order = [[e for b, kinds in PLAN.items() for e in day(b, *kinds)]]
     in_order[0].append(event(99, K.DELIVER, "P3", minute=1))
-    assert final_state(arrived) == final_state(in_order)
+    got = final_state(arrived)
+    assert got == final_state(in_order)
+    events = [
+        ScanEvent(organisation_id="o", server_time=T0, actor_id="a", **vars(e)) for e in in_order[0]
+    ]
+    oracle = [(b, replay(b, [e for e in events if e.barcode == b]).state) for b in sorted(PLAN)]
+    assert got[1] == oracle

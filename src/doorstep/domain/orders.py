@@ -13,12 +13,7 @@ from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.fleet import check_skills
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
-from doorstep.domain.order_status import (
-    EDITABLE,
-    FOLLOWS_SCANS,
-    OrderStatus,
-    check_transition,
-)
+from doorstep.domain.order_status import EDITABLE, OrderStatus, check_transition
 from doorstep.domain.schedules import TimeWindow, check_windows
 from doorstep.domain.text import fold
 
@@ -231,20 +226,6 @@ class Order:
     @property
     def editable(self) -> bool:
         return self.status in EDITABLE
-
-    def follow_scans(self, status: OrderStatus, at: datetime) -> bool:
-        """Take the status the parcels' scans add up to; True if it changed.
-
-        Scans are replayed in device-time order, so a late scan may move the order back as
-        well as on; the transition table holds for each scan instead (``domain.scans``). An
-        order in a status the scans do not decide (needs attention, cancelled) keeps it.
-        """
-        if self.status not in FOLLOWS_SCANS or status is self.status:
-            return False
-        self.history.append(StatusChange(at, self.status, status, "scans"))
-        self.status = status
-        self.updated_at = at
-        return True
 
     def move_to(self, status: OrderStatus, at: datetime, reason: str = "") -> None:
         check_transition(self.status, status, subject=f"order {self.id}")

@@ -15,12 +15,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
-from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.order_status import FOLLOWS_SCANS, OrderStatus
+from doorstep.domain.orders import StatusChange
 
 S = OrderStatus
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -77,6 +78,8 @@ MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
 
 _RANK = {kind: n for n, kind in enumerate(ScanKind)}
 
+ReplayKey = tuple[datetime, int, str]  # device time, rank of the kind, event id
+
 
 @dataclass(frozen=True)
 class ScanEvent:
@@ -118,7 +121,7 @@ class ScanEvent:
             raise InvalidValue("note", "note up to 1000, device up to 100, lane up to 40 chars")
 
     @property
-    def replay_key(self) -> tuple[datetime, int, str]:
+    def replay_key(self) -> ReplayKey:
         return (self.device_time, _RANK[self.kind], self.id)
 
     @property
@@ -127,7 +130,7 @@ class ScanEvent:
         sent = {
             "kind": self.kind.value,
             "barcode": self.barcode,
-            "device_time": self.device_time.isoformat(),
+            "device_time": self.device_time.astimezone(UTC).isoformat(),  # the instant
             "actor": self.actor_id,
             "device": self.device,
             "position": None if self.position is None else [self.position.lat, self.position.lon],
@@ -150,26 +153,50 @@ class ParcelState:
     damaged: bool = False
     attempts: int = 0  # failed attempts
     last_reason: FailReason | None = None
-    last_event_at: datetime | None = None
+    last_event_at: datetime | None = None  # device time of the last event that applied
+    # The replay key of the last event replayed, applied or not: events after it can carry
+    # the state on (``extend``); one before it means replaying the parcel whole.
+    replayed_to: ReplayKey | None = None
 
 
 @dataclass(frozen=True)
 class Replay:
-    """A parcel's state and, per event id, why an event could not apply (absent: it did)."""
+    """A parcel's state and, per event id, why an event could not apply (absent: it did).
+
+    ``whole``: every event of the parcel was replayed; else only those ``extend`` was given.
+    """
 
     state: ParcelState
     problems: Mapping[str, str] = field(default_factory=dict)
+    whole: bool = True
 
 
 def replay(barcode: str, events: Iterable[ScanEvent]) -> Replay:
     """Apply ``events`` of one parcel in device-time order; duplicates by id count once."""
+    return _run(ParcelState(barcode), events)
+
+
+def extend(state: ParcelState, events: Iterable[ScanEvent]) -> Replay | None:
+    """``state`` carried on with new ``events``, if they all come after what it replayed.
+
+    None when one comes earlier: it slots in among events already replayed, and only a
+    replay of the whole parcel gives the right answer.
+    """
     unique = {e.id: e for e in events}
-    state = ParcelState(barcode)
+    first = min((e.replay_key for e in unique.values()), default=None)
+    if state.replayed_to is not None and first is not None and first <= state.replayed_to:
+        return None
+    return replace(_run(state, unique.values()), whole=False)
+
+
+def _run(state: ParcelState, events: Iterable[ScanEvent]) -> Replay:
+    unique = {e.id: e for e in events}
     problems: dict[str, str] = {}
     for event in sorted(unique.values(), key=lambda e: e.replay_key):
         moved = apply(state, event)
         if isinstance(moved, str):
             problems[event.id] = moved
+            state = replace(state, replayed_to=event.replay_key)
         else:
             state = moved
     return Replay(state, problems)
@@ -180,20 +207,25 @@ def apply(state: ParcelState, event: ScanEvent) -> ParcelState | str:
     allowed, to = MOVES[event.kind]
     if state.status not in allowed:
         return _impossible(state, event)
-    moved = replace(state, last_event_at=event.device_time)
+    kind = event.kind
+    changes: dict[str, object] = {
+        "last_event_at": event.device_time,
+        "replayed_to": event.replay_key,
+    }
     if to is not None:
-        moved = replace(moved, status=to)
-    if event.kind is ScanKind.DAMAGED:
-        return replace(moved, damaged=True)
-    if event.kind is ScanKind.SORT:
-        return replace(moved, lane=event.lane)
-    if event.kind is ScanKind.LOAD:
-        return replace(moved, vehicle_id=event.vehicle_id)
-    if event.kind in (ScanKind.UNLOAD, ScanKind.RECEIVE):
-        return replace(moved, vehicle_id="")
-    if event.kind is ScanKind.FAIL:
-        return replace(moved, attempts=state.attempts + 1, last_reason=event.reason)
-    return moved
+        changes["status"] = to
+    if kind is ScanKind.DAMAGED:
+        changes["damaged"] = True
+    elif kind is ScanKind.SORT:
+        changes["lane"] = event.lane
+    elif kind is ScanKind.LOAD:
+        changes["vehicle_id"] = event.vehicle_id
+    elif kind in (ScanKind.UNLOAD, ScanKind.RECEIVE):
+        changes["vehicle_id"] = ""
+    elif kind is ScanKind.FAIL:
+        changes["attempts"] = state.attempts + 1
+        changes["last_reason"] = event.reason
+    return replace(state, **changes)  # type: ignore[arg-type]
 
 
 def _impossible(state: ParcelState, event: ScanEvent) -> str:
@@ -224,3 +256,18 @@ def order_status(parcels: Iterable[ParcelState]) -> OrderStatus | None:
     if not statuses:
         return None
     return min(statuses, key=PROGRESS.index)
+
+
+def order_change(
+    current: OrderStatus, parcels: Iterable[ParcelState], at: datetime
+) -> StatusChange | None:
+    """The order's move to where its parcels stand, if any.
+
+    Scans are replayed in device-time order, so a late scan may move an order back as well as
+    on: the transition table holds per scan (``MOVES``), not for the order. An order in a
+    status the scans do not decide (needs attention, cancelled) keeps it.
+    """
+    derived = order_status(parcels)
+    if current not in FOLLOWS_SCANS or derived is None or derived is current:
+        return None
+    return StatusChange(at, current, derived, "scans")

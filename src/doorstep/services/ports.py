@@ -17,7 +17,7 @@ from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Address, Order, OrderKind
+from doorstep.domain.orders import Address, Order, OrderKind, StatusChange
 from doorstep.domain.scans import ParcelState, ScanEvent
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
@@ -200,12 +200,16 @@ class OrderRepository(Protocol):
         """Per key, ids of orders not yet delivered, cancelled or returned that have it."""
         ...
 
-    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
-        """The orders among ``order_ids`` that exist, by id, in a few queries."""
+    def parcel_barcodes(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
+        """Each order's status and its parcels' barcodes, without loading the whole order."""
         ...
 
-    def update_statuses(self, orders: Sequence[Order]) -> None:
-        """Write only the status of each order and its status changes not yet stored."""
+    def record_changes(
+        self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
+    ) -> None:
+        """Give each order (by id) the change's new status and add the change to its history."""
         ...
 
 
@@ -228,8 +232,10 @@ class ScanRepository(Protocol):
         """Hold the organisation's scan ingestion to this transaction until it ends."""
         ...
 
-    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
-        """The fingerprint of each of ``event_ids`` already stored."""
+    def stored(
+        self, organisation_id: str, event_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str | None]]:
+        """The fingerprint and problem of each of ``event_ids`` already stored."""
         ...
 
     def add_many(self, records: Sequence[ScanRecord]) -> None: ...

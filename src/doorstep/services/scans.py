@@ -8,8 +8,8 @@ answered with the reason: a later event may make it apply, and a person sees it 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +17,7 @@ from enum import StrEnum
 from doorstep.domain.errors import DomainError, InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order
+from doorstep.domain.orders import StatusChange
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import (
     FailReason,
@@ -25,7 +25,8 @@ from doorstep.domain.scans import (
     Replay,
     ScanEvent,
     ScanKind,
-    order_status,
+    extend,
+    order_change,
     replay,
 )
 from doorstep.services.authorization import Principal, require
@@ -136,15 +137,15 @@ def ingest(
     events, rejected = _events(principal, scans, now)
     with uow:
         uow.scans.lock(org)
-        outcomes, new = _sort_out(events, uow.scans.fingerprints(org, list(events)))
+        stored = uow.scans.stored(org, list(events))
+        outcomes, new = _sort_out(events, stored)
         owners = uow.orders.barcode_owners(org, [e.barcode for e in events.values()])
-        uow.scans.add_many([_record(e, owners) for e in new])
-        replays = _replay(uow, org, {e.barcode for e in events.values()} & owners.keys())
-        _follow(uow, org, replays, owners, now)
+        before = {b: s for b, (_, s) in uow.scans.states(org, list(owners)).items()}
+        replays = _store(uow, org, new, owners, before)
+        _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
         uow.commit()
-    results = [
-        _result(event, outcomes[event_id], replays, owners) for event_id, event in events.items()
-    ]
+    known = _Known(owners, before, replays, {i: p for i, (_, p) in stored.items()})
+    results = [known.result(event, outcomes[event_id]) for event_id, event in events.items()]
     return IngestReport(tuple(rejected + results))
 
 
@@ -176,7 +177,7 @@ def _reused(event_id: str) -> str:
 
 
 def _sort_out(
-    events: Mapping[str, ScanEvent], stored: Mapping[str, str]
+    events: Mapping[str, ScanEvent], stored: Mapping[str, tuple[str, str | None]]
 ) -> tuple[dict[str, Outcome], list[ScanEvent]]:
     """Each event's outcome against what is stored, and the events to store."""
     outcomes: dict[str, Outcome] = {}
@@ -187,23 +188,56 @@ def _sort_out(
             outcomes[event_id] = Outcome.STORED
             new.append(event)
         else:
-            same = known == event.fingerprint
+            same = known[0] == event.fingerprint
             outcomes[event_id] = Outcome.DUPLICATE if same else Outcome.CONFLICT
     return outcomes, new
 
 
-def _record(event: ScanEvent, owners: Mapping[str, str]) -> ScanRecord:
+def _store(
+    uow: UnitOfWork,
+    org: str,
+    new: Sequence[ScanEvent],
+    owners: Mapping[str, str],
+    before: Mapping[str, ParcelState],
+) -> dict[str, Replay]:
+    """Store the new events and their parcels' new states; the replay of each parcel touched.
+
+    Events that come after everything a parcel has replayed carry its stored state on, which is
+    the common case and reads nothing more; a parcel with an event that slots in earlier is
+    replayed whole from all its stored events.
+    """
+    touched: dict[str, list[ScanEvent]] = defaultdict(list)
+    for event in new:
+        if event.barcode in owners:
+            touched[event.barcode].append(event)
+    replays: dict[str, Replay] = {}
+    for barcode, events in touched.items():
+        found = extend(before.get(barcode, ParcelState(barcode)), events)
+        if found is not None:
+            replays[barcode] = found
+    uow.scans.add_many([_record(e, owners, replays) for e in new])
+    replays |= _replay_whole(uow, org, [b for b in touched if b not in replays])
+    uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
+    return replays
+
+
+def _record(
+    event: ScanEvent, owners: Mapping[str, str], replays: Mapping[str, Replay]
+) -> ScanRecord:
     order_id = owners.get(event.barcode)
-    problem = None if order_id is not None else unknown_barcode(event.barcode)
-    return ScanRecord(event, order_id, problem)
+    if order_id is None:
+        return ScanRecord(event, None, unknown_barcode(event.barcode))
+    found = replays.get(event.barcode)  # None: replayed whole next, which sets the problem
+    return ScanRecord(event, order_id, found.problems.get(event.id) if found else None)
 
 
-def _replay(uow: UnitOfWork, org: str, barcodes: Iterable[str]) -> dict[str, Replay]:
-    """Replay each known barcode from all its stored events; save the problems that changed."""
-    stored = uow.scans.of_barcodes(org, sorted(barcodes))
+def _replay_whole(uow: UnitOfWork, org: str, barcodes: Sequence[str]) -> dict[str, Replay]:
+    """Replay each barcode from all its stored events; save the problems that changed."""
+    if not barcodes:
+        return {}
     replays: dict[str, Replay] = {}
     changed: dict[str, str | None] = {}
-    for barcode, records in stored.items():
+    for barcode, records in uow.scans.of_barcodes(org, barcodes).items():
         found = replays[barcode] = replay(barcode, (r.event for r in records))
         for record in records:
             problem = found.problems.get(record.event.id)
@@ -216,36 +250,41 @@ def _replay(uow: UnitOfWork, org: str, barcodes: Iterable[str]) -> dict[str, Rep
 def _follow(
     uow: UnitOfWork,
     org: str,
-    replays: Mapping[str, Replay],
+    states: Mapping[str, ParcelState],
     owners: Mapping[str, str],
     now: datetime,
 ) -> None:
-    """Save the parcels' states; move each of their orders to where its parcels stand."""
-    uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
-    orders = uow.orders.get_many(org, sorted({owners[b] for b in replays}))
-    barcodes = [p.barcode for o in orders.values() for p in o.parcels]
-    states = {b: state for b, (_, state) in uow.scans.states(org, barcodes).items()}
-    changed = [o for o in orders.values() if _follows(o, states, now)]
-    uow.orders.update_statuses(changed)
+    """Move each order of the parcels in ``states`` to where all its parcels stand."""
+    views = uow.orders.parcel_barcodes(org, sorted({owners[b] for b in states}))
+    others = [b for _, barcodes in views.values() for b in barcodes if b not in states]
+    rest = {b: s for b, (_, s) in uow.scans.states(org, others).items()} if others else {}
+    changes: list[tuple[str, StatusChange]] = []
+    for order_id, (status, barcodes) in views.items():
+        parcels = [states.get(b) or rest.get(b) or ParcelState(b) for b in barcodes]
+        change = order_change(status, parcels, now)
+        if change is not None:
+            changes.append((order_id, change))
+    uow.orders.record_changes(org, changes)
 
 
-def _follows(order: Order, states: Mapping[str, ParcelState], now: datetime) -> bool:
-    parcels = [states.get(p.barcode, ParcelState(p.barcode)) for p in order.parcels]
-    status = order_status(parcels)
-    return status is not None and order.follow_scans(status, now)
+@dataclass(frozen=True)
+class _Known:
+    """What a batch learnt, to answer each of its events."""
 
+    owners: Mapping[str, str]
+    before: Mapping[str, ParcelState]
+    replays: Mapping[str, Replay]
+    stored_problems: Mapping[str, str | None]
 
-def _result(
-    event: ScanEvent,
-    outcome: Outcome,
-    replays: Mapping[str, Replay],
-    owners: Mapping[str, str],
-) -> ScanResult:
-    if outcome is Outcome.CONFLICT:
-        return ScanResult(event.id, outcome, _reused(event.id))
-    if event.barcode not in owners:
-        return ScanResult(event.id, outcome, problem=unknown_barcode(event.barcode))
-    found = replays[event.barcode]
-    return ScanResult(
-        event.id, outcome, problem=found.problems.get(event.id), parcel_status=found.state.status
-    )
+    def result(self, event: ScanEvent, outcome: Outcome) -> ScanResult:
+        if outcome is Outcome.CONFLICT:
+            return ScanResult(event.id, outcome, _reused(event.id))
+        if event.barcode not in self.owners:
+            return ScanResult(event.id, outcome, problem=unknown_barcode(event.barcode))
+        found = self.replays.get(event.barcode)
+        state = found.state if found else self.before.get(event.barcode, ParcelState(event.barcode))
+        if found is not None and (found.whole or outcome is Outcome.STORED):
+            problem = found.problems.get(event.id)
+        else:  # a duplicate, and no event slotted in before it: its problem stands
+            problem = self.stored_problems.get(event.id)
+        return ScanResult(event.id, outcome, problem=problem, parcel_status=state.status)

@@ -40,15 +40,18 @@ def test_events_and_states_round_trip(container: Container, org: Organisation) -
     """Every field comes back as stored, times as the same instants, problems rewritable."""
     sort = event(1, ScanKind.SORT, lane="A3", position=Location(60.1, 24.9), device="tc52")
     fail = event(2, ScanKind.FAIL, reason=FailReason.REFUSED, note="said no")
-    state = ParcelState("P-1", S.FAILED_ATTEMPT, "A3", "veh_1", True, 1, FailReason.REFUSED, T0)
+    state = ParcelState(
+        "P-1", S.FAILED_ATTEMPT, "A3", "veh_1", True, 1, FailReason.REFUSED, T0, fail.replay_key
+    )
     with container.uow() as uow:
         uow.orders.add(order())
         uow.scans.add_many([ScanRecord(sort, "ord_1"), ScanRecord(fail, "ord_1", "why")])
         uow.scans.save_states("org_a", [("ord_1", state)])
         uow.commit()
     with container.uow() as uow:
-        assert uow.scans.fingerprints("org_a", [sort.id, "evt-nothing"]) == {
-            sort.id: sort.fingerprint
+        assert uow.scans.stored("org_a", [sort.id, fail.id, "evt-nothing"]) == {
+            sort.id: (sort.fingerprint, None),
+            fail.id: (fail.fingerprint, "why"),
         }
         records = uow.scans.of_barcodes("org_a", ["P-1"])["P-1"]
         assert [(r.event, r.order_id, r.problem) for r in records] == [

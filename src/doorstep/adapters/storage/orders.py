@@ -300,42 +300,67 @@ class SqlOrders(TableRows):
         )
         return self._hydrate(self._all(statement))
 
-    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
-        c = self.table.c
-        found: dict[str, Order] = {}
+    def parcel_barcodes(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
+        c, p = self.table.c, t.parcels.c
+        barcodes: dict[str, builtins.list[str]] = defaultdict(builtins.list)
+        found: dict[str, OrderStatus] = {}
         unique = sorted(set(order_ids))
         for start in range(0, len(unique), 500):
-            rows = self._all(
-                select(self.table).where(
-                    c.organisation_id == organisation_id, c.id.in_(unique[start : start + 500])
-                )
+            chunk = unique[start : start + 500]
+            statement = (
+                select(c.id, c.status, p.barcode)
+                .join(t.parcels, p.order_id == c.id, isouter=True)
+                .where(c.organisation_id == organisation_id, c.id.in_(chunk))
+                .order_by(c.id, p.position)
             )
-            found.update((o.id, o) for o in self._hydrate(rows))
-        return found
+            for order_id, status, barcode in self._conn.execute(statement):
+                found[order_id] = OrderStatus(status)
+                if barcode is not None:
+                    barcodes[order_id].append(barcode)
+        return {i: (status, tuple(barcodes[i])) for i, status in found.items()}
 
-    def update_statuses(self, orders: Sequence[Order]) -> None:
+    def record_changes(
+        self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
+    ) -> None:
         # For the scans' bulk changes: one executemany per table, not a whole-order rewrite.
-        if not orders:
+        if not changes:
             return
         c, h = self.table.c, t.order_status_changes.c
         self._conn.execute(
             update(self.table)
-            .where(c.id == bindparam("b_id"))
+            .where(c.organisation_id == bindparam("b_org"), c.id == bindparam("b_id"))
             .values(status=bindparam("b_status"), updated_at=bindparam("b_at")),
-            [{"b_id": o.id, "b_status": o.status.value, "b_at": o.updated_at} for o in orders],
+            [
+                {"b_org": organisation_id, "b_id": i, "b_status": ch.to_status.value, "b_at": ch.at}
+                for i, ch in changes
+            ],
         )
         known: dict[str, int] = {}
-        ids = [o.id for o in orders]
+        ids = sorted({i for i, _ in changes})
         for start in range(0, len(ids), 500):
             statement = (
-                select(h.order_id, func.count())
+                select(h.order_id, func.max(h.seq))
                 .where(h.order_id.in_(ids[start : start + 500]))
                 .group_by(h.order_id)
             )
-            known.update((row[0], int(row[1])) for row in self._conn.execute(statement))
-        rows = [row for o in orders for row in _history_rows(o, known.get(o.id, 0))]
-        if rows:
-            self._conn.execute(insert(t.order_status_changes), rows)
+            known.update((row[0], int(row[1]) + 1) for row in self._conn.execute(statement))
+        rows = []
+        for order_id, change in changes:
+            seq = known.get(order_id, 0)
+            known[order_id] = seq + 1
+            rows.append(
+                {
+                    "order_id": order_id,
+                    "seq": seq,
+                    "at": change.at,
+                    "from_status": change.from_status.value,
+                    "to_status": change.to_status.value,
+                    "reason": change.reason,
+                }
+            )
+        self._conn.execute(insert(t.order_status_changes), rows)
 
     def _hydrate(self, rows: Sequence[Row[Any]]) -> builtins.list[Order]:
         """Load parcels and history for many orders in two queries, not two per order."""

@@ -38,14 +38,17 @@ class SqlScans(TableRows):
                 {"key": f"doorstep-scans:{organisation_id}"},
             )
 
-    def fingerprints(self, organisation_id: str, event_ids: Sequence[str]) -> dict[str, str]:
+    def stored(
+        self, organisation_id: str, event_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str | None]]:
         c = self.table.c
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str | None]] = {}
         for chunk in _chunks(event_ids):
-            statement = select(c.id, c.fingerprint).where(
+            statement = select(c.id, c.fingerprint, c.problem).where(
                 c.organisation_id == organisation_id, c.id.in_(chunk)
             )
-            found.update((row.id, row.fingerprint) for row in self._conn.execute(statement))
+            for row in self._conn.execute(statement):
+                found[row.id] = (row.fingerprint, row.problem)
         return found
 
     def add_many(self, records: Sequence[ScanRecord]) -> None:
@@ -179,6 +182,7 @@ def _event(row: Row[Any]) -> ScanEvent:
 
 
 def _state_values(organisation_id: str, order_id: str, state: ParcelState) -> dict[str, Any]:
+    key = state.replayed_to
     return {
         "organisation_id": organisation_id,
         "barcode": state.barcode,
@@ -190,6 +194,9 @@ def _state_values(organisation_id: str, order_id: str, state: ParcelState) -> di
         "attempts": state.attempts,
         "last_reason": None if state.last_reason is None else state.last_reason.value,
         "last_event_at": state.last_event_at,
+        "replayed_time": None if key is None else key[0],
+        "replayed_rank": None if key is None else key[1],
+        "replayed_id": None if key is None else key[2],
     }
 
 
@@ -203,4 +210,7 @@ def _state(row: Row[Any]) -> ParcelState:
         attempts=row.attempts,
         last_reason=None if row.last_reason is None else FailReason(row.last_reason),
         last_event_at=row.last_event_at,
+        replayed_to=None
+        if row.replayed_time is None
+        else (row.replayed_time, row.replayed_rank, row.replayed_id),
     )

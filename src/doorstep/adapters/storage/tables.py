@@ -345,5 +345,9 @@ parcel_states = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_reason", String(30), nullable=True),
     Column("last_event_at", UtcDateTime(), nullable=True),
+    # The replay key of the last event replayed (domain.scans.ReplayKey), in three columns.
+    Column("replayed_time", UtcDateTime(), nullable=True),
+    Column("replayed_rank", Integer, nullable=True),
+    Column("replayed_id", String(64), nullable=True),
     Index("ix_parcel_states_order", "organisation_id", "order_id"),
 )
