@@ -19,6 +19,7 @@ from doorstep.domain.scans import (
     order_status,
     replay,
 )
+from doorstep.domain.sorting import Assignment
 
 T0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 K = ScanKind
@@ -172,3 +173,23 @@ def test_later_events_carry_the_state_on_an_earlier_one_asks_for_a_whole_replay(
     stuck = replay("P1", [*events[:2], scan(9, K.DELIVER, 25)])
     assert stuck.problems
     assert extend(stuck.state, events[2:3]) is None
+
+
+def test_a_sort_to_another_lane_is_refused_naming_the_right_one() -> None:
+    """Against the published sort plan: a mis-sort and a mis-load do not apply."""
+    plan = Assignment("P1", "ord_1", "veh_1", "L03", 7, 2)
+    wrong = [scan(0, K.RECEIVE, 0), scan(1, K.SORT, 10, lane="L05")]
+    result = replay("P1", wrong, plan)
+    assert result.state.status is S.RECEIVED
+    assert (
+        "mis-sort: this parcel belongs in lane L03 (stop 7), not L05"
+        in result.problems["evt-P1-0001"]
+    )
+    right = [*wrong, scan(2, K.SORT, 11, lane="L03"), scan(3, K.LOAD, 20, vehicle_id="veh_9")]
+    result = replay("P1", right, plan)
+    assert result.state.status is S.SORTED
+    assert (
+        "mis-load: this parcel belongs on vehicle veh_1 (lane L03), not veh_9"
+        in (result.problems["evt-P1-0003"])
+    )
+    assert replay("P1", wrong).problems == {}  # no published plan: any lane will do

@@ -22,10 +22,12 @@ from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL, OrderStatus
 from doorstep.domain.orders import Order, StatusChange
 from doorstep.domain.scans import ParcelState
+from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
     ApiKeyRepository,
+    AssignmentRepository,
     DriverRepository,
     IdempotencyRecord,
     IdempotencyRepository,
@@ -78,6 +80,10 @@ class Tables:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     plans: dict[str, PlanVersion] = field(default_factory=dict)
     scan_events: dict[tuple[str, str], ScanRecord] = field(default_factory=dict)
+    # (organisation, barcode) -> (station id, service date, plan id, assignment)
+    assignments: dict[tuple[str, str], tuple[str, date, str, Assignment]] = field(
+        default_factory=dict
+    )
     parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
 
 
@@ -318,6 +324,10 @@ class FakeOrders(_Scoped[Order]):
         for order in orders:
             self.add(order)
 
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        wanted = set(order_ids)
+        return {o.id: o for o in self._of(organisation_id) if o.id in wanted}
+
     def parcel_barcodes(
         self, organisation_id: str, order_ids: Sequence[str]
     ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
@@ -336,6 +346,41 @@ class FakeOrders(_Scoped[Order]):
             assert stored.organisation_id == organisation_id
             stored.status, stored.updated_at = change.to_status, change.at
             stored.history.append(change)
+
+
+class FakeAssignments:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def replace_day(
+        self,
+        organisation_id: str,
+        station_id: str,
+        service_date: date,
+        plan_id: str,
+        assignments: Sequence[Assignment],
+    ) -> None:
+        table = self._uow.current().assignments
+        moving = {a.barcode for a in assignments}
+        for key, (station, day, _, found) in list(table.items()):
+            same_day = (station, day) == (station_id, service_date)
+            if key[0] == organisation_id and (same_day or found.barcode in moving):
+                del table[key]
+        for a in assignments:
+            table[(organisation_id, a.barcode)] = (station_id, service_date, plan_id, a)
+
+    def of_barcodes(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, Assignment]:
+        table = self._uow.current().assignments
+        keys = ((organisation_id, b) for b in barcodes)
+        return {k[1]: table[k][3] for k in keys if k in table}
+
+    def of_day(self, organisation_id: str, station_id: str, service_date: date) -> list[Assignment]:
+        found = [
+            a
+            for (org, _), (station, day, _, a) in self._uow.current().assignments.items()
+            if (org, station, day) == (organisation_id, station_id, service_date)
+        ]
+        return sorted(found, key=lambda a: (a.lane, a.position, a.barcode))
 
 
 class FakeScans:
@@ -478,6 +523,7 @@ class FakeUnitOfWork:
     idempotency: IdempotencyRepository
     plans: PlanVersionRepository
     scans: ScanRepository
+    assignments: AssignmentRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -490,6 +536,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotency(self)
         self.plans = FakePlanVersions(self)
         self.scans = FakeScans(self)
+        self.assignments = FakeAssignments(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

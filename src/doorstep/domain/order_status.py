@@ -62,6 +62,11 @@ FOLLOWS_SCANS: frozenset[OrderStatus] = frozenset(
     }
 )
 
+# What a plan may take: announced by the shipper or already at the station (received, sorted
+# to a lane of an earlier plan), and not yet on a vehicle. Stations often plan after the
+# night's parcels came in, so scanned parcels must stay plannable.
+PLANNABLE: frozenset[OrderStatus] = frozenset({S.READY, S.RECEIVED, S.SORTED})
+
 # Before this point the parcel is not on a vehicle, so its content may still change.
 EDITABLE: frozenset[OrderStatus] = frozenset({S.CREATED, S.NEEDS_ATTENTION, S.READY})
 

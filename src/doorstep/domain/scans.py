@@ -22,6 +22,7 @@ from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import FOLLOWS_SCANS, OrderStatus
 from doorstep.domain.orders import StatusChange
+from doorstep.domain.sorting import Assignment
 
 S = OrderStatus
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -171,12 +172,19 @@ class Replay:
     whole: bool = True
 
 
-def replay(barcode: str, events: Iterable[ScanEvent]) -> Replay:
-    """Apply ``events`` of one parcel in device-time order; duplicates by id count once."""
-    return _run(ParcelState(barcode), events)
+def replay(barcode: str, events: Iterable[ScanEvent], expected: Assignment | None = None) -> Replay:
+    """Apply ``events`` of one parcel in device-time order; duplicates by id count once.
+
+    With ``expected`` (the published sort plan's place for the parcel) a sort scan to another
+    lane and a load scan onto another vehicle are refused: they do not apply, and their
+    problem names the right lane or vehicle.
+    """
+    return _run(ParcelState(barcode), events, expected)
 
 
-def extend(state: ParcelState, events: Iterable[ScanEvent]) -> Replay | None:
+def extend(
+    state: ParcelState, events: Iterable[ScanEvent], expected: Assignment | None = None
+) -> Replay | None:
     """``state`` carried on with new ``events``, if they all come after what it replayed.
 
     None when one comes earlier: it slots in among events already replayed, and only a
@@ -186,14 +194,14 @@ def extend(state: ParcelState, events: Iterable[ScanEvent]) -> Replay | None:
     first = min((e.replay_key for e in unique.values()), default=None)
     if state.replayed_to is not None and first is not None and first <= state.replayed_to:
         return None
-    return replace(_run(state, unique.values()), whole=False)
+    return replace(_run(state, unique.values(), expected), whole=False)
 
 
-def _run(state: ParcelState, events: Iterable[ScanEvent]) -> Replay:
+def _run(state: ParcelState, events: Iterable[ScanEvent], expected: Assignment | None) -> Replay:
     unique = {e.id: e for e in events}
     problems: dict[str, str] = {}
     for event in sorted(unique.values(), key=lambda e: e.replay_key):
-        moved = apply(state, event)
+        moved = apply(state, event, expected)
         if isinstance(moved, str):
             problems[event.id] = moved
             state = replace(state, replayed_to=event.replay_key)
@@ -202,11 +210,16 @@ def _run(state: ParcelState, events: Iterable[ScanEvent]) -> Replay:
     return Replay(state, problems)
 
 
-def apply(state: ParcelState, event: ScanEvent) -> ParcelState | str:
-    """The state after ``event``, or why it cannot apply from ``state``."""
+def apply(
+    state: ParcelState, event: ScanEvent, expected: Assignment | None = None
+) -> ParcelState | str:
+    """The state after ``event``, or why it cannot apply from ``state`` (or the sort plan)."""
     allowed, to = MOVES[event.kind]
     if state.status not in allowed:
         return _impossible(state, event)
+    misplaced = _misplaced(event, expected)
+    if misplaced:
+        return misplaced
     kind = event.kind
     changes: dict[str, object] = {
         "last_event_at": event.device_time,
@@ -226,6 +239,23 @@ def apply(state: ParcelState, event: ScanEvent) -> ParcelState | str:
         changes["attempts"] = state.attempts + 1
         changes["last_reason"] = event.reason
     return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _misplaced(event: ScanEvent, expected: Assignment | None) -> str:
+    """Why a sort or load scan goes against the sort plan, or "" if it does not."""
+    if expected is None:
+        return ""
+    if event.kind is ScanKind.SORT and event.lane != expected.lane:
+        return (
+            f"mis-sort: this parcel belongs in lane {expected.lane} (stop {expected.position}), "
+            f"not {event.lane}; move it there and scan it again"
+        )
+    if event.kind is ScanKind.LOAD and event.vehicle_id != expected.vehicle_id:
+        return (
+            f"mis-load: this parcel belongs on vehicle {expected.vehicle_id} (lane "
+            f"{expected.lane}), not {event.vehicle_id}; take it off"
+        )
+    return ""
 
 
 def _impossible(state: ParcelState, event: ScanEvent) -> str:

@@ -19,6 +19,7 @@ from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, StatusChange
 from doorstep.domain.scans import ParcelState, ScanEvent
+from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
 
@@ -200,6 +201,10 @@ class OrderRepository(Protocol):
         """Per key, ids of orders not yet delivered, cancelled or returned that have it."""
         ...
 
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders among ``order_ids`` that exist, by id, in a few queries."""
+        ...
+
     def parcel_barcodes(
         self, organisation_id: str, order_ids: Sequence[str]
     ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
@@ -272,6 +277,29 @@ class ScanRepository(Protocol):
         ...
 
 
+class AssignmentRepository(Protocol):
+    def replace_day(
+        self,
+        organisation_id: str,
+        station_id: str,
+        service_date: date,
+        plan_id: str,
+        assignments: Sequence[Assignment],
+    ) -> None:
+        """Make ``assignments`` the station's sort plan for the day (its parcels move here)."""
+        ...
+
+    def of_barcodes(
+        self, organisation_id: str, barcodes: Sequence[str]
+    ) -> dict[str, Assignment]: ...
+
+    def of_day(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> builtins.list[Assignment]:
+        """The day's sort plan by lane, then position."""
+        ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -332,6 +360,8 @@ class UnitOfWork(Protocol):
     def plans(self) -> PlanVersionRepository: ...
     @property
     def scans(self) -> ScanRepository: ...
+    @property
+    def assignments(self) -> AssignmentRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

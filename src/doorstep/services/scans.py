@@ -29,6 +29,7 @@ from doorstep.domain.scans import (
     order_change,
     replay,
 )
+from doorstep.domain.sorting import Assignment
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
 from doorstep.services.ports import Clock, Position, ScanRecord, UnitOfWork
@@ -141,7 +142,8 @@ def ingest(
         outcomes, new = _sort_out(events, stored)
         owners = uow.orders.barcode_owners(org, [e.barcode for e in events.values()])
         before = {b: s for b, (_, s) in uow.scans.states(org, list(owners)).items()}
-        replays = _store(uow, org, new, owners, before)
+        plan = uow.assignments.of_barcodes(org, list(owners))
+        replays = _store(uow, org, new, _Parcels(owners, before, plan))
         _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
         uow.commit()
     known = _Known(owners, before, replays, {i: p for i, (_, p) in stored.items()})
@@ -193,12 +195,29 @@ def _sort_out(
     return outcomes, new
 
 
+@dataclass(frozen=True)
+class _Parcels:
+    """What is known of a batch's parcels: their orders, stored states, sort plan places."""
+
+    owners: Mapping[str, str]
+    before: Mapping[str, ParcelState]
+    plan: Mapping[str, Assignment]
+
+
+def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -> None:
+    """Replay scanned ``barcodes`` whole (their sort plan changed) and move their orders."""
+    states = uow.scans.states(org, barcodes)
+    if not states:
+        return
+    owners = {b: order_id for b, (order_id, _) in states.items()}
+    plan = uow.assignments.of_barcodes(org, list(states))
+    replays = _replay_whole(uow, org, list(states), plan)
+    uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
+    _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
+
+
 def _store(
-    uow: UnitOfWork,
-    org: str,
-    new: Sequence[ScanEvent],
-    owners: Mapping[str, str],
-    before: Mapping[str, ParcelState],
+    uow: UnitOfWork, org: str, new: Sequence[ScanEvent], parcels: _Parcels
 ) -> dict[str, Replay]:
     """Store the new events and their parcels' new states; the replay of each parcel touched.
 
@@ -206,17 +225,20 @@ def _store(
     the common case and reads nothing more; a parcel with an event that slots in earlier is
     replayed whole from all its stored events.
     """
+    owners = parcels.owners
     touched: dict[str, list[ScanEvent]] = defaultdict(list)
     for event in new:
         if event.barcode in owners:
             touched[event.barcode].append(event)
     replays: dict[str, Replay] = {}
     for barcode, events in touched.items():
-        found = extend(before.get(barcode, ParcelState(barcode)), events)
+        base = parcels.before.get(barcode, ParcelState(barcode))
+        found = extend(base, events, parcels.plan.get(barcode))
         if found is not None:
             replays[barcode] = found
     uow.scans.add_many([_record(e, owners, replays) for e in new])
-    replays |= _replay_whole(uow, org, [b for b in touched if b not in replays])
+    whole = [b for b in touched if b not in replays]
+    replays |= _replay_whole(uow, org, whole, parcels.plan)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
     return replays
 
@@ -231,14 +253,17 @@ def _record(
     return ScanRecord(event, order_id, found.problems.get(event.id) if found else None)
 
 
-def _replay_whole(uow: UnitOfWork, org: str, barcodes: Sequence[str]) -> dict[str, Replay]:
+def _replay_whole(
+    uow: UnitOfWork, org: str, barcodes: Sequence[str], plan: Mapping[str, Assignment]
+) -> dict[str, Replay]:
     """Replay each barcode from all its stored events; save the problems that changed."""
     if not barcodes:
         return {}
     replays: dict[str, Replay] = {}
     changed: dict[str, str | None] = {}
     for barcode, records in uow.scans.of_barcodes(org, barcodes).items():
-        found = replays[barcode] = replay(barcode, (r.event for r in records))
+        events = (r.event for r in records)
+        found = replays[barcode] = replay(barcode, events, plan.get(barcode))
         for record in records:
             problem = found.problems.get(record.event.id)
             if problem != record.problem:

@@ -300,6 +300,19 @@ class SqlOrders(TableRows):
         )
         return self._hydrate(self._all(statement))
 
+    def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        c = self.table.c
+        found: dict[str, Order] = {}
+        unique = sorted(set(order_ids))
+        for start in range(0, len(unique), 500):
+            rows = self._all(
+                select(self.table).where(
+                    c.organisation_id == organisation_id, c.id.in_(unique[start : start + 500])
+                )
+            )
+            found.update((o.id, o) for o in self._hydrate(rows))
+        return found
+
     def parcel_barcodes(
         self, organisation_id: str, order_ids: Sequence[str]
     ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:

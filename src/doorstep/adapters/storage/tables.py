@@ -351,3 +351,21 @@ parcel_states = Table(
     Column("replayed_id", String(64), nullable=True),
     Index("ix_parcel_states_order", "organisation_id", "order_id"),
 )
+
+# The published sort plan, one row per parcel: where it belongs (domain.sorting.Assignment).
+# Rewritten for a station's day whenever a version of it is published; scans check against it.
+parcel_assignments = Table(
+    "parcel_assignments",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("barcode", String(64), primary_key=True),
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("plan_id", String(40), ForeignKey("plan_versions.id"), nullable=False),
+    Column("station_id", String(40), ForeignKey("stations.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("vehicle_id", String(40), nullable=False),
+    Column("lane", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("load_index", Integer, nullable=False),
+    Index("ix_parcel_assignments_day", "organisation_id", "station_id", "service_date"),
+)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
+from doorstep.adapters.storage.assignments import SqlAssignments
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotency
     plans: SqlPlanVersions
     scans: SqlScans
+    assignments: SqlAssignments
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotency(connection)
         self.plans = SqlPlanVersions(connection)
         self.scans = SqlScans(connection)
+        self.assignments = SqlAssignments(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

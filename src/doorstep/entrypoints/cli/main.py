@@ -21,6 +21,7 @@ from doorstep.entrypoints.cli import (
     server,
     setup,
     solve,
+    sortplan,
     stations,
     users,
     vehicles,
@@ -55,9 +56,12 @@ app = typer.Typer(
 )
 app.command("init")(setup.init)
 app.command("serve")(server.serve)
+stations.app.command("sortplan")(sortplan.sortplan)
 app.add_typer(
     stations.app, name="stations", help="Register and list stations (depots) where routes start."
 )
+# `doorstep station sortplan` reads better for the station's own work; same commands.
+app.add_typer(stations.app, name="station", hidden=True)
 app.add_typer(
     vehicles.app,
     name="vehicles",

@@ -1,11 +1,13 @@
-"""Option types several commands share: a station reference, a daily shift, skills."""
+"""Option types several commands share: a station reference, a day, a daily shift, skills."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
 
+from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.records import Span, span_parser
 
 StationRef = Annotated[
@@ -27,3 +29,11 @@ SkillOption = Annotated[
         "--skill", help="A skill, e.g. lift_gate or cold_chain; repeat the option for several."
     ),
 ]
+
+
+def service_day(text: str) -> date:
+    """``--date`` as a day, or a usage error showing the form expected."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        output.usage_error(f"--date: must be a day as YYYY-MM-DD, e.g. 2026-11-23; got {text!r}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ from doorstep.entrypoints.api.schemas.plans import (
     money,
 )
 from doorstep.entrypoints.cli import output, plan_tables
+from doorstep.entrypoints.cli.options import service_day
 from doorstep.entrypoints.cli.records import FieldPath, rejecting
 from doorstep.entrypoints.cli.scope import OrgOption, Scope, organisation_scope
 from doorstep.entrypoints.cli.stations import codes, lookup
@@ -80,7 +80,7 @@ def plan(
             "--station and --date are needed to plan, e.g. --station HEL1 --date 2026-11-23 "
             "(or give a subcommand; see --help)"
         )
-    when = _day(day)
+    when = service_day(day)
     with organisation_scope(org) as s:
         stations = lookup(s)
         chosen = _station(stations, station)
@@ -99,13 +99,6 @@ def plan(
         return
     plan_tables.show_plan(version, stations, names)
     output.note(f"publish it with: doorstep plan publish {version.id}")
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        output.usage_error(f"--date: must be a day as YYYY-MM-DD, e.g. 2026-11-23; got {text!r}")
 
 
 def _station(stations: dict[str, Station], reference: str) -> Station:
@@ -149,7 +142,7 @@ def list_(
     org: OrgOption = None,
 ) -> None:
     """List the plan versions of a station's day, oldest first."""
-    when = _day(day)
+    when = service_day(day)
     with organisation_scope(org) as s:
         chosen = _station(lookup(s), station)
         _, versions = runs.list_plans(s.principal, chosen.id, when, uow=s.uow())

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from doorstep.domain.fleet import Driver, SpeedProfile, Vehicle
 from doorstep.domain.geo import Location
-from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.order_status import PLANNABLE
 from doorstep.domain.orders import Order, OrderKind, Priority
 from doorstep.domain.schedules import DailyWindow, TimeWindow, Weekday
 from doorstep.domain.stations import Station
@@ -54,7 +54,8 @@ class Day:
 def load_day(
     uow: UnitOfWork, organisation_id: str, station: Station, day: date, travel: TravelTimes
 ) -> Day:
-    """The station's ready orders, active vehicles and drivers for ``day``, with road travel."""
+    """The station's plannable orders (ready, or received and sorted at the station), active
+    vehicles and drivers for ``day``, with road travel."""
     epoch = datetime.combine(day, time(0), ZoneInfo(station.timezone))
     orders = _ready_orders(uow, organisation_id, station.id, day)
     vehicles = [v for v in uow.vehicles.list(organisation_id, station.id) if v.active]
@@ -231,9 +232,7 @@ def _break(shift: p.Window) -> p.Break | None:
 
 
 def _ready_orders(uow: UnitOfWork, organisation_id: str, station_id: str, day: date) -> list[Order]:
-    where = OrderFilter(
-        statuses=frozenset({OrderStatus.READY}), station_id=station_id, service_date=day
-    )
+    where = OrderFilter(statuses=PLANNABLE, station_id=station_id, service_date=day)
     found: list[Order] = []
     after: Position | None = None
     while True:

@@ -23,7 +23,7 @@ import numpy as np
 from doorstep.domain.errors import Conflict, InvalidValue, NotFound, PlanInvalid
 from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geo import Location
-from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.order_status import PLANNABLE, OrderStatus
 from doorstep.domain.permissions import Permission
 from doorstep.planning import live
 from doorstep.planning.decomposition import Part, restrict, subproblem
@@ -37,6 +37,7 @@ from doorstep.planning.travel import TravelTimes
 from doorstep.planning.validation import Violation, validate
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.planning.wording import Words
+from doorstep.services import sorting
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning.day import COST_UNITS, order_stop, round_trip_m
 from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
@@ -313,11 +314,11 @@ def _fits_day(
         raise InvalidValue(
             "order_id", f"order {order_id} is not for this plan's station and day ({day})"
         )
-    if status is not OrderStatus.READY:
+    if status not in PLANNABLE:
         raise InvalidValue(
             "order_id",
-            f"order {order_id} is {status.value}; only ready orders can be planned "
-            "(resolve its flags first)",
+            f"order {order_id} is {status.value}; only orders that are ready, received or "
+            "sorted can be planned (resolve its flags first)",
         )
 
 
@@ -440,6 +441,7 @@ def _store(
             uow.plans.update(base.move_to(PlanStatus.SUPERSEDED, now))
             version = version.move_to(PlanStatus.PUBLISHED, now)
             uow.plans.add(version)
+            sorting.on_publish(uow, version, ports.clock)
         else:
             uow.plans.add(version)
         uow.commit()

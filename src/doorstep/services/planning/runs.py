@@ -26,6 +26,7 @@ from doorstep.planning.versions import (
     lock_route,
 )
 from doorstep.planning.wording import Words
+from doorstep.services import sorting
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning.day import COST_UNITS, Day, load_day
 from doorstep.services.planning.live import Matrices
@@ -193,6 +194,7 @@ def publish(principal: Principal, plan_id: str, *, uow: UnitOfWork, clock: Clock
             if current.status is PlanStatus.PUBLISHED:
                 uow.plans.update(current.move_to(PlanStatus.SUPERSEDED, now))
         uow.plans.update(published)
+        sorting.on_publish(uow, published, clock)
         uow.commit()
     return published
 

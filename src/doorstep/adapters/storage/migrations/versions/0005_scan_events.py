@@ -1,4 +1,4 @@
-"""Scan events and the parcel states replayed from them.
+"""Scan events, the parcel states replayed from them, and the published sort plan.
 
 Revision ID: 0005
 Revises: 0004
@@ -86,8 +86,50 @@ def upgrade() -> None:
         "ix_parcel_states_order", "parcel_states", ["organisation_id", "order_id"], unique=False
     )
 
+    op.create_table(
+        "parcel_assignments",
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("barcode", sa.String(64), nullable=False),
+        sa.Column("order_id", sa.String(40), nullable=False),
+        sa.Column("plan_id", sa.String(40), nullable=False),
+        sa.Column("station_id", sa.String(40), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("lane", sa.String(40), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("load_index", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_parcel_assignments_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_parcel_assignments_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["plan_versions.id"],
+            name=op.f("fk_parcel_assignments_plan_id_plan_versions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_parcel_assignments_station_id_stations")
+        ),
+        sa.PrimaryKeyConstraint("organisation_id", "barcode", name=op.f("pk_parcel_assignments")),
+    )
+    op.create_index(
+        "ix_parcel_assignments_day",
+        "parcel_assignments",
+        ["organisation_id", "station_id", "service_date"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_parcel_assignments_day", table_name="parcel_assignments")
+    op.drop_table("parcel_assignments")
     op.drop_index("ix_parcel_states_order", table_name="parcel_states")
     op.drop_table("parcel_states")
     op.drop_index("ix_scan_events_server_time", table_name="scan_events")

@@ -1,0 +1,71 @@
+"""The sort plan: where each parcel of a published day goes at the station, and in what order.
+
+Each route gets one staging lane (``L01``, ``L02``, ... in the plan's vehicle order), so a
+sorter needs to read one short code. Within the lane a parcel's position is its stop number,
+and the van is loaded in reverse stop order (the last stop's parcels go in first, deepest),
+so the driver finds the next stop's parcels at the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one parcel belongs: its route's vehicle, lane and stop, and when to load it."""
+
+    barcode: str
+    order_id: str
+    vehicle_id: str
+    lane: str
+    position: int  # stop number on the route, 1 = first stop
+    load_index: int  # 1 = into the van first (the route's last stop)
+
+
+@dataclass(frozen=True)
+class SortLine:
+    """One parcel's line of the printed sort plan and its label."""
+
+    assignment: Assignment
+    station_code: str
+    service_date: date
+    vehicle_name: str
+    stops_on_route: int
+    shipper_reference: str
+    recipient_name: str
+    address: str
+    window: str  # e.g. "09:00-12:00", the stop's planned arrival window; "" when none
+
+
+def lane_code(route_index: int) -> str:
+    """The lane of the ``route_index``-th route (0-based): L01, L02, ..."""
+    return f"L{route_index + 1:02d}"
+
+
+def assign(
+    routes: Sequence[tuple[str, Sequence[str]]], parcels: Mapping[str, Sequence[str]]
+) -> list[Assignment]:
+    """Assignments for ``routes`` (vehicle id, its stops' order ids in visiting order).
+
+    ``parcels`` gives each delivery order's barcodes; stops not in it (pickups, which have no
+    parcel at the station yet) take a position but no line. Load order counts parcels, last
+    stop first, and keeps a stop's parcels together.
+    """
+    found: list[Assignment] = []
+    for index, (vehicle_id, order_ids) in enumerate(routes):
+        lane = lane_code(index)
+        loads = [
+            (position, order_id, barcode)
+            for position, order_id in enumerate(order_ids, start=1)
+            for barcode in parcels.get(order_id, ())
+        ]
+        ordered = sorted(loads, key=lambda load: (-load[0], load[2]))
+        load_index = {barcode: n for n, (_, _, barcode) in enumerate(ordered, start=1)}
+        found += [
+            Assignment(barcode, order_id, vehicle_id, lane, position, load_index[barcode])
+            for position, order_id, barcode in loads
+        ]
+    return found

@@ -1,0 +1,70 @@
+"""The station's sort plan of a published day: as data, as labels and as a printable sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from doorstep.adapters.labels import write_labels, write_sheet
+from doorstep.bootstrap import Container
+from doorstep.domain.errors import NotFound
+from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.schemas.sorting import SortPlanOut
+from doorstep.services import sorting
+from doorstep.services.authorization import Principal
+
+router = APIRouter(tags=["station"])
+PDF = "application/pdf"
+Day = Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")]
+
+
+@router.get(
+    "/stations/{station}/sort-plan",
+    summary="Where each parcel of the published day goes: lane, stop and load order",
+)
+def sort_plan(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> SortPlanOut:
+    return SortPlanOut.of(sorting.sort_plan(principal, station, day, uow=c.reader()))
+
+
+@router.get(
+    "/stations/{station}/sort-plan/labels.pdf",
+    summary="One 100 x 150 mm label per parcel, in lane and stop order",
+    response_class=Response,
+)
+def labels(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> Response:
+    plan = _nonempty(principal, c, station, day)
+    out = io.BytesIO()
+    write_labels(plan.lines, out, title=_title(plan))
+    return _pdf(out, f"labels-{plan.station.code}-{day.isoformat()}.pdf")
+
+
+@router.get(
+    "/stations/{station}/sort-plan/sheet.pdf",
+    summary="The sort plan as an A4 sheet, lane by lane",
+    response_class=Response,
+)
+def sheet(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> Response:
+    plan = _nonempty(principal, c, station, day)
+    out = io.BytesIO()
+    write_sheet(plan.lines, out, title=_title(plan))
+    return _pdf(out, f"sortplan-{plan.station.code}-{day.isoformat()}.pdf")
+
+
+def _nonempty(principal: Principal, c: Container, station: str, day: dt.date) -> sorting.SortPlan:
+    plan = sorting.sort_plan(principal, station, day, uow=c.reader())
+    if not plan.lines:  # an empty PDF would look like a printing fault
+        raise NotFound("parcel to sort", f"{plan.station.code} {day.isoformat()}")
+    return plan
+
+
+def _title(plan: sorting.SortPlan) -> str:
+    day = plan.version.service_date.isoformat()
+    return f"Sort plan {plan.station.code} {day} (plan {plan.version.number})"
+
+
+def _pdf(out: io.BytesIO, name: str) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{name}"'}
+    return Response(out.getvalue(), media_type=PDF, headers=headers)

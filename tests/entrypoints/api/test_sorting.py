@@ -1,0 +1,64 @@
+"""The sort plan over HTTP: JSON, labels and sheet of the published day; scans held to it."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from doorstep.domain.accounts import Role
+from tests.entrypoints.api.conftest import Tenant
+from tests.entrypoints.api.test_plans import DAY, container, finished, orders, start
+
+__all__ = ["container", "orders"]  # fixtures, used by name
+
+
+def publish_day(client: TestClient, tenant: Tenant) -> str:
+    job = finished(client, tenant, start(client, tenant)["id"])
+    assert job["status"] == "succeeded", job
+    answer = client.post(f"/api/v1/plans/{job['plan_id']}:publish", headers=tenant.admin)
+    assert answer.status_code == 200, answer.text
+    return str(job["plan_id"])
+
+
+def test_the_published_day_gives_a_sort_plan_labels_and_a_sheet(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    before = client.get(f"/api/v1/stations/HEL1/sort-plan?date={DAY}", headers=tenant_a.admin)
+    assert before.status_code == 404
+    assert "publish a version first" in before.text
+    plan_id = publish_day(client, tenant_a)
+    found = client.get(f"/api/v1/stations/HEL1/sort-plan?date={DAY}", headers=tenant_a.admin)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["plan_id"] == plan_id
+    plan = client.get(f"/api/v1/plans/{plan_id}", headers=tenant_a.admin).json()
+    routed = [v["order_id"] for r in plan["routes"] for v in r["visits"]]
+    assert sorted(line["order_id"] for line in body["lines"]) == sorted(routed)
+    assert {line["lane"] for line in body["lines"]} == {"L01"}
+    assert [line["position"] for line in body["lines"]] == list(range(1, len(routed) + 1))
+    for kind in ("labels", "sheet"):
+        pdf = client.get(
+            f"/api/v1/stations/HEL1/sort-plan/{kind}.pdf?date={DAY}", headers=tenant_a.admin
+        )
+        assert pdf.status_code == 200
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_mis_sort_is_answered_with_the_right_lane(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    publish_day(client, tenant_a)
+    line = client.get(f"/api/v1/stations/HEL1/sort-plan?date={DAY}", headers=tenant_a.admin).json()[
+        "lines"
+    ][0]
+    base = {"barcode": line["barcode"], "device_time": f"{DAY}T06:00:00+02:00"}
+    events = [
+        base | {"id": "evt-recv-0001", "kind": "receive"},
+        base | {"id": "evt-sort-0001", "kind": "sort", "lane": "L42"},
+    ]
+    answer = client.post(
+        "/api/v1/events", json={"events": events}, headers=tenant_a.as_(Role.STATION_ASSOCIATE)
+    ).json()
+    assert answer["results"][1]["outcome"] == "stored"
+    assert f"belongs in lane {line['lane']}" in answer["results"][1]["problem"]
+    assert answer["results"][1]["parcel_status"] == "received"

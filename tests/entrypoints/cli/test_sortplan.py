@@ -1,0 +1,32 @@
+"""`doorstep station sortplan`: the published day's CSV, labels and sheet; before it, a hint."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tests.entrypoints.cli.runner import Cli, one_line_error
+from tests.entrypoints.cli.test_plans import DAY, day, plan
+
+__all__ = ["day"]  # a fixture, used by name
+
+
+def test_sortplan_writes_csv_labels_and_sheet(
+    cli: Cli, day: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "print"
+    refused = cli("station", "sortplan", "--station", "HEL1", "--date", DAY, "--out", str(out))
+    assert refused.exit_code == 1
+    assert "publish a version first" in one_line_error(refused)
+    version = plan(cli)
+    cli.ok("plan", "publish", version["id"])
+    result = cli.ok("station", "sortplan", "--station", "HEL1", "--date", DAY, "--out", str(out))
+    assert "L01" in result.stdout
+    with (out / f"sortplan-HEL1-{DAY}.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    routed = [v["order_id"] for r in version["routes"] for v in r["visits"]]
+    assert [row["order_id"] for row in rows] == routed
+    assert [row["position"] for row in rows] == [str(n) for n in range(1, len(routed) + 1)]
+    assert [row["load_index"] for row in rows] == [str(len(routed) - n) for n in range(len(routed))]
+    for name in (f"labels-HEL1-{DAY}.pdf", f"sortplan-HEL1-{DAY}.pdf"):
+        assert (out / name).read_bytes().startswith(b"%PDF")
