@@ -21,7 +21,7 @@ from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL, OrderStatus
 from doorstep.domain.orders import Order, StatusChange
-from doorstep.domain.scans import ParcelState
+from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
@@ -432,6 +432,18 @@ class FakeScans:
     ) -> dict[str, tuple[str, ParcelState]]:
         table = self._uow.current().parcel_states
         return {b: table[(organisation_id, b)] for b in barcodes if (organisation_id, b) in table}
+
+    def received_between(
+        self, organisation_id: str, start: datetime, end: datetime
+    ) -> list[ScanRecord]:
+        found = [
+            r
+            for (org, _), r in self._uow.current().scan_events.items()
+            if org == organisation_id
+            and r.event.kind is ScanKind.RECEIVE
+            and start <= r.event.device_time < end
+        ]
+        return sorted(found, key=lambda r: (r.event.device_time, r.event.id))
 
     def list(
         self,

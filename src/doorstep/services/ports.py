@@ -264,6 +264,12 @@ class ScanRepository(Protocol):
         """The order id and derived state of each scanned barcode among ``barcodes``."""
         ...
 
+    def received_between(
+        self, organisation_id: str, start: datetime, end: datetime
+    ) -> builtins.list[ScanRecord]:
+        """Receive scans with a device time in [start, end)."""
+        ...
+
     def list(
         self,
         organisation_id: str,

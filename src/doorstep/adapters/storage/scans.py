@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select, text, update
@@ -110,6 +111,22 @@ class SqlScans(TableRows):
             for row in self._all(statement):
                 found[row.barcode] = (row.order_id, _state(row))
         return found
+
+    def received_between(
+        self, organisation_id: str, start: datetime, end: datetime
+    ) -> builtins.list[ScanRecord]:
+        c = self.table.c
+        statement = (
+            select(self.table)
+            .where(
+                c.organisation_id == organisation_id,
+                c.kind == ScanKind.RECEIVE.value,
+                c.device_time >= start,
+                c.device_time < end,
+            )
+            .order_by(c.device_time, c.id)
+        )
+        return [_record(row) for row in self._all(statement)]
 
     def list(
         self,

@@ -19,7 +19,7 @@ from doorstep.entrypoints.api.routes import (
     organisations,
     plans,
     scans,
-    sorting,
+    station_day,
     stations,
     users,
     vehicles,
@@ -41,7 +41,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, sorting,
+        orders, plans, live, scans, station_day,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

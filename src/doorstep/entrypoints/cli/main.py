@@ -21,7 +21,7 @@ from doorstep.entrypoints.cli import (
     server,
     setup,
     solve,
-    sortplan,
+    station_day,
     stations,
     users,
     vehicles,
@@ -56,7 +56,9 @@ app = typer.Typer(
 )
 app.command("init")(setup.init)
 app.command("serve")(server.serve)
-stations.app.command("sortplan")(sortplan.sortplan)
+stations.app.command("sortplan")(station_day.sortplan)
+stations.app.command("receiving")(station_day.receiving)
+stations.app.command("day-end")(station_day.day_end)
 app.add_typer(
     stations.app, name="stations", help="Register and list stations (depots) where routes start."
 )

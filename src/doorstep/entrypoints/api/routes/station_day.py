@@ -1,4 +1,4 @@
-"""The station's sort plan of a published day: as data, as labels and as a printable sheet."""
+"""The station's day: the sort plan (data, labels, sheet), receiving and the day-end count."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from doorstep.adapters.labels import write_labels, write_sheet
 from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
-from doorstep.entrypoints.api.schemas.sorting import SortPlanOut
-from doorstep.services import sorting
+from doorstep.entrypoints.api.schemas.station_day import DayEndOut, ReceivingOut, SortPlanOut
+from doorstep.services import reconciliation, sorting
 from doorstep.services.authorization import Principal
 
 router = APIRouter(tags=["station"])
@@ -51,6 +51,23 @@ def sheet(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> R
     out = io.BytesIO()
     write_sheet(plan.lines, out, title=_title(plan))
     return _pdf(out, f"sortplan-{plan.station.code}-{day.isoformat()}.pdf")
+
+
+@router.get(
+    "/stations/{station}/receiving",
+    summary="Each shipper's parcels of the day: received, missing, damaged; and the unexpected",
+)
+def receiving(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> ReceivingOut:
+    report = reconciliation.receiving_report(principal, station, day, uow=c.reader())
+    return ReceivingOut.of(report)
+
+
+@router.get(
+    "/stations/{station}/day-end",
+    summary="Every parcel of the day by where it is; 'unaccounted' must reach zero",
+)
+def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> DayEndOut:
+    return DayEndOut.of(reconciliation.day_end_report(principal, station, day, uow=c.reader()))
 
 
 def _nonempty(principal: Principal, c: Container, station: str, day: dt.date) -> sorting.SortPlan:

@@ -62,3 +62,32 @@ def test_a_mis_sort_is_answered_with_the_right_lane(
     assert answer["results"][1]["outcome"] == "stored"
     assert f"belongs in lane {line['lane']}" in answer["results"][1]["problem"]
     assert answer["results"][1]["parcel_status"] == "received"
+
+
+def test_receiving_and_day_end_count_the_parcels_from_their_scans(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    """One parcel scanned in of four, one unknown label; at day end three never arrived."""
+
+    def barcode(n: int) -> str:
+        return f"PARCEL-{n}"
+
+    events = [
+        {"id": f"evt-in-{n:04d}", "kind": "receive", "barcode": code,
+         "device_time": f"{DAY}T06:0{n}:00+02:00"}
+        for n, code in enumerate([barcode(1), "STRAY-1"])
+    ]  # fmt: skip
+    sent = client.post(
+        "/api/v1/events", json={"events": events}, headers=tenant_a.as_(Role.STATION_ASSOCIATE)
+    )
+    assert sent.status_code == 200, sent.text
+    got = client.get(f"/api/v1/stations/HEL1/receiving?date={DAY}", headers=tenant_a.admin)
+    assert got.status_code == 200, got.text
+    (acme,) = got.json()["manifests"]
+    assert (acme["expected"], acme["received"]) == (4, [barcode(1)])
+    assert sorted(m["barcode"] for m in acme["missing"]) == [barcode(n) for n in (2, 3, 4)]
+    assert [u["barcode"] for u in got.json()["unexpected"]] == ["STRAY-1"]
+    end = client.get(f"/api/v1/stations/HEL1/day-end?date={DAY}", headers=tenant_a.admin).json()
+    assert end["counts"]["at_station"] == 1
+    assert end["counts"]["never_received"] == 3
+    assert len(end["unaccounted"]) == 3

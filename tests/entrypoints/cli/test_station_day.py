@@ -30,3 +30,14 @@ def test_sortplan_writes_csv_labels_and_sheet(
     assert [row["load_index"] for row in rows] == [str(len(routed) - n) for n in range(len(routed))]
     for name in (f"labels-HEL1-{DAY}.pdf", f"sortplan-HEL1-{DAY}.pdf"):
         assert (out / name).read_bytes().startswith(b"%PDF")
+
+
+def test_receiving_and_day_end_show_what_is_missing(cli: Cli, day: dict[str, str]) -> None:
+    """Nothing scanned yet: every parcel missing at receiving, and day end exits 1 naming them."""
+    shown = cli.ok("station", "receiving", "--station", "HEL1", "--date", DAY).stdout
+    assert "Missing" in shown
+    assert "A-1" in shown
+    end = cli("station", "day-end", "--station", "HEL1", "--date", DAY)
+    assert end.exit_code == 1
+    assert "4 parcels unaccounted for" in one_line_error(end)
+    assert "never received" in end.stdout

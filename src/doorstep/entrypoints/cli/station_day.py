@@ -1,4 +1,4 @@
-"""``doorstep station sortplan``: the published day's sort plan as CSV, labels and a sheet."""
+"""``doorstep station sortplan|receiving|day-end``: the station's day on paper and in counts."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import typer
 
 from doorstep.adapters.labels import write_labels, write_sheet
 from doorstep.adapters.spreadsheets import write_table
+from doorstep.domain.reconciliation import Whereabouts
 from doorstep.domain.sorting import SortLine
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.options import service_day
 from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
-from doorstep.services import sorting
+from doorstep.services import reconciliation, sorting
 
 HEADER = (
     "lane", "position", "load_index", "vehicle", "barcode", "order_id", "shipper_reference",
@@ -57,6 +58,60 @@ def sortplan(
         f"{len(plan.lines)} parcels: {csv_path}, {labels} ({len(plan.lines)} labels), "
         f"{sheet} ({pages} pages)"
     )
+
+
+def receiving(
+    station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    org: OrgOption = None,
+) -> None:
+    """Each shipper's parcels of the day against what was scanned in; then the unexpected."""
+    with organisation_scope(org) as s:
+        report = reconciliation.receiving_report(
+            s.principal, station, service_day(day), uow=s.uow()
+        )
+    r = report.receiving
+    output.table(
+        f"Receiving at {report.station.code} on {day}",
+        ["Shipper", "Expected", "Received", "Missing", "Damaged"],
+        (
+            [m.shipper, m.expected, len(m.received), len(m.missing), len(m.damaged)]
+            for m in r.manifests
+        ),
+    )
+    missing = [(m.shipper, e) for m in r.manifests for e in m.missing]
+    if missing:
+        output.table(
+            "Missing",
+            ["Shipper", "Barcode", "Reference", "Order"],
+            ([shipper, e.barcode, e.shipper_reference, e.order_id] for shipper, e in missing),
+        )
+    if r.unexpected:
+        output.table("Unexpected", ["Barcode", "Why"], ([b, why] for b, why in r.unexpected))
+
+
+def day_end(
+    station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    org: OrgOption = None,
+) -> None:
+    """Every parcel of the day by where it is; exits 1 while any is unaccounted for."""
+    with organisation_scope(org) as s:
+        report = reconciliation.day_end_report(s.principal, station, service_day(day), uow=s.uow())
+    end = report.day_end
+    output.table(
+        f"Day end at {report.station.code} on {day}",
+        ["Where", "Parcels"],
+        ([w.value.replace("_", " "), end.count(w)] for w in Whereabouts),
+    )
+    if end.unaccounted:
+        output.table(
+            "Unaccounted for",
+            ["Barcode", "Shipper", "Reference", "Order"],
+            ([e.barcode, e.shipper, e.shipper_reference, e.order_id] for e in end.unaccounted),
+        )
+        output.fail(f"{len(end.unaccounted)} parcels unaccounted for")
+    output.done("every parcel of the day is accounted for")
 
 
 def _row(line: SortLine) -> list[object]:
