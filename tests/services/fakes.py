@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
 from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL, OrderStatus
 from doorstep.domain.orders import Order, StatusChange
@@ -28,6 +29,7 @@ from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
     ApiKeyRepository,
     AssignmentRepository,
+    DepartureRepository,
     DriverRepository,
     IdempotencyRecord,
     IdempotencyRepository,
@@ -85,6 +87,7 @@ class Tables:
         default_factory=dict
     )
     parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
+    departures: dict[str, Departure] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -383,6 +386,22 @@ class FakeAssignments:
         return sorted(found, key=lambda a: (a.lane, a.position, a.barcode))
 
 
+class FakeDepartures(_Scoped[Departure]):
+    table = "departures"
+
+    def unique(self, entity: Departure) -> set[Hashable]:
+        key = (entity.organisation_id, entity.station_id, entity.service_date, entity.vehicle_id)
+        return {key}
+
+    def of_vehicle(
+        self, organisation_id: str, station_id: str, service_date: date, vehicle_id: str
+    ) -> Departure | None:
+        found = self._of(
+            organisation_id, station_id=station_id, service_date=service_date, vehicle_id=vehicle_id
+        )
+        return next(iter(found), None)
+
+
 class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -536,6 +555,7 @@ class FakeUnitOfWork:
     plans: PlanVersionRepository
     scans: ScanRepository
     assignments: AssignmentRepository
+    departures: DepartureRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -549,6 +569,7 @@ class FakeUnitOfWork:
         self.plans = FakePlanVersions(self)
         self.scans = FakeScans(self)
         self.assignments = FakeAssignments(self)
+        self.departures = FakeDepartures(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

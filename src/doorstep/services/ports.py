@@ -15,6 +15,7 @@ from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
+from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, StatusChange
@@ -306,6 +307,13 @@ class AssignmentRepository(Protocol):
         ...
 
 
+class DepartureRepository(Protocol):
+    def add(self, departure: Departure) -> None: ...
+    def of_vehicle(
+        self, organisation_id: str, station_id: str, service_date: date, vehicle_id: str
+    ) -> Departure | None: ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -368,6 +376,8 @@ class UnitOfWork(Protocol):
     def scans(self) -> ScanRepository: ...
     @property
     def assignments(self) -> AssignmentRepository: ...
+    @property
+    def departures(self) -> DepartureRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

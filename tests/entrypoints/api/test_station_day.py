@@ -91,3 +91,48 @@ def test_receiving_and_day_end_count_the_parcels_from_their_scans(
     assert end["counts"]["at_station"] == 1
     assert end["counts"]["never_received"] == 3
     assert len(end["unaccounted"]) == 3
+
+
+def test_loading_refuses_the_wrong_van_and_departure_needs_a_reason_for_what_is_missing(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    publish_day(client, tenant_a)
+    lines = client.get(
+        f"/api/v1/stations/HEL1/sort-plan?date={DAY}", headers=tenant_a.admin
+    ).json()["lines"]
+    vehicle = lines[0]["vehicle_id"]
+    events, n = [], 0
+    for line in lines[:-1]:  # the last parcel stays on the shelf
+        steps = [("receive", {}), ("sort", {"lane": line["lane"]})]
+        if line is lines[0]:
+            steps.append(("load", {"vehicle_id": "veh_other"}))  # the wrong van: refused
+        steps.append(("load", {"vehicle_id": vehicle}))
+        for kind, extra in steps:
+            n += 1
+            events.append({"id": f"evt-load-{n:04d}", "kind": kind, "barcode": line["barcode"],
+                           "device_time": f"{DAY}T06:{n:02d}:00+02:00", **extra})  # fmt: skip
+    crew = tenant_a.as_(Role.STATION_ASSOCIATE)
+    answer = client.post("/api/v1/events", json={"events": events}, headers=crew).json()
+    problems = [r["problem"] for r in answer["results"] if r["problem"]]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"mis-load: this parcel belongs on vehicle {vehicle}")
+
+    path = f"/api/v1/stations/HEL1/load-out/{vehicle}"
+    shown = client.get(f"{path}?date={DAY}", headers=tenant_a.admin).json()
+    assert [i["load_index"] for i in shown["items"]] == list(range(1, len(lines) + 1))
+    assert shown["missing"] == [lines[-1]["barcode"]]
+    refused_departure = client.post(f"{path}:depart?date={DAY}", json={}, headers=crew)
+    assert refused_departure.status_code == 422
+    assert lines[-1]["barcode"] in refused_departure.text
+    gone = client.post(
+        f"{path}:depart?date={DAY}", json={"override_reason": "label torn, parcel held"},
+        headers=crew,
+    )  # fmt: skip
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["missing"] == [lines[-1]["barcode"]]
+    order = client.get(f"/api/v1/orders/{lines[0]['order_id']}", headers=tenant_a.admin).json()
+    assert order["status"] == "out_for_delivery"
+    again = client.post(
+        f"{path}:depart?date={DAY}", json={"override_reason": "again!"}, headers=crew
+    )
+    assert again.status_code == 409

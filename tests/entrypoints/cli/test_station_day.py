@@ -41,3 +41,16 @@ def test_receiving_and_day_end_show_what_is_missing(cli: Cli, day: dict[str, str
     assert end.exit_code == 1
     assert "4 parcels unaccounted for" in one_line_error(end)
     assert "never received" in end.stdout
+
+
+def test_loadout_lists_the_van_and_departing_without_its_parcels_needs_a_reason(
+    cli: Cli, day: dict[str, str]
+) -> None:
+    version = plan(cli)
+    cli.ok("plan", "publish", version["id"])
+    args = ("--station", "HEL1", "--date", DAY, "--vehicle", "Van 1")
+    shown = cli.ok("station", "loadout", *args).stdout
+    assert "MISSING (ready)" in shown
+    refused = cli("station", "depart", *args)
+    assert refused.exit_code != 0
+    assert "parcels are not loaded" in refused.output

@@ -369,3 +369,24 @@ parcel_assignments = Table(
     Column("load_index", Integer, nullable=False),
     Index("ix_parcel_assignments_day", "organisation_id", "station_id", "service_date"),
 )
+
+# A vehicle leaving for its route (domain.loadout.Departure): once per station, day and
+# vehicle; what it left behind and why are kept with it.
+departures = Table(
+    "departures",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("plan_id", String(40), ForeignKey("plan_versions.id"), nullable=False),
+    Column("station_id", String(40), ForeignKey("stations.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("vehicle_id", String(40), ForeignKey("vehicles.id"), nullable=False),
+    Column("departed_at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(40), nullable=False),
+    Column("loaded", JSON, nullable=False),  # barcodes
+    Column("missing", JSON, nullable=False),  # barcodes left behind
+    Column("override_reason", Text, nullable=False),
+    UniqueConstraint(
+        "organisation_id", "station_id", "service_date", "vehicle_id", name="uq_departures_vehicle"
+    ),
+)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
 from doorstep.adapters.storage.assignments import SqlAssignments
+from doorstep.adapters.storage.departures import SqlDepartures
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     plans: SqlPlanVersions
     scans: SqlScans
     assignments: SqlAssignments
+    departures: SqlDepartures
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -102,6 +104,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlanVersions(connection)
         self.scans = SqlScans(connection)
         self.assignments = SqlAssignments(connection)
+        self.departures = SqlDepartures(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

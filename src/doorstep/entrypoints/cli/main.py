@@ -59,6 +59,8 @@ app.command("serve")(server.serve)
 stations.app.command("sortplan")(station_day.sortplan)
 stations.app.command("receiving")(station_day.receiving)
 stations.app.command("day-end")(station_day.day_end)
+stations.app.command("loadout")(station_day.load_out)
+stations.app.command("depart")(station_day.depart)
 app.add_typer(
     stations.app, name="stations", help="Register and list stations (depots) where routes start."
 )

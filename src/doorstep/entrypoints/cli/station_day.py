@@ -15,7 +15,7 @@ from doorstep.domain.sorting import SortLine
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.options import service_day
 from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
-from doorstep.services import reconciliation, sorting
+from doorstep.services import loadout, reconciliation, sorting
 
 HEADER = (
     "lane", "position", "load_index", "vehicle", "barcode", "order_id", "shipper_reference",
@@ -112,6 +112,49 @@ def day_end(
         )
         output.fail(f"{len(end.unaccounted)} parcels unaccounted for")
     output.done("every parcel of the day is accounted for")
+
+
+def load_out(
+    station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    vehicle: Annotated[str, typer.Option(help="The vehicle, by name or id.")],
+    org: OrgOption = None,
+) -> None:
+    """The vehicle's parcels in load order (last stop first), each loaded or still missing."""
+    with organisation_scope(org) as s:
+        found = loadout.load_out(s.principal, station, service_day(day), vehicle, uow=s.uow())
+    output.table(
+        f"Load-out of {found.vehicle.name} on {day}",
+        ["Load #", "Barcode", "Lane", "Stop", "Status"],
+        (
+            [i.assignment.load_index, i.assignment.barcode, i.assignment.lane,
+             i.assignment.position, "loaded" if i.loaded else f"MISSING ({i.status.value})"]
+            for i in found.list.items
+        ),
+    )  # fmt: skip
+    if found.departure is not None:
+        output.note(f"departed at {found.departure.departed_at.isoformat(timespec='minutes')}")
+    elif found.list.missing:
+        output.note(f"{len(found.list.missing)} parcels still to load")
+
+
+def depart(
+    station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    vehicle: Annotated[str, typer.Option(help="The vehicle, by name or id.")],
+    override: Annotated[
+        str, typer.Option(help="Why it leaves without parcels that are not loaded (recorded).")
+    ] = "",
+    org: OrgOption = None,
+) -> None:
+    """The vehicle leaves: its loaded parcels go out for delivery."""
+    with organisation_scope(org) as s:
+        departure = loadout.depart(
+            s.principal, station, service_day(day), vehicle, override_reason=override,
+            uow=s.uow(), clock=s.container.clock, ids=s.container.ids,
+        )  # fmt: skip
+    left = f", {len(departure.missing)} left behind" if departure.missing else ""
+    output.done(f"departed with {len(departure.loaded)} parcels{left} ({departure.id})")
 
 
 def _row(line: SortLine) -> list[object]:

@@ -12,8 +12,15 @@ from doorstep.adapters.labels import write_labels, write_sheet
 from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
-from doorstep.entrypoints.api.schemas.station_day import DayEndOut, ReceivingOut, SortPlanOut
-from doorstep.services import reconciliation, sorting
+from doorstep.entrypoints.api.schemas.station_day import (
+    DayEndOut,
+    DepartIn,
+    DepartureOut,
+    LoadOutOut,
+    ReceivingOut,
+    SortPlanOut,
+)
+from doorstep.services import loadout, reconciliation, sorting
 from doorstep.services.authorization import Principal
 
 router = APIRouter(tags=["station"])
@@ -68,6 +75,41 @@ def receiving(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) 
 )
 def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> DayEndOut:
     return DayEndOut.of(reconciliation.day_end_report(principal, station, day, uow=c.reader()))
+
+
+@router.get(
+    "/stations/{station}/load-out/{vehicle}",
+    summary="A vehicle's parcels in load order, each loaded or missing, and its departure",
+)
+def load_out(
+    station: str, vehicle: str, day: Day, principal: PrincipalDep, c: ContainerDep
+) -> LoadOutOut:
+    return LoadOutOut.of(loadout.load_out(principal, station, day, vehicle, uow=c.reader()))
+
+
+@router.post(
+    "/stations/{station}/load-out/{vehicle}:depart",
+    summary="The vehicle leaves: its loaded parcels go out; missing ones need a reason",
+)
+def depart(
+    station: str,
+    vehicle: str,
+    day: Day,
+    body: DepartIn,
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> DepartureOut:
+    departure = loadout.depart(
+        principal,
+        station,
+        day,
+        vehicle,
+        override_reason=body.override_reason,
+        uow=c.uow(),
+        clock=c.clock,
+        ids=c.ids,
+    )
+    return DepartureOut.of(departure)
 
 
 def _nonempty(principal: Principal, c: Container, station: str, day: dt.date) -> sorting.SortPlan:

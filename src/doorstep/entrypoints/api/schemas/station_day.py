@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from doorstep.domain.loadout import Departure
 from doorstep.domain.reconciliation import Expected, Whereabouts
 from doorstep.domain.sorting import SortLine
+from doorstep.services.loadout import LoadOut
 from doorstep.services.reconciliation import DayEndReport, ReceivingReport
 from doorstep.services.sorting import SortPlan
 
@@ -137,3 +139,77 @@ class DayEndOut(BaseModel):
             counts={w: end.count(w) for w in Whereabouts},
             unaccounted=[ParcelRefOut.of(e) for e in end.unaccounted],
         )
+
+
+class LoadItemOut(BaseModel):
+    barcode: str
+    order_id: str
+    lane: str
+    position: int
+    load_index: int
+    status: str
+    loaded: bool
+
+
+class DepartureOut(BaseModel):
+    id: str
+    vehicle_id: str
+    plan_id: str
+    departed_at: dt.datetime
+    actor_id: str
+    loaded: list[str]
+    missing: list[str]
+    override_reason: str
+
+    @classmethod
+    def of(cls, d: Departure) -> DepartureOut:
+        return cls(
+            id=d.id,
+            vehicle_id=d.vehicle_id,
+            plan_id=d.plan_id,
+            departed_at=d.departed_at,
+            actor_id=d.actor_id,
+            loaded=list(d.loaded),
+            missing=list(d.missing),
+            override_reason=d.override_reason,
+        )
+
+
+class LoadOutOut(BaseModel):
+    vehicle_id: str
+    vehicle_name: str
+    plan_id: str
+    items: list[LoadItemOut] = Field(description="load order: the last stop's parcels first")
+    missing: list[str]
+    departure: DepartureOut | None
+
+    @classmethod
+    def of(cls, found: LoadOut) -> LoadOutOut:
+        items = [
+            LoadItemOut(
+                barcode=i.assignment.barcode,
+                order_id=i.assignment.order_id,
+                lane=i.assignment.lane,
+                position=i.assignment.position,
+                load_index=i.assignment.load_index,
+                status=i.status.value,
+                loaded=i.loaded,
+            )
+            for i in found.list.items
+        ]
+        return cls(
+            vehicle_id=found.vehicle.id,
+            vehicle_name=found.vehicle.name,
+            plan_id=found.version.id,
+            items=items,
+            missing=[i.assignment.barcode for i in found.list.missing],
+            departure=DepartureOut.of(found.departure) if found.departure else None,
+        )
+
+
+class DepartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    override_reason: str = Field(
+        "", max_length=500, description="needed when parcels are missing: why it leaves without"
+    )

@@ -1,4 +1,4 @@
-"""Scan events, the parcel states replayed from them, and the published sort plan.
+"""Scan events, the parcel states replayed from them, the published sort plan, departures.
 
 Revision ID: 0005
 Revises: 0004
@@ -126,8 +126,46 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "departures",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("plan_id", sa.String(40), nullable=False),
+        sa.Column("station_id", sa.String(40), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("departed_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.String(40), nullable=False),
+        sa.Column("loaded", sa.JSON(), nullable=False),
+        sa.Column("missing", sa.JSON(), nullable=False),
+        sa.Column("override_reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_departures_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plan_versions.id"], name=op.f("fk_departures_plan_id_plan_versions")
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_departures_station_id_stations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_departures_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_departures")),
+        sa.UniqueConstraint(
+            "organisation_id",
+            "station_id",
+            "service_date",
+            "vehicle_id",
+            name="uq_departures_vehicle",
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("departures")
     op.drop_index("ix_parcel_assignments_day", table_name="parcel_assignments")
     op.drop_table("parcel_assignments")
     op.drop_index("ix_parcel_states_order", table_name="parcel_states")
