@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
+from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
@@ -31,6 +32,7 @@ from doorstep.services.ports import (
     AssignmentRepository,
     DepartureRepository,
     DriverRepository,
+    ExceptionRepository,
     IdempotencyRecord,
     IdempotencyRepository,
     OrderFilter,
@@ -88,6 +90,7 @@ class Tables:
     )
     parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
     departures: dict[str, Departure] = field(default_factory=dict)
+    exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -402,6 +405,45 @@ class FakeDepartures(_Scoped[Departure]):
         return next(iter(found), None)
 
 
+class FakeExceptions(_Scoped[ExceptionCase]):
+    table = "exception_cases"
+
+    def unique(self, entity: ExceptionCase) -> set[Hashable]:
+        return {(entity.organisation_id, entity.key)}
+
+    def by_keys(self, organisation_id: str, keys: Sequence[str]) -> dict[str, ExceptionCase]:
+        wanted = set(keys)
+        return {c.key: c for c in self._of(organisation_id) if c.key in wanted}
+
+    def open_of_orders(
+        self, organisation_id: str, order_ids: Sequence[str], type: ExceptionType
+    ) -> list[ExceptionCase]:
+        wanted = set(order_ids)
+        return [
+            c
+            for c in self._of(organisation_id, type=type, status=CaseStatus.OPEN)
+            if c.order_id in wanted
+        ]
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        status: CaseStatus | None,
+        type: ExceptionType | None,
+        after: Position | None,
+        limit: int,
+    ) -> Sequence[ExceptionCase]:
+        found = [
+            c
+            for c in self._of(organisation_id)
+            if (status is None or c.status is status)
+            and (type is None or c.type is type)
+            and (after is None or (c.due_at, c.id) > (after.created_at, after.id))
+        ]
+        return sorted(found, key=lambda c: (c.due_at, c.id))[:limit]
+
+
 class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -556,6 +598,7 @@ class FakeUnitOfWork:
     scans: ScanRepository
     assignments: AssignmentRepository
     departures: DepartureRepository
+    exceptions: ExceptionRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -570,6 +613,7 @@ class FakeUnitOfWork:
         self.scans = FakeScans(self)
         self.assignments = FakeAssignments(self)
         self.departures = FakeDepartures(self)
+        self.exceptions = FakeExceptions(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

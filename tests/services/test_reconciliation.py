@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.orders import Address, Order
 from doorstep.domain.reconciliation import Whereabouts
@@ -103,3 +104,52 @@ def test_day_end_accounts_for_every_parcel_once_the_vans_are_back(
         Whereabouts.BACK_AFTER_FAILED_ATTEMPT: 1,
         Whereabouts.AT_STATION: 2,
     }
+
+
+def test_a_failed_delivery_is_tried_again_next_day_then_returned_to_the_sender(
+    ports: Ports, admin: Principal, day: dict[str, Order]
+) -> None:
+    """With two attempts allowed: fail, back, next day; fail again, back, to the sender."""
+    with ports.uow as uow:
+        organisation = uow.organisations.get(admin.organisation_id)
+        assert organisation is not None
+        organisation.max_delivery_attempts = 2
+        uow.organisations.update(organisation)
+        uow.commit()
+    scan = Scanner(ports, admin)
+
+    def attempt(code: str) -> None:
+        scan(K.RECEIVE, code)
+        scan(K.SORT, code, lane="L01")
+        scan(K.LOAD, code, vehicle_id="veh_1")
+        scan(K.DEPART, code)
+        scan(K.FAIL, code, reason=FailReason.NO_ACCESS)
+        scan(K.RECEIVE, code)  # back at the station
+
+    def close(on: date) -> reconciliation.DayClosed:
+        return reconciliation.close_day(admin, "HEL1", on, uow=ports.uow, clock=ports.clock)
+
+    attempt("P-A1")
+    first = close(DAY)
+    assert [(r.order_id, r.attempts, r.returned) for r in first.retried] == [
+        (day["A1"].id, 1, False)
+    ]
+    assert first.next_day == DAY + timedelta(days=1)
+    moved = ports.uow.tables.orders[day["A1"].id]
+    assert (moved.service_date, moved.status.value) == (first.next_day, "received")
+    assert moved.history[-1].reason == f"attempt 2 on {first.next_day}"
+    assert close(DAY).retried == ()  # closing again changes nothing
+    attempt("P-A1")
+    second = close(first.next_day)
+    assert [(r.attempts, r.returned) for r in second.retried] == [(2, True)]
+    assert ports.uow.tables.orders[day["A1"].id].status.value == "returned_to_sender"
+
+
+def test_the_next_delivery_day_skips_the_days_the_station_is_closed() -> None:
+    from doorstep.domain.reconciliation import next_delivery_day
+
+    friday = date(2026, 11, 20)
+    assert next_delivery_day(friday, range(5)) == date(2026, 11, 23)  # Monday
+    assert next_delivery_day(friday, range(7)) == date(2026, 11, 21)
+    with pytest.raises(InvalidValue, match="opens on no day"):
+        next_delivery_day(friday, [])

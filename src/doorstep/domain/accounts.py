@@ -47,9 +47,17 @@ class Organisation:
     slug: str
     created_at: datetime
     currency: str = "EUR"
+    # Failed deliveries are re-attempted on the next delivery day up to this many attempts in
+    # all, then the parcel goes back to the sender.
+    max_delivery_attempts: int = 3
 
     def __post_init__(self) -> None:
         text("name", self.name)
+        if not 1 <= self.max_delivery_attempts <= 10:
+            raise InvalidValue(
+                "max_delivery_attempts",
+                f"must be between 1 and 10 attempts, got {self.max_delivery_attempts}",
+            )
         if not _SLUG.match(self.slug):
             raise InvalidValue(
                 "slug", "must be lower-case letters, digits and dashes, e.g. city-couriers"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
 
+from doorstep.domain.errors import InvalidValue
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.scans import ParcelState
 
@@ -130,3 +132,40 @@ def whereabouts(parcel: Expected, state: ParcelState | None) -> Whereabouts:
         back = state.attempts > 0
         return Whereabouts.BACK_AFTER_FAILED_ATTEMPT if back else Whereabouts.AT_STATION
     return Whereabouts.ON_A_VEHICLE
+
+
+def next_delivery_day(day: date, open_on: Iterable[int]) -> date:
+    """The first day after ``day`` whose weekday (Monday = 0) is in ``open_on``."""
+    days = set(open_on)
+    if not days:
+        raise InvalidValue("opening_hours", "the station opens on no day of the week")
+    ahead = day + timedelta(days=1)
+    while ahead.weekday() not in days:
+        ahead += timedelta(days=1)
+    return ahead
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What closing the day does with an order whose parcels came back after a failed attempt."""
+
+    order_id: str
+    attempts: int
+    returned: bool  # True: back to the sender; False: tried again on the next delivery day
+
+
+def retries(
+    expected: Sequence[Expected], states: Mapping[str, ParcelState], max_attempts: int
+) -> list[Retry]:
+    """Orders whose every parcel is back at the station after a failed attempt."""
+    by_order: dict[str, list[Expected]] = {}
+    for parcel in expected:
+        by_order.setdefault(parcel.order_id, []).append(parcel)
+    found = []
+    for order_id, parcels in by_order.items():
+        places = {whereabouts(p, states.get(p.barcode)) for p in parcels}
+        if places != {Whereabouts.BACK_AFTER_FAILED_ATTEMPT}:
+            continue
+        attempts = max(states[p.barcode].attempts for p in parcels)
+        found.append(Retry(order_id, attempts, attempts >= max_attempts))
+    return found

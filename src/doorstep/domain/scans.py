@@ -217,7 +217,7 @@ def apply(
     allowed, to = MOVES[event.kind]
     if state.status not in allowed:
         return _impossible(state, event)
-    misplaced = _misplaced(event, expected)
+    misplaced = _misplaced(state, event, expected)
     if misplaced:
         return misplaced
     kind = event.kind
@@ -241,9 +241,13 @@ def apply(
     return replace(state, **changes)  # type: ignore[arg-type]
 
 
-def _misplaced(event: ScanEvent, expected: Assignment | None) -> str:
-    """Why a sort or load scan goes against the sort plan, or "" if it does not."""
-    if expected is None:
+def _misplaced(state: ParcelState, event: ScanEvent, expected: Assignment | None) -> str:
+    """Why a sort or load scan goes against the sort plan, or "" if it does not.
+
+    The plan holds for the parcel's attempt it was made for: the scans of an earlier day,
+    before a failed attempt brought the parcel back, followed that day's plan.
+    """
+    if expected is None or state.attempts != expected.attempt:
         return ""
     if event.kind is ScanKind.SORT and event.lane != expected.lane:
         return (

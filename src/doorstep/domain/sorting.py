@@ -23,6 +23,9 @@ class Assignment:
     lane: str
     position: int  # stop number on the route, 1 = first stop
     load_index: int  # 1 = into the van first (the route's last stop)
+    # Failed attempts the parcel had when the plan was published: the plan judges only the
+    # sort and load scans of this attempt, not those of an earlier day's.
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,14 +49,18 @@ def lane_code(route_index: int) -> str:
 
 
 def assign(
-    routes: Sequence[tuple[str, Sequence[str]]], parcels: Mapping[str, Sequence[str]]
+    routes: Sequence[tuple[str, Sequence[str]]],
+    parcels: Mapping[str, Sequence[str]],
+    attempts: Mapping[str, int] | None = None,
 ) -> list[Assignment]:
     """Assignments for ``routes`` (vehicle id, its stops' order ids in visiting order).
 
     ``parcels`` gives each delivery order's barcodes; stops not in it (pickups, which have no
     parcel at the station yet) take a position but no line. Load order counts parcels, last
-    stop first, and keeps a stop's parcels together.
+    stop first, and keeps a stop's parcels together. ``attempts``: failed attempts so far by
+    barcode (none: 0).
     """
+    tried = attempts or {}
     found: list[Assignment] = []
     for index, (vehicle_id, order_ids) in enumerate(routes):
         lane = lane_code(index)
@@ -65,7 +72,15 @@ def assign(
         ordered = sorted(loads, key=lambda load: (-load[0], load[2]))
         load_index = {barcode: n for n, (_, _, barcode) in enumerate(ordered, start=1)}
         found += [
-            Assignment(barcode, order_id, vehicle_id, lane, position, load_index[barcode])
+            Assignment(
+                barcode,
+                order_id,
+                vehicle_id,
+                lane,
+                position,
+                load_index[barcode],
+                tried.get(barcode, 0),
+            )
             for position, order_id, barcode in loads
         ]
     return found

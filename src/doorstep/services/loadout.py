@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from doorstep.domain.errors import Conflict, NotFound
+from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.fleet import Vehicle
 from doorstep.domain.loadout import Departure, LoadList, load_list
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanKind
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
-from doorstep.services import scans
+from doorstep.services import exceptions, scans
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.scans import IncomingScan
@@ -75,6 +76,17 @@ def depart(
             override_reason=override_reason.strip(),
         )
         uow.departures.add(departure)
+        behind = [
+            exceptions.Trouble(
+                ExceptionType.MISSING_PARCEL,
+                f"missing_parcel:{departure.id}:{i.assignment.barcode}",
+                f"left behind by {found.vehicle.name}: {departure.override_reason}",
+                i.assignment.barcode,
+                i.assignment.order_id,
+            )
+            for i in found.list.missing
+        ]
+        exceptions.raise_cases(uow, org, behind, now)
         at = found.list.departs_at(now)
         out = [
             IncomingScan(f"{departure.id}-{barcode}"[:64], ScanKind.DEPART, barcode, at)

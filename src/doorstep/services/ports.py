@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.geo import Location
@@ -314,6 +315,27 @@ class DepartureRepository(Protocol):
     ) -> Departure | None: ...
 
 
+class ExceptionRepository(Protocol):
+    def add(self, case: ExceptionCase) -> None: ...
+    def update(self, case: ExceptionCase) -> None: ...
+    def get(self, organisation_id: str, case_id: str) -> ExceptionCase | None: ...
+    def by_keys(self, organisation_id: str, keys: Sequence[str]) -> dict[str, ExceptionCase]: ...
+    def open_of_orders(
+        self, organisation_id: str, order_ids: Sequence[str], type: ExceptionType
+    ) -> builtins.list[ExceptionCase]: ...
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        status: CaseStatus | None,
+        type: ExceptionType | None,
+        after: Position | None,
+        limit: int,
+    ) -> Sequence[ExceptionCase]:
+        """Cases by due time (then id), after a position (``created_at`` holds the due time)."""
+        ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -378,6 +400,8 @@ class UnitOfWork(Protocol):
     def assignments(self) -> AssignmentRepository: ...
     @property
     def departures(self) -> DepartureRepository: ...
+    @property
+    def exceptions(self) -> ExceptionRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from doorstep.domain.orders import Order, OrderKind
+from doorstep.domain.errors import NotFound
+from doorstep.domain.exceptions import ExceptionType, Resolution
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import Order, OrderKind, StatusChange
 from doorstep.domain.permissions import Permission
-from doorstep.domain.reconciliation import DayEnd, Expected, Receiving, day_end, receiving
+from doorstep.domain.reconciliation import (
+    DayEnd,
+    Expected,
+    Receiving,
+    Retry,
+    Whereabouts,
+    day_end,
+    next_delivery_day,
+    receiving,
+    retries,
+    whereabouts,
+)
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
+from doorstep.services import exceptions
 from doorstep.services.authorization import Principal, require
-from doorstep.services.ports import OrderFilter, Position, UnitOfWork
+from doorstep.services.ports import Clock, OrderFilter, Position, UnitOfWork
 from doorstep.services.stations import resolve_station
 
 
@@ -105,3 +120,84 @@ def _orders_of_day(uow: UnitOfWork, org: str, station_id: str, day: date) -> lis
         if len(page) < 1000:
             return found
         after = Position(page[-1].created_at, page[-1].id)
+
+
+@dataclass(frozen=True)
+class DayClosed:
+    station: Station
+    day: date
+    next_day: date
+    retried: tuple[Retry, ...]  # each order moved to next_day, or returned to the sender
+    unaccounted: tuple[Expected, ...]
+
+
+def close_day(
+    principal: Principal, station_ref: str, day: date, *, uow: UnitOfWork, clock: Clock
+) -> DayClosed:
+    """Send failed deliveries back into planning on the next delivery day, or to the sender.
+
+    An order whose parcels all came back after a failed attempt moves to the station's next
+    open day and is planned again with its attempt count; after the organisation's
+    ``max_delivery_attempts`` it is returned to the sender instead. Closing a day twice
+    changes nothing more: the moved orders are no longer that day's.
+    """
+    require(principal, Permission.ORDERS_WRITE)
+    org = principal.organisation_id
+    with uow:
+        station = resolve_station(uow, org, "station", station_ref)
+        organisation = uow.organisations.get(org)
+        if organisation is None:
+            raise NotFound("organisation", org)
+        orders = {o.id: o for o in _orders_of_day(uow, org, station.id, day)}
+        expected = _expected(list(orders.values()))
+        states = _states(uow, org, expected)
+        open_on = [int(w) for w, _ in station.opening_hours.days]
+        ahead = next_delivery_day(day, open_on)
+        found = retries(expected, states, organisation.max_delivery_attempts)
+        now = clock.now()
+        for retry in found:
+            uow.orders.update(_retried(orders[retry.order_id], retry, ahead, now))
+        _settle_failed(uow, org, found, now)
+        unaccounted = day_end(expected, states).unaccounted
+        missed = [
+            exceptions.Trouble(
+                ExceptionType.MISSED_SCAN,
+                f"missed_scan:{e.barcode}:{day.isoformat()}",
+                f"not delivered nor scanned back at {station.code} on {day.isoformat()}",
+                e.barcode,
+                e.order_id,
+            )
+            for e in unaccounted
+            if whereabouts(e, states.get(e.barcode)) is Whereabouts.ON_A_VEHICLE
+        ]
+        exceptions.raise_cases(uow, org, missed, now)
+        uow.commit()
+    return DayClosed(station, day, ahead, tuple(found), unaccounted)
+
+
+def _settle_failed(uow: UnitOfWork, org: str, found: list[Retry], now: datetime) -> None:
+    """The failed-attempt cases of retried orders are handled by the retry itself."""
+    for returned in (False, True):
+        ids = [r.order_id for r in found if r.returned is returned]
+        cases = uow.exceptions.open_of_orders(org, ids, ExceptionType.FAILED_ATTEMPT) if ids else []
+        done = Resolution.RETURNED_TO_SENDER if returned else Resolution.RESCHEDULED
+        exceptions.settle(uow, org, cases, done, now)
+
+
+def _retried(order: Order, retry: Retry, ahead: date, now: datetime) -> Order:
+    if order.status is OrderStatus.SORTED:
+        order.move_to(OrderStatus.RECEIVED, now, "back on the shelf after a failed attempt")
+    if retry.returned:
+        reason = f"{retry.attempts} failed attempts: returned to the sender"
+        order.move_to(OrderStatus.RETURNED_TO_SENDER, now, reason)
+        return order
+    # The recipient's hours hold on the new day too: the windows move with the order.
+    shift = ahead - (order.service_date or ahead)
+    windows = tuple(
+        replace(w, start_at=w.start_at + shift, end_at=w.end_at + shift) for w in order.time_windows
+    )
+    moved = replace(order, service_date=ahead, time_windows=windows, updated_at=now)
+    moved.history.append(
+        StatusChange(now, order.status, order.status, f"attempt {retry.attempts + 1} on {ahead}")
+    )
+    return moved

@@ -31,6 +31,7 @@ from doorstep.domain.scans import (
 )
 from doorstep.domain.sorting import Assignment
 from doorstep.services.authorization import Principal, require
+from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
 from doorstep.services.ports import Clock, Position, ScanRecord, UnitOfWork
 
@@ -143,8 +144,10 @@ def ingest(
         owners = uow.orders.barcode_owners(org, [e.barcode for e in events.values()])
         before = {b: s for b, (_, s) in uow.scans.states(org, list(owners)).items()}
         plan = uow.assignments.of_barcodes(org, list(owners))
-        replays = _store(uow, org, new, _Parcels(owners, before, plan))
+        seen = ScanTroubles(owners)
+        replays = _store(uow, org, new, _Parcels(owners, before, plan), seen)
         _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
+        seen.settle(uow, org, now)
         uow.commit()
     known = _Known(owners, before, replays, {i: p for i, (_, p) in stored.items()})
     results = [known.result(event, outcomes[event_id]) for event_id, event in events.items()]
@@ -211,13 +214,15 @@ def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -
         return
     owners = {b: order_id for b, (order_id, _) in states.items()}
     plan = uow.assignments.of_barcodes(org, list(states))
-    replays = _replay_whole(uow, org, list(states), plan)
+    seen = ScanTroubles(owners)
+    replays = _replay_whole(uow, org, list(states), plan, seen)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
     _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
+    seen.settle(uow, org, now)
 
 
 def _store(
-    uow: UnitOfWork, org: str, new: Sequence[ScanEvent], parcels: _Parcels
+    uow: UnitOfWork, org: str, new: Sequence[ScanEvent], parcels: _Parcels, seen: ScanTroubles
 ) -> dict[str, Replay]:
     """Store the new events and their parcels' new states; the replay of each parcel touched.
 
@@ -236,9 +241,13 @@ def _store(
         found = extend(base, events, parcels.plan.get(barcode))
         if found is not None:
             replays[barcode] = found
-    uow.scans.add_many([_record(e, owners, replays) for e in new])
+    records = [_record(e, owners, replays) for e in new]
+    uow.scans.add_many(records)
     whole = [b for b in touched if b not in replays]
-    replays |= _replay_whole(uow, org, whole, parcels.plan)
+    for record in records:
+        if record.event.barcode not in whole:  # the whole replay reports its own
+            seen.changed(record.event, None, record.problem)
+    replays |= _replay_whole(uow, org, whole, parcels.plan, seen)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
     return replays
 
@@ -254,7 +263,11 @@ def _record(
 
 
 def _replay_whole(
-    uow: UnitOfWork, org: str, barcodes: Sequence[str], plan: Mapping[str, Assignment]
+    uow: UnitOfWork,
+    org: str,
+    barcodes: Sequence[str],
+    plan: Mapping[str, Assignment],
+    seen: ScanTroubles,
 ) -> dict[str, Replay]:
     """Replay each barcode from all its stored events; save the problems that changed."""
     if not barcodes:
@@ -268,6 +281,7 @@ def _replay_whole(
             problem = found.problems.get(record.event.id)
             if problem != record.problem:
                 changed[record.event.id] = problem
+                seen.changed(record.event, record.problem, problem)
     uow.scans.set_problems(org, changed)
     return replays
 

@@ -39,9 +39,11 @@ def on_publish(uow: UnitOfWork, version: PlanVersion, clock: Clock) -> None:
     parcels = {
         order_id: barcodes
         for order_id, (_, barcodes) in views.items()
-        if deliveries[order_id].kind is OrderKind.DELIVERY
+        if order_id in deliveries and deliveries[order_id].kind is OrderKind.DELIVERY
     }
-    assignments = assign(routes, parcels)
+    barcodes = [b for found in parcels.values() for b in found]
+    attempts = {b: s.attempts for b, (_, s) in uow.scans.states(org, barcodes).items()}
+    assignments = assign(routes, parcels, attempts)
     uow.assignments.replace_day(
         org, version.station_id, version.service_date, version.id, assignments
     )

@@ -43,6 +43,7 @@ class SqlOrganisations(TableRows):
             "name": o.name,
             "slug": o.slug,
             "currency": o.currency,
+            "max_delivery_attempts": o.max_delivery_attempts,
             "created_at": o.created_at,
         }
 

@@ -13,7 +13,7 @@ from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows
 from doorstep.domain.sorting import Assignment
 
-_FIELDS = ("barcode", "order_id", "vehicle_id", "lane", "position", "load_index")
+_FIELDS = ("barcode", "order_id", "vehicle_id", "lane", "position", "load_index", "attempt")
 
 
 class SqlAssignments(TableRows):

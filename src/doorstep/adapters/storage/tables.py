@@ -48,6 +48,7 @@ organisations = Table(
     Column("name", String(200), nullable=False),
     Column("slug", String(64), nullable=False, unique=True),
     Column("currency", String(3), nullable=False),
+    Column("max_delivery_attempts", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
@@ -367,6 +368,7 @@ parcel_assignments = Table(
     Column("lane", String(40), nullable=False),
     Column("position", Integer, nullable=False),
     Column("load_index", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
     Index("ix_parcel_assignments_day", "organisation_id", "station_id", "service_date"),
 )
 
@@ -389,4 +391,28 @@ departures = Table(
     UniqueConstraint(
         "organisation_id", "station_id", "service_date", "vehicle_id", name="uq_departures_vehicle"
     ),
+)
+
+# Exception cases (domain.exceptions): one per thing that went wrong, by its key.
+exception_cases = Table(
+    "exception_cases",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("type", String(30), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("summary", String(500), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("barcode", String(64), nullable=False),
+    Column("order_id", String(40), nullable=True),
+    Column("owner_id", String(40), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("resolution", String(30), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("resolved_by", String(40), nullable=True),
+    Column("note", Text, nullable=False),
+    UniqueConstraint("organisation_id", "key", name="uq_exception_cases_key"),
+    Index("ix_exception_cases_queue", "organisation_id", "status", "due_at"),
+    Index("ix_exception_cases_order", "organisation_id", "order_id"),
 )

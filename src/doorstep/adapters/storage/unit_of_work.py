@@ -14,6 +14,7 @@ from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, Sql
 from doorstep.adapters.storage.assignments import SqlAssignments
 from doorstep.adapters.storage.departures import SqlDepartures
 from doorstep.adapters.storage.engine import READ_ONLY
+from doorstep.adapters.storage.exceptions import SqlExceptions
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     scans: SqlScans
     assignments: SqlAssignments
     departures: SqlDepartures
+    exceptions: SqlExceptions
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -105,6 +107,7 @@ class SqlUnitOfWork:
         self.scans = SqlScans(connection)
         self.assignments = SqlAssignments(connection)
         self.departures = SqlDepartures(connection)
+        self.exceptions = SqlExceptions(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -12,6 +12,7 @@ from doorstep.entrypoints.api.routes import (
     api_keys,
     auth,
     drivers,
+    exceptions,
     import_file,
     intake,
     live,
@@ -41,7 +42,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, station_day,
+        orders, plans, live, scans, station_day, exceptions,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

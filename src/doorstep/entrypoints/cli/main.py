@@ -61,6 +61,7 @@ stations.app.command("receiving")(station_day.receiving)
 stations.app.command("day-end")(station_day.day_end)
 stations.app.command("loadout")(station_day.load_out)
 stations.app.command("depart")(station_day.depart)
+stations.app.command("close-day")(station_day.close_day)
 app.add_typer(
     stations.app, name="stations", help="Register and list stations (depots) where routes start."
 )

@@ -114,6 +114,33 @@ def day_end(
     output.done("every parcel of the day is accounted for")
 
 
+def close_day(
+    station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    org: OrgOption = None,
+) -> None:
+    """Failed deliveries back into planning on the next delivery day, or to the sender."""
+    with organisation_scope(org) as s:
+        closed = reconciliation.close_day(
+            s.principal, station, service_day(day), uow=s.uow(), clock=s.container.clock
+        )
+    output.table(
+        f"Closing {closed.station.code} on {day}",
+        ["Order", "Failed attempts", "Now"],
+        (
+            [
+                r.order_id,
+                r.attempts,
+                "returned to sender" if r.returned else f"planned {closed.next_day}",
+            ]
+            for r in closed.retried
+        ),
+    )
+    if closed.unaccounted:
+        output.note(f"{len(closed.unaccounted)} parcels unaccounted for: see `station day-end`")
+    output.done(f"{len(closed.retried)} failed deliveries handled")
+
+
 def load_out(
     station: Annotated[str, typer.Option(help="The station, by code (HEL1) or id.")],
     day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],

@@ -13,6 +13,7 @@ from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
 from doorstep.entrypoints.api.schemas.station_day import (
+    DayClosedOut,
     DayEndOut,
     DepartIn,
     DepartureOut,
@@ -75,6 +76,15 @@ def receiving(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) 
 )
 def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> DayEndOut:
     return DayEndOut.of(reconciliation.day_end_report(principal, station, day, uow=c.reader()))
+
+
+@router.post(
+    "/stations/{station}/day:close",
+    summary="Failed deliveries back into planning on the next delivery day, or to the sender",
+)
+def close_day(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> DayClosedOut:
+    closed = reconciliation.close_day(principal, station, day, uow=c.uow(), clock=c.clock)
+    return DayClosedOut.of(closed)
 
 
 @router.get(

@@ -27,16 +27,27 @@ class OrganisationOut(BaseModel):
     name: str
     slug: str
     currency: str
+    max_delivery_attempts: int
     created_at: datetime
 
     @classmethod
     def of(cls, o: Organisation) -> OrganisationOut:
-        return cls(id=o.id, name=o.name, slug=o.slug, currency=o.currency, created_at=o.created_at)
+        return cls(
+            id=o.id,
+            name=o.name,
+            slug=o.slug,
+            currency=o.currency,
+            max_delivery_attempts=o.max_delivery_attempts,
+            created_at=o.created_at,
+        )
 
 
 class OrganisationIn(EntityIn):
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")
+    max_delivery_attempts: int = Field(
+        3, ge=1, le=10, description="attempts in all before a parcel goes back to the sender"
+    )
 
 
 # mypy sees the base class; FastAPI gets the generated model with every field optional.

@@ -10,7 +10,7 @@ from doorstep.domain.loadout import Departure
 from doorstep.domain.reconciliation import Expected, Whereabouts
 from doorstep.domain.sorting import SortLine
 from doorstep.services.loadout import LoadOut
-from doorstep.services.reconciliation import DayEndReport, ReceivingReport
+from doorstep.services.reconciliation import DayClosed, DayEndReport, ReceivingReport
 from doorstep.services.sorting import SortPlan
 
 
@@ -213,3 +213,30 @@ class DepartIn(BaseModel):
     override_reason: str = Field(
         "", max_length=500, description="needed when parcels are missing: why it leaves without"
     )
+
+
+class RetryOut(BaseModel):
+    order_id: str
+    attempts: int = Field(description="failed attempts so far")
+    returned: bool = Field(description="true: back to the sender; false: tried again next day")
+
+
+class DayClosedOut(BaseModel):
+    station_code: str
+    service_date: dt.date
+    next_day: dt.date
+    retried: list[RetryOut]
+    unaccounted: list[ParcelRefOut]
+
+    @classmethod
+    def of(cls, closed: DayClosed) -> DayClosedOut:
+        return cls(
+            station_code=closed.station.code,
+            service_date=closed.day,
+            next_day=closed.next_day,
+            retried=[
+                RetryOut(order_id=r.order_id, attempts=r.attempts, returned=r.returned)
+                for r in closed.retried
+            ],
+            unaccounted=[ParcelRefOut.of(e) for e in closed.unaccounted],
+        )

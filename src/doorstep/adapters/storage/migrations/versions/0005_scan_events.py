@@ -1,4 +1,5 @@
-"""Scan events, the parcel states replayed from them, the published sort plan, departures.
+"""Scan events, parcel states, the published sort plan, departures, exception cases, and the
+organisation's delivery attempts before a return to the sender.
 
 Revision ID: 0005
 Revises: 0004
@@ -19,6 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "max_delivery_attempts", sa.Integer(), nullable=False, server_default=sa.text("3")
+            )
+        )
     op.create_table(
         "scan_events",
         sa.Column("organisation_id", sa.String(40), nullable=False),
@@ -98,6 +105,7 @@ def upgrade() -> None:
         sa.Column("lane", sa.String(40), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("load_index", sa.Integer(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["orders.id"],
@@ -163,8 +171,48 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "exception_cases",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("type", sa.String(30), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("summary", sa.String(500), nullable=False),
+        sa.Column("opened_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("barcode", sa.String(64), nullable=False),
+        sa.Column("order_id", sa.String(40), nullable=True),
+        sa.Column("owner_id", sa.String(40), nullable=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("resolution", sa.String(30), nullable=True),
+        sa.Column("resolved_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by", sa.String(40), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_exception_cases_organisation_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exception_cases")),
+        sa.UniqueConstraint("organisation_id", "key", name="uq_exception_cases_key"),
+    )
+    op.create_index(
+        "ix_exception_cases_queue",
+        "exception_cases",
+        ["organisation_id", "status", "due_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_exception_cases_order", "exception_cases", ["organisation_id", "order_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_exception_cases_order", table_name="exception_cases")
+    op.drop_index("ix_exception_cases_queue", table_name="exception_cases")
+    op.drop_table("exception_cases")
+    with op.batch_alter_table("organisations", schema=None) as batch_op:
+        batch_op.drop_column("max_delivery_attempts")
     op.drop_table("departures")
     op.drop_index("ix_parcel_assignments_day", table_name="parcel_assignments")
     op.drop_table("parcel_assignments")

@@ -1,0 +1,96 @@
+"""Exception cases, unique per organisation and key; the queue by due time."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Row, and_, or_, select
+
+from doorstep.adapters.storage import tables as t
+from doorstep.adapters.storage.rows import TableRows
+from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
+from doorstep.services.ports import Position
+
+
+class SqlExceptions(TableRows):
+    table = t.exception_cases
+
+    def add(self, case: ExceptionCase) -> None:
+        self._insert(_values(case))
+
+    def update(self, case: ExceptionCase) -> None:
+        self._update(_values(case))
+
+    def get(self, organisation_id: str, case_id: str) -> ExceptionCase | None:
+        c = self.table.c
+        row = self._first(
+            select(self.table).where(c.organisation_id == organisation_id, c.id == case_id)
+        )
+        return _case(row) if row else None
+
+    def by_keys(self, organisation_id: str, keys: Sequence[str]) -> dict[str, ExceptionCase]:
+        c = self.table.c
+        unique = sorted(set(keys))
+        found: dict[str, ExceptionCase] = {}
+        for start in range(0, len(unique), 500):
+            statement = select(self.table).where(
+                c.organisation_id == organisation_id, c.key.in_(unique[start : start + 500])
+            )
+            found.update((row.key, _case(row)) for row in self._all(statement))
+        return found
+
+    def open_of_orders(
+        self, organisation_id: str, order_ids: Sequence[str], type: ExceptionType
+    ) -> builtins.list[ExceptionCase]:
+        c = self.table.c
+        unique = sorted(set(order_ids))
+        found: builtins.list[ExceptionCase] = []
+        for start in range(0, len(unique), 500):
+            statement = select(self.table).where(
+                c.organisation_id == organisation_id,
+                c.order_id.in_(unique[start : start + 500]),
+                c.type == type.value,
+                c.status == CaseStatus.OPEN.value,
+            )
+            found += [_case(row) for row in self._all(statement)]
+        return found
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        status: CaseStatus | None,
+        type: ExceptionType | None,
+        after: Position | None,
+        limit: int,
+    ) -> Sequence[ExceptionCase]:
+        c = self.table.c
+        statement = select(self.table).where(c.organisation_id == organisation_id)
+        if status is not None:
+            statement = statement.where(c.status == status.value)
+        if type is not None:
+            statement = statement.where(c.type == type.value)
+        if after is not None:
+            at, case_id = after.created_at, after.id
+            statement = statement.where(or_(c.due_at > at, and_(c.due_at == at, c.id > case_id)))
+        statement = statement.order_by(c.due_at, c.id).limit(limit)
+        return [_case(row) for row in self._all(statement)]
+
+
+def _values(case: ExceptionCase) -> dict[str, Any]:
+    values = asdict(case)
+    values["type"] = case.type.value
+    values["status"] = case.status.value
+    values["resolution"] = case.resolution.value if case.resolution else None
+    return values
+
+
+def _case(row: Row[Any]) -> ExceptionCase:
+    values = row._asdict()
+    values["type"] = ExceptionType(row.type)
+    values["status"] = CaseStatus(row.status)
+    values["resolution"] = Resolution(row.resolution) if row.resolution else None
+    return ExceptionCase(**values)
