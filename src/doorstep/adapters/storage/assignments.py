@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows
+from doorstep.adapters.storage.rows import TableRows, chunks
 from doorstep.domain.sorting import Assignment
 
 _FIELDS = ("barcode", "order_id", "vehicle_id", "lane", "position", "load_index", "attempt")
@@ -38,13 +38,9 @@ class SqlAssignments(TableRows):
         if not assignments:
             return
         # A parcel replanned onto another day's plan moves: its old row goes first.
-        barcodes = [a.barcode for a in assignments]
-        for start in range(0, len(barcodes), 500):
+        for chunk in chunks(a.barcode for a in assignments):
             self._conn.execute(
-                delete(self.table).where(
-                    c.organisation_id == organisation_id,
-                    c.barcode.in_(barcodes[start : start + 500]),
-                )
+                delete(self.table).where(c.organisation_id == organisation_id, c.barcode.in_(chunk))
             )
         day = {
             "organisation_id": organisation_id,
@@ -57,11 +53,10 @@ class SqlAssignments(TableRows):
 
     def of_barcodes(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, Assignment]:
         c = self.table.c
-        unique = sorted(set(barcodes))
         found: dict[str, Assignment] = {}
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(barcodes):
             statement = select(self.table).where(
-                c.organisation_id == organisation_id, c.barcode.in_(unique[start : start + 500])
+                c.organisation_id == organisation_id, c.barcode.in_(chunk)
             )
             found.update((row.barcode, _assignment(row)) for row in self._all(statement))
         return found

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, and_, or_, select
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows
+from doorstep.adapters.storage.rows import TableRows, chunks
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
 from doorstep.services.ports import Position
 
@@ -33,11 +33,10 @@ class SqlExceptions(TableRows):
 
     def by_keys(self, organisation_id: str, keys: Sequence[str]) -> dict[str, ExceptionCase]:
         c = self.table.c
-        unique = sorted(set(keys))
         found: dict[str, ExceptionCase] = {}
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(keys):
             statement = select(self.table).where(
-                c.organisation_id == organisation_id, c.key.in_(unique[start : start + 500])
+                c.organisation_id == organisation_id, c.key.in_(chunk)
             )
             found.update((row.key, _case(row)) for row in self._all(statement))
         return found
@@ -46,12 +45,11 @@ class SqlExceptions(TableRows):
         self, organisation_id: str, order_ids: Sequence[str], type: ExceptionType
     ) -> builtins.list[ExceptionCase]:
         c = self.table.c
-        unique = sorted(set(order_ids))
         found: builtins.list[ExceptionCase] = []
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(order_ids):
             statement = select(self.table).where(
                 c.organisation_id == organisation_id,
-                c.order_id.in_(unique[start : start + 500]),
+                c.order_id.in_(chunk),
                 c.type == type.value,
                 c.status == CaseStatus.OPEN.value,
             )

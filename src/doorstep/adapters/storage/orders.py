@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows
+from doorstep.adapters.storage.rows import TableRows, chunks
 from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate, MatchLevel
@@ -251,11 +251,10 @@ class SqlOrders(TableRows):
 
     def barcode_owners(self, organisation_id: str, barcodes: Sequence[str]) -> dict[str, str]:
         p = t.parcels.c
-        unique = sorted(set(barcodes))
         owners: dict[str, str] = {}
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(barcodes):
             statement = select(p.barcode, p.order_id).where(
-                p.organisation_id == organisation_id, p.barcode.in_(unique[start : start + 500])
+                p.organisation_id == organisation_id, p.barcode.in_(chunk)
             )
             owners.update((row.barcode, row.order_id) for row in self._conn.execute(statement))
         return owners
@@ -265,12 +264,11 @@ class SqlOrders(TableRows):
     ) -> dict[str, builtins.list[str]]:
         c = self.table.c
         closed = [s.value for s in FINAL]
-        unique = sorted(set(keys))
         found: dict[str, builtins.list[str]] = {}
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(keys):
             statement = select(c.dedupe_key, c.id).where(
                 c.organisation_id == organisation_id,
-                c.dedupe_key.in_(unique[start : start + 500]),
+                c.dedupe_key.in_(chunk),
                 c.status.not_in(closed),
             )
             for key, order_id in self._conn.execute(statement):
@@ -303,12 +301,9 @@ class SqlOrders(TableRows):
     def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
         c = self.table.c
         found: dict[str, Order] = {}
-        unique = sorted(set(order_ids))
-        for start in range(0, len(unique), 500):
+        for chunk in chunks(order_ids):
             rows = self._all(
-                select(self.table).where(
-                    c.organisation_id == organisation_id, c.id.in_(unique[start : start + 500])
-                )
+                select(self.table).where(c.organisation_id == organisation_id, c.id.in_(chunk))
             )
             found.update((o.id, o) for o in self._hydrate(rows))
         return found
@@ -319,9 +314,7 @@ class SqlOrders(TableRows):
         c, p = self.table.c, t.parcels.c
         barcodes: dict[str, builtins.list[str]] = defaultdict(builtins.list)
         found: dict[str, OrderStatus] = {}
-        unique = sorted(set(order_ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
+        for chunk in chunks(order_ids):
             statement = (
                 select(c.id, c.status, p.barcode)
                 .join(t.parcels, p.order_id == c.id, isouter=True)
@@ -351,11 +344,10 @@ class SqlOrders(TableRows):
             ],
         )
         known: dict[str, int] = {}
-        ids = sorted({i for i, _ in changes})
-        for start in range(0, len(ids), 500):
+        for chunk in chunks(i for i, _ in changes):
             statement = (
                 select(h.order_id, func.max(h.seq))
-                .where(h.order_id.in_(ids[start : start + 500]))
+                .where(h.order_id.in_(chunk))
                 .group_by(h.order_id)
             )
             known.update((row[0], int(row[1]) + 1) for row in self._conn.execute(statement))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import time
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Row, Table, insert, update
 
 from doorstep.domain.schedules import DailyWindow
+
+# SQLite allows a limited number of bound parameters per statement: IN lists go in pieces.
+CHUNK = 500
+
+
+def chunks(values: Iterable[str]) -> list[list[str]]:
+    """The distinct ``values``, sorted, in pieces of at most ``CHUNK`` for an IN clause."""
+    unique = sorted(set(values))
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 
 
 class TableRows:

@@ -11,19 +11,11 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select, text, update
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows
+from doorstep.adapters.storage.rows import TableRows, chunks
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
 from doorstep.services.ports import Position, ScanRecord
-
-# SQLite allows a limited number of bound parameters per statement.
-CHUNK = 500
-
-
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    unique = sorted(set(values))
-    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 
 
 class SqlScans(TableRows):
@@ -44,7 +36,7 @@ class SqlScans(TableRows):
     ) -> dict[str, tuple[str, str | None]]:
         c = self.table.c
         found: dict[str, tuple[str, str | None]] = {}
-        for chunk in _chunks(event_ids):
+        for chunk in chunks(event_ids):
             statement = select(c.id, c.fingerprint, c.problem).where(
                 c.organisation_id == organisation_id, c.id.in_(chunk)
             )
@@ -61,7 +53,7 @@ class SqlScans(TableRows):
     ) -> dict[str, builtins.list[ScanRecord]]:
         c = self.table.c
         found: dict[str, builtins.list[ScanRecord]] = defaultdict(builtins.list)
-        for chunk in _chunks(barcodes):
+        for chunk in chunks(barcodes):
             statement = (
                 select(self.table)
                 .where(c.organisation_id == organisation_id, c.barcode.in_(chunk))
@@ -90,7 +82,7 @@ class SqlScans(TableRows):
         if not states:
             return
         s = t.parcel_states.c
-        for chunk in _chunks([state.barcode for _, state in states]):
+        for chunk in chunks([state.barcode for _, state in states]):
             self._conn.execute(
                 delete(t.parcel_states).where(
                     s.organisation_id == organisation_id, s.barcode.in_(chunk)
@@ -104,7 +96,7 @@ class SqlScans(TableRows):
     ) -> dict[str, tuple[str, ParcelState]]:
         s = t.parcel_states.c
         found: dict[str, tuple[str, ParcelState]] = {}
-        for chunk in _chunks(barcodes):
+        for chunk in chunks(barcodes):
             statement = select(t.parcel_states).where(
                 s.organisation_id == organisation_id, s.barcode.in_(chunk)
             )
