@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
 from doorstep.adapters.passwords import Argon2Passwords
+from doorstep.adapters.proof_files import FileProofStore
 from doorstep.adapters.roads.haversine import HaversineTravelTimes
 from doorstep.adapters.roads.osrm import OsrmTravelTimes
 from doorstep.adapters.roads.regions import RegionStore
@@ -130,6 +131,10 @@ class Container:
     def reader(self) -> SqlUnitOfWork:
         """A fresh unit of work that only reads (authentication, GET requests)."""
         return SqlUnitOfWork(self.engine, read_only=True)
+
+    def proofs(self) -> FileProofStore:
+        """Proof-of-delivery images, in the data directory."""
+        return FileProofStore(self.settings.proofs_dir)
 
     @property
     def session_ttl(self) -> timedelta:

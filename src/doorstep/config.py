@@ -79,3 +79,7 @@ class Settings(BaseSettings):
     @property
     def regions_dir(self) -> Path:
         return self.data_dir / "regions"
+
+    @property
+    def proofs_dir(self) -> Path:
+        return self.data_dir / "proofs"

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -22,6 +22,7 @@ from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import FOLLOWS_SCANS, OrderStatus
 from doorstep.domain.orders import StatusChange
+from doorstep.domain.proofs import Proof
 from doorstep.domain.sorting import Assignment
 
 S = OrderStatus
@@ -102,6 +103,7 @@ class ScanEvent:
     vehicle_id: str = ""
     reason: FailReason | None = None
     note: str = ""
+    proof: Proof | None = None  # a delivery's proof; a failed attempt's evidence
 
     def __post_init__(self) -> None:
         if not _EVENT_ID.match(self.id):
@@ -118,6 +120,8 @@ class ScanEvent:
             raise InvalidValue(
                 "reason", "a failed attempt needs a reason: " + ", ".join(r for r in FailReason)
             )
+        if self.proof is not None and self.kind not in (ScanKind.DELIVER, ScanKind.FAIL):
+            raise InvalidValue("proof", "only a delivery or a failed attempt carries proof")
         if len(self.note) > 1000 or len(self.device) > 100 or len(self.lane) > 40:
             raise InvalidValue("note", "note up to 1000, device up to 100, lane up to 40 chars")
 
@@ -139,6 +143,7 @@ class ScanEvent:
             "vehicle_id": self.vehicle_id,
             "reason": None if self.reason is None else self.reason.value,
             "note": self.note,
+            "proof": None if self.proof is None else asdict(self.proof),
         }
         return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
 

@@ -20,6 +20,7 @@ from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, StatusChange
+from doorstep.domain.proofs import ProofFile
 from doorstep.domain.scans import ParcelState, ScanEvent
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
@@ -49,6 +50,20 @@ class PasswordHasher(Protocol):
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Check a password; with no hash (no such account) take as long, then say no."""
+        ...
+
+
+class ProofStore(Protocol):
+    """Proof images stored by content hash, durably before ``put`` returns."""
+
+    def put(self, organisation_id: str, data: bytes, media_type: str) -> ProofFile:
+        """Store ``data`` (InvalidValue for another media type or size); the same bytes again
+        return the same file."""
+        ...
+
+    def exists(self, organisation_id: str, sha256: str) -> bool: ...
+    def get(self, organisation_id: str, sha256: str) -> tuple[bytes, str] | None:
+        """The bytes and media type, or None."""
         ...
 
 

@@ -19,6 +19,8 @@ from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import StatusChange
 from doorstep.domain.permissions import Permission
+from doorstep.domain.proofs import Proof
+from doorstep.domain.proofs import missing as missing_proof
 from doorstep.domain.scans import (
     FailReason,
     ParcelState,
@@ -33,7 +35,7 @@ from doorstep.domain.sorting import Assignment
 from doorstep.services.authorization import Principal, require
 from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
-from doorstep.services.ports import Clock, Position, ScanRecord, UnitOfWork
+from doorstep.services.ports import Clock, Position, ProofStore, ScanRecord, UnitOfWork
 
 MAX_BATCH = 1000
 
@@ -59,6 +61,7 @@ class IncomingScan:
     vehicle_id: str = ""
     reason: FailReason | None = None
     note: str = ""
+    proof: Proof | None = None
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,18 @@ def unknown_barcode(barcode: str) -> str:
 
 
 def ingest(
-    principal: Principal, scans: Sequence[IncomingScan], *, uow: UnitOfWork, clock: Clock
+    principal: Principal,
+    scans: Sequence[IncomingScan],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    proofs: ProofStore | None = None,
 ) -> IngestReport:
-    """Store a batch of up to ``MAX_BATCH`` events and bring their parcels and orders up to date."""
+    """Store a batch of up to ``MAX_BATCH`` events and bring their parcels and orders up to date.
+
+    A delivery without the proof its order asks for, or naming a proof file not uploaded to
+    ``proofs``, is rejected (not stored): the driver app captures it and sends it again.
+    """
     require(principal, Permission.SCANS_WRITE)
     if len(scans) > MAX_BATCH:
         raise InvalidValue(
@@ -142,6 +154,10 @@ def ingest(
         stored = uow.scans.stored(org, list(events))
         outcomes, new = _sort_out(events, stored)
         owners = uow.orders.barcode_owners(org, [e.barcode for e in events.values()])
+        unproven = _unproven(uow, org, new, owners, proofs)
+        new = [e for e in new if e.id not in unproven]
+        rejected += [ScanResult(i, Outcome.REJECTED, why) for i, why in unproven.items()]
+        events = {i: e for i, e in events.items() if i not in unproven}
         before = {b: s for b, (_, s) in uow.scans.states(org, list(owners)).items()}
         plan = uow.assignments.of_barcodes(org, list(owners))
         seen = ScanTroubles(owners)
@@ -175,6 +191,36 @@ def _events(
         if first is not event and first.fingerprint != event.fingerprint:
             rejected.append(ScanResult(event.id, Outcome.CONFLICT, _reused(event.id)))
     return events, rejected
+
+
+def _unproven(
+    uow: UnitOfWork,
+    org: str,
+    new: Sequence[ScanEvent],
+    owners: Mapping[str, str],
+    proofs: ProofStore | None,
+) -> dict[str, str]:
+    """Why each new event's proof falls short, by event id (files first, then the order's
+    requirement); events of unknown parcels are kept for their own problem."""
+    proven = [e for e in new if e.proof is not None or e.kind is ScanKind.DELIVER]
+    if not proven:
+        return {}
+    orders = uow.orders.get_many(
+        org, sorted({owners[e.barcode] for e in proven if e.barcode in owners})
+    )
+    found: dict[str, str] = {}
+    for event in proven:
+        files = event.proof.files if event.proof else ()
+        absent = [h for h in files if proofs is None or not proofs.exists(org, h)]
+        if absent:
+            found[event.id] = f"proof: no uploaded file has hash {absent[0]}; upload it first"
+            continue
+        order = orders.get(owners.get(event.barcode, ""))
+        if event.kind is ScanKind.DELIVER and order is not None:
+            lacking = missing_proof(order.proof, event.proof)
+            if lacking is not None:
+                found[event.id] = lacking
+    return found
 
 
 def _reused(event_id: str) -> str:

@@ -10,6 +10,7 @@ from doorstep.domain.accounts import Organisation, Role
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus as S
 from doorstep.domain.orders import OrderKind
+from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
 from doorstep.services import scans
 from doorstep.services.authorization import ActorKind, Principal
@@ -78,7 +79,12 @@ def test_a_day_through_the_service_and_a_retry(container: Container, org: Organi
         uow.commit()
     who = Principal("org_a", "usr_1", ActorKind.USER, frozenset({Role.DRIVER}))
     kinds = [ScanKind.RECEIVE, ScanKind.SORT, ScanKind.LOAD, ScanKind.DEPART, ScanKind.DELIVER]
-    extra = {ScanKind.SORT: {"lane": "A3"}, ScanKind.LOAD: {"vehicle_id": "veh_1"}}
+    checked = Proof("Ann", age_verified=True)  # the order asks for an ID check (18+)
+    extra = {
+        ScanKind.SORT: {"lane": "A3"},
+        ScanKind.LOAD: {"vehicle_id": "veh_1"},
+        ScanKind.DELIVER: {"proof": checked},
+    }
     batch = [
         IncomingScan(f"evt-{b}-{n:04d}", k, b, T0 + timedelta(minutes=n), **extra.get(k, {}))  # type: ignore[arg-type]
         for b in ("P-1", "P-2", "P-3")

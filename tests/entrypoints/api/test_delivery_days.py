@@ -21,6 +21,10 @@ from tests.entrypoints.api.test_plans import container, finished, start
 __all__ = ["container"]  # a fixture, used by name
 
 DAY1, DAY2 = "2026-11-23", "2026-11-24"
+# Each order asks for one kind of proof, so the two days deliver with every kind.
+KINDS = ["signature", "photo", "pin", "minimum_age", "none"] * 2
+PNG = b"\x89PNG\r\n\x1a\n" + b"image bytes"
+JPEG = b"\xff\xd8\xff\xe0" + b"a photo of the parcel at the door"
 REASONS = [
     "recipient_absent", "no_access", "address_not_found", "refused", "damaged",
     "business_closed", "unsafe", "out_of_time",
@@ -55,7 +59,7 @@ class Day:
         lines: list[dict[str, Any]] = self.get(f"/stations/HEL1/sort-plan?date={self.day}")["lines"]
         return lines
 
-    def scan(self, kind: str, barcode: str, who: dict[str, str], **extra: str) -> dict[str, Any]:
+    def scan(self, kind: str, barcode: str, who: dict[str, str], **extra: Any) -> dict[str, Any]:
         self.n += 1
         event = {
             "id": f"{self.day}-{self.n:05d}", "kind": kind, "barcode": barcode,
@@ -86,6 +90,40 @@ class Day:
         assert answer.json()["missing"] == []
         return vehicle
 
+    def upload(self, data: bytes, media_type: str) -> str:
+        headers = {**self.driver, "Content-Type": media_type}
+        answer = self.client.post("/api/v1/proof-files", content=data, headers=headers)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["sha256"])
+
+    def proof(self, kind: str, n: int) -> dict[str, Any]:
+        """The proof a driver captures for ``kind``; orders without one alternate between
+        a safe place and a neighbour, each with a photo."""
+        photo = self.upload(JPEG + bytes([n]), "image/jpeg")
+        if kind == "signature":
+            return {"recipient_name": "Aino", "signature_sha256": self.upload(PNG, "image/png")}
+        if kind == "photo":
+            return {"photo_sha256": photo}
+        if kind == "pin":
+            return {"pin": "4821"}
+        if kind == "minimum_age":
+            return {"recipient_name": "Aino", "age_verified": True}
+        place = {"safe_place": "behind the blue door"} if n % 2 else {"neighbour": "B 12"}
+        return place | {"photo_sha256": photo}
+
+    def deliver(self, code: str, kind: str, n: int) -> None:
+        """Without its proof a delivery is refused; with it, it counts."""
+        if kind != "none":
+            refused = self.client.post(
+                "/api/v1/events",
+                json={"events": [{"id": f"{self.day}-bare-{n}", "kind": "deliver", "barcode": code,
+                                  "device_time": f"{self.day}T12:00:00+02:00"}]},
+                headers=self.driver,
+            ).json()["results"][0]  # fmt: skip
+            assert (refused["outcome"], refused["message"][:5]) == ("rejected", "proof"), refused
+        done = self.scan("deliver", code, self.driver, proof=self.proof(kind, n))
+        assert done["parcel_status"] == "delivered", done
+
     def close(self) -> dict[str, Any]:
         answer = self.client.post(
             f"/api/v1/stations/HEL1/day:close?date={self.day}", headers=self.tenant.admin
@@ -113,6 +151,9 @@ def setup_station(client: TestClient, tenant: Tenant) -> list[str]:
         body["time_windows"] = [
             {"start_at": f"{DAY1}T08:00:00+02:00", "end_at": f"{DAY1}T16:00:00+02:00"}
         ]
+        body["proof"] = {"kind": KINDS[i]} | (
+            {"minimum_age_years": 18} if KINDS[i] == "minimum_age" else {}
+        )
         answer = client.post("/api/v1/orders", json=body, headers=tenant.admin)
         assert answer.status_code == 201, answer.text
         assert answer.json()["status"] == "ready"
@@ -143,8 +184,8 @@ def test_two_days_end_to_end_over_http(client: TestClient, tenant_a: Tenant) -> 
 
     # The driver delivers two and fails eight, one per reason; the eight come back.
     delivered, failed = barcodes[:2], dict(zip(barcodes[2:], REASONS, strict=True))
-    for code in delivered:
-        assert one.scan("deliver", code, one.driver)["parcel_status"] == "delivered"
+    for n, code in enumerate(delivered):
+        one.deliver(code, KINDS[n], n)
     for code, reason in failed.items():
         assert one.scan("fail", code, one.driver, reason=reason)["problem"] is None
     end = one.get(f"/stations/HEL1/day-end?date={DAY1}")
@@ -169,7 +210,8 @@ def test_two_days_end_to_end_over_http(client: TestClient, tenant_a: Tenant) -> 
     two.load_and_depart(lines, received=set(failed))
     last = sorted(failed)[0]
     for code in sorted(failed)[1:]:
-        assert two.scan("deliver", code, two.driver)["parcel_status"] == "delivered"
+        n = barcodes.index(code)
+        two.deliver(code, KINDS[n], n)
     two.scan("fail", last, two.driver, reason="recipient_absent")
     two.scan("receive", last, two.crew)
     closed = two.close()

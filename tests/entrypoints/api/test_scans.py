@@ -30,6 +30,19 @@ def scan(n: int, kind: str, barcode: str = "PARCEL-1", **extra: Any) -> dict[str
 
 
 DAY = ["receive", "sort", "load", "depart", "fail", "deliver"]
+PNG = b"\x89PNG\r\n\x1a\n" + b"a signature drawn on the screen"
+
+
+def signature(client: TestClient, tenant: Tenant, data: bytes = PNG) -> str:
+    headers = {**tenant.as_(Role.DRIVER), "Content-Type": "image/png"}
+    answer = client.post("/api/v1/proof-files", content=data, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["sha256"])
+
+
+def signed(client: TestClient, tenant: Tenant) -> dict[str, Any]:
+    """The proof the world's order asks for: the recipient's signature and name."""
+    return {"proof": {"recipient_name": "Matti", "signature_sha256": signature(client, tenant)}}
 
 
 def post(client: TestClient, tenant: Tenant, events: list[dict[str, Any]], role: Role) -> Any:
@@ -39,7 +52,8 @@ def post(client: TestClient, tenant: Tenant, events: list[dict[str, Any]], role:
 def test_a_driver_sends_a_day_and_a_retry_changes_nothing(
     client: TestClient, world: World, tenant_a: Tenant
 ) -> None:
-    batch = [scan(n, kind) for n, kind in enumerate(DAY)]
+    proof = signed(client, tenant_a)
+    batch = [scan(n, kind, **(proof if kind == "deliver" else {})) for n, kind in enumerate(DAY)]
     first = post(client, tenant_a, batch, Role.DRIVER)
     assert first.status_code == 200, first.text
     assert first.json()["counts"]["stored"] == 6
@@ -55,7 +69,7 @@ def test_problems_are_answered_kept_and_listed(
     client: TestClient, world: World, tenant_a: Tenant
 ) -> None:
     """An unknown barcode and a delivery before loading: stored, each with its reason."""
-    batch = [scan(0, "receive", "NO-SUCH-LABEL"), scan(1, "deliver")]
+    batch = [scan(0, "receive", "NO-SUCH-LABEL"), scan(1, "deliver", **signed(client, tenant_a))]
     answer = post(client, tenant_a, batch, Role.STATION_ASSOCIATE).json()
     assert answer["counts"] == {
         "stored": 2,
@@ -73,7 +87,9 @@ def test_problems_are_answered_kept_and_listed(
 def test_listing_pages_through_every_event_once(
     client: TestClient, world: World, tenant_a: Tenant
 ) -> None:
-    post(client, tenant_a, [scan(n, kind) for n, kind in enumerate(DAY)], Role.DRIVER)
+    proof = signed(client, tenant_a)
+    day = [scan(n, kind, **(proof if kind == "deliver" else {})) for n, kind in enumerate(DAY)]
+    post(client, tenant_a, day, Role.DRIVER)
     seen: list[str] = []
     cursor = None
     while True:
@@ -112,3 +128,41 @@ def test_viewers_cannot_send_scans_and_tenants_stay_apart(
     assert "no parcel of this organisation" in other["results"][0]["problem"]
     listed = client.get("/api/v1/events", headers=tenant_a.admin).json()
     assert listed["items"] == []
+
+
+def test_a_delivery_needs_the_proof_its_order_asks_for(
+    client: TestClient, world: World, tenant_a: Tenant
+) -> None:
+    """No signature: rejected, not stored; a hash never uploaded: rejected; then it counts."""
+    before = [scan(n, kind) for n, kind in enumerate(DAY[:4])]
+    post(client, tenant_a, before, Role.DRIVER)
+    bare = post(client, tenant_a, [scan(5, "deliver")], Role.DRIVER).json()["results"][0]
+    assert (bare["outcome"], bare["message"]) == (
+        "rejected", "proof: this order needs the recipient's signature and name",
+    )  # fmt: skip
+    ghost = {"recipient_name": "Matti", "signature_sha256": "a" * 64}
+    unknown = post(client, tenant_a, [scan(6, "deliver", proof=ghost)], Role.DRIVER).json()
+    assert "no uploaded file has hash" in unknown["results"][0]["message"]
+    done = post(client, tenant_a, [scan(7, "deliver", **signed(client, tenant_a))], Role.DRIVER)
+    assert done.json()["results"][0]["parcel_status"] == "delivered"
+    listed = client.get("/api/v1/events?barcode=PARCEL-1", headers=tenant_a.admin).json()
+    assert [e["kind"] for e in listed["items"]][-1] == "deliver"
+    assert listed["items"][-1]["proof"]["recipient_name"] == "Matti"
+
+
+def test_proof_files_are_checked_kept_once_and_private_to_their_organisation(
+    client: TestClient, world: World, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    first, again = signature(client, tenant_a), signature(client, tenant_a)
+    assert first == again
+    got = client.get(f"/api/v1/proof-files/{first}", headers=tenant_a.admin)
+    assert (got.status_code, got.content, got.headers["content-type"]) == (200, PNG, "image/png")
+    assert client.get(f"/api/v1/proof-files/{first}", headers=tenant_b.admin).status_code == 404
+    headers = {**tenant_a.as_(Role.DRIVER), "Content-Type": "image/png"}
+    fake = client.post("/api/v1/proof-files", content=b"GIF89a not a png", headers=headers)
+    assert fake.status_code == 422
+    assert "is not a image/png image" in fake.text
+    headers["Content-Type"] = "application/pdf"
+    wrong = client.post("/api/v1/proof-files", content=PNG, headers=headers)
+    assert wrong.status_code == 422
+    assert "Content-Type" in wrong.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows, chunks
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
 from doorstep.services.ports import Position, ScanRecord
 
@@ -162,6 +164,7 @@ def _event_values(record: ScanRecord) -> dict[str, Any]:
         "vehicle_id": e.vehicle_id,
         "reason": None if e.reason is None else e.reason.value,
         "note": e.note,
+        "proof": None if e.proof is None else asdict(e.proof),
         "fingerprint": e.fingerprint,
         "problem": record.problem,
     }
@@ -187,6 +190,7 @@ def _event(row: Row[Any]) -> ScanEvent:
         vehicle_id=row.vehicle_id,
         reason=None if row.reason is None else FailReason(row.reason),
         note=row.note,
+        proof=None if row.proof is None else Proof(**row.proof),
     )
 
 

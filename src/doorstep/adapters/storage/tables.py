@@ -324,6 +324,7 @@ scan_events = Table(
     Column("vehicle_id", String(40), nullable=False),
     Column("reason", String(30), nullable=True),
     Column("note", Text, nullable=False),
+    Column("proof", JSON, nullable=True),  # domain.proofs.Proof's fields
     Column("fingerprint", String(64), nullable=False),
     # Why the replay could not apply it (None: it applied); rewritten on every replay.
     Column("problem", Text, nullable=True),

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from doorstep import __version__
 from doorstep.bootstrap import Container
+from doorstep.domain.proofs import MAX_FILE_BYTES
 from doorstep.entrypoints.api import problems
 from doorstep.entrypoints.api.body_limit import BodyLimit
 from doorstep.entrypoints.api.routes import (
@@ -55,6 +56,7 @@ def create_app(container: Container) -> FastAPI:
         larger={
             f"{API_PREFIX}/orders:import": container.settings.max_import_bytes,
             f"{API_PREFIX}/orders:import-file": container.settings.max_import_bytes,
+            f"{API_PREFIX}/proof-files": MAX_FILE_BYTES,
         },
     )
 

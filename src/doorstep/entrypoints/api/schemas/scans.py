@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.entrypoints.api.schemas.values import LocationIn, LocationOut
 from doorstep.services.ports import ScanRecord
 from doorstep.services.scans import MAX_BATCH, IncomingScan, IngestReport, Outcome, ScanResult
+
+
+class ProofIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipient_name: str = Field("", max_length=200)
+    signature_sha256: str = Field("", description="hash returned by POST /proof-files")
+    photo_sha256: str = Field("", description="hash returned by POST /proof-files")
+    pin: str = Field("", description="the PIN the recipient gave")
+    age_verified: bool = Field(False, description="an ID showed the order's minimum age")
+    safe_place: str = Field("", max_length=300, description="where it was left (with a photo)")
+    neighbour: str = Field("", max_length=200, description="who took it in (with a photo)")
 
 
 class ScanIn(BaseModel):
@@ -30,11 +44,15 @@ class ScanIn(BaseModel):
     vehicle_id: str = Field("", max_length=40, description="load scans: the vehicle")
     reason: FailReason | None = Field(None, description="failed attempts: why")
     note: str = Field("", max_length=1000)
+    proof: ProofIn | None = Field(
+        None, description="deliveries: the proof the order asks for; failed attempts: evidence"
+    )
 
     def to_incoming(self) -> IncomingScan:
         position = self.position.to_domain() if self.position else None
-        fields = self.model_dump(exclude={"position"})
-        return IncomingScan(**fields, position=position)
+        proof = Proof(**self.proof.model_dump()) if self.proof else None
+        fields = self.model_dump(exclude={"position", "proof"})
+        return IncomingScan(**fields, position=position, proof=proof)
 
 
 class ScanBatchIn(BaseModel):
@@ -84,6 +102,7 @@ class ScanOut(BaseModel):
     vehicle_id: str
     reason: FailReason | None
     note: str
+    proof: ProofIn | None
     problem: str | None
 
     @classmethod
@@ -103,6 +122,7 @@ class ScanOut(BaseModel):
             vehicle_id=e.vehicle_id,
             reason=e.reason,
             note=e.note,
+            proof=ProofIn(**asdict(e.proof)) if e.proof else None,
             problem=record.problem,
         )
 
@@ -110,3 +130,9 @@ class ScanOut(BaseModel):
 class ScanPageOut(BaseModel):
     items: list[ScanOut]
     next_cursor: str | None
+
+
+class ProofFileOut(BaseModel):
+    sha256: str
+    media_type: str
+    size_bytes: int

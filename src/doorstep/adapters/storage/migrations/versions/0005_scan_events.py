@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("vehicle_id", sa.String(40), nullable=False),
         sa.Column("reason", sa.String(30), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("proof", sa.JSON(), nullable=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("problem", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
