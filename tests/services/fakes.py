@@ -22,7 +22,7 @@ from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL, OrderStatus
-from doorstep.domain.orders import Order, StatusChange
+from doorstep.domain.orders import Order, ProofRequirement, StatusChange
 from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
@@ -333,6 +333,12 @@ class FakeOrders(_Scoped[Order]):
     def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
         wanted = set(order_ids)
         return {o.id: o for o in self._of(organisation_id) if o.id in wanted}
+
+    def proof_requirements(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, ProofRequirement]:
+        wanted = set(order_ids)
+        return {o.id: o.proof for o in self._of(organisation_id) if o.id in wanted}
 
     def parcel_barcodes(
         self, organisation_id: str, order_ids: Sequence[str]

@@ -19,7 +19,7 @@ from doorstep.domain.geocoding import Candidate
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Address, Order, OrderKind, StatusChange
+from doorstep.domain.orders import Address, Order, OrderKind, ProofRequirement, StatusChange
 from doorstep.domain.proofs import ProofFile
 from doorstep.domain.scans import ParcelState, ScanEvent
 from doorstep.domain.sorting import Assignment
@@ -220,6 +220,12 @@ class OrderRepository(Protocol):
 
     def get_many(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
         """The orders among ``order_ids`` that exist, by id, in a few queries."""
+        ...
+
+    def proof_requirements(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, ProofRequirement]:
+        """What proof each order's delivery needs, without loading the whole order."""
         ...
 
     def parcel_barcodes(

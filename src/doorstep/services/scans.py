@@ -205,9 +205,8 @@ def _unproven(
     proven = [e for e in new if e.proof is not None or e.kind is ScanKind.DELIVER]
     if not proven:
         return {}
-    orders = uow.orders.get_many(
-        org, sorted({owners[e.barcode] for e in proven if e.barcode in owners})
-    )
+    order_ids = sorted({owners[e.barcode] for e in proven if e.barcode in owners})
+    required = uow.orders.proof_requirements(org, order_ids)
     found: dict[str, str] = {}
     for event in proven:
         files = event.proof.files if event.proof else ()
@@ -215,9 +214,9 @@ def _unproven(
         if absent:
             found[event.id] = f"proof: no uploaded file has hash {absent[0]}; upload it first"
             continue
-        order = orders.get(owners.get(event.barcode, ""))
-        if event.kind is ScanKind.DELIVER and order is not None:
-            lacking = missing_proof(order.proof, event.proof)
+        requirement = required.get(owners.get(event.barcode, ""))
+        if event.kind is ScanKind.DELIVER and requirement is not None:
+            lacking = missing_proof(requirement, event.proof)
             if lacking is not None:
                 found[event.id] = lacking
     return found

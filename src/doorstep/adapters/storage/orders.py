@@ -308,6 +308,19 @@ class SqlOrders(TableRows):
             found.update((o.id, o) for o in self._hydrate(rows))
         return found
 
+    def proof_requirements(
+        self, organisation_id: str, order_ids: Sequence[str]
+    ) -> dict[str, ProofRequirement]:
+        c = self.table.c
+        found: dict[str, ProofRequirement] = {}
+        for chunk in chunks(order_ids):
+            statement = select(c.id, c.proof_kind, c.proof_minimum_age_years).where(
+                c.organisation_id == organisation_id, c.id.in_(chunk)
+            )
+            for order_id, kind, years in self._conn.execute(statement):
+                found[order_id] = ProofRequirement(ProofKind(kind), years)
+        return found
+
     def parcel_barcodes(
         self, organisation_id: str, order_ids: Sequence[str]
     ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
