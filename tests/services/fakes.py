@@ -19,6 +19,7 @@ from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL, OrderStatus
@@ -35,6 +36,8 @@ from doorstep.services.ports import (
     ExceptionRepository,
     IdempotencyRecord,
     IdempotencyRepository,
+    InspectionRepository,
+    MaintenanceRepository,
     OrderFilter,
     OrderFixRepository,
     OrderRepository,
@@ -91,6 +94,8 @@ class Tables:
     parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
     departures: dict[str, Departure] = field(default_factory=dict)
     exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
+    inspections: dict[str, Inspection] = field(default_factory=dict)
+    maintenance_records: dict[str, MaintenanceRecord] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -450,6 +455,23 @@ class FakeExceptions(_Scoped[ExceptionCase]):
         return sorted(found, key=lambda c: (c.due_at, c.id))[:limit]
 
 
+class FakeInspections(_Scoped[Inspection]):
+    table = "inspections"
+
+    def of_vehicle_day(
+        self, organisation_id: str, vehicle_id: str, service_date: date
+    ) -> list[Inspection]:
+        found = self._of(organisation_id, vehicle_id=vehicle_id, service_date=service_date)
+        return sorted(found, key=lambda i: (i.inspected_at, i.id))
+
+
+class FakeMaintenance(_Scoped[MaintenanceRecord]):
+    table = "maintenance_records"
+
+    def open_of_vehicle(self, organisation_id: str, vehicle_id: str) -> list[MaintenanceRecord]:
+        return [r for r in self._of(organisation_id, vehicle_id=vehicle_id) if r.open]
+
+
 class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -605,6 +627,8 @@ class FakeUnitOfWork:
     assignments: AssignmentRepository
     departures: DepartureRepository
     exceptions: ExceptionRepository
+    inspections: InspectionRepository
+    maintenance: MaintenanceRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -620,6 +644,8 @@ class FakeUnitOfWork:
         self.assignments = FakeAssignments(self)
         self.departures = FakeDepartures(self)
         self.exceptions = FakeExceptions(self)
+        self.inspections = FakeInspections(self)
+        self.maintenance = FakeMaintenance(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

@@ -15,6 +15,7 @@ from doorstep.services import exceptions, loadout, reconciliation, sorting
 from doorstep.services.authorization import Principal
 from tests.services.conftest import Ports
 from tests.services.planning.test_runs import DAY
+from tests.services.test_inspections import inspected
 from tests.services.test_loadout import day, station
 from tests.services.test_sorting import published, scan, send
 
@@ -80,6 +81,7 @@ def test_parcels_left_behind_and_never_scanned_back_open_cases(
     send(ports, admin, scan(0, K.RECEIVE, code), scan(1, K.SORT, code, lane=first.lane),
          scan(2, K.LOAD, code, vehicle_id=first.vehicle_id))  # fmt: skip
     ports.clock.advance(timedelta(hours=1))
+    inspected(ports, admin)
     loadout.depart(
         admin, "HEL1", DAY, "Van 1", override_reason="not at the station yet",
         uow=ports.uow, clock=ports.clock, ids=ports.ids,

@@ -15,6 +15,13 @@ from tests.services.conftest import Ports
 from tests.services.planning.test_runs import DAY, PLACES, order, van
 from tests.services.test_sorting import published, scan, send
 
+
+def inspected(ports: Ports, admin: Principal) -> None:
+    from tests.services.test_inspections import inspected as pre_trip
+
+    pre_trip(ports, admin)
+
+
 K = ScanKind
 
 
@@ -70,6 +77,8 @@ def test_leaving_parcels_behind_needs_a_reason_which_is_recorded(
     vehicle = lines[0].assignment.vehicle_id
     codes = [line.assignment.barcode for line in lines]
     load(ports, admin, codes[:2], vehicle)
+
+    inspected(ports, admin)
 
     def go(reason: str = "") -> object:
         return loadout.depart(

@@ -13,7 +13,7 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanKind
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanStatus, PlanVersion
-from doorstep.services import exceptions, scans
+from doorstep.services import exceptions, inspections, scans
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.scans import IncomingScan
@@ -51,8 +51,9 @@ def depart(
 ) -> Departure:
     """Record the vehicle leaving and send its loaded parcels out for delivery.
 
-    Parcels still missing stop it unless ``override_reason`` says why it leaves without them;
-    both are recorded. A vehicle departs once a day: a second time is a Conflict.
+    The vehicle needs that day's pre-trip inspection without an unsafe defect, and no open
+    maintenance. Parcels still missing stop it unless ``override_reason`` says why it leaves
+    without them; both are recorded. A vehicle departs once a day: a second time is a Conflict.
     """
     require(principal, Permission.SCANS_WRITE)
     org = principal.organisation_id
@@ -61,6 +62,7 @@ def depart(
         if found.departure is not None:
             left = found.departure.departed_at.isoformat(timespec="minutes")
             raise Conflict(f"{found.vehicle.name} departed already, at {left}", "vehicle")
+        inspections.check_ready(uow, org, found.vehicle, day)
         now = clock.now()
         departure = Departure(
             id=ids.new_id("dep"),
@@ -100,8 +102,8 @@ def depart(
 
 def _load_out(uow: UnitOfWork, org: str, station_ref: str, day: date, vehicle_ref: str) -> LoadOut:
     station = resolve_station(uow, org, "station", station_ref)
-    vehicle = uow.vehicles.get(org, vehicle_ref) or uow.vehicles.get_by_name(org, vehicle_ref)
-    if vehicle is None or vehicle.station_id != station.id:
+    vehicle = inspections.find_vehicle(uow, org, vehicle_ref)
+    if vehicle.station_id != station.id:
         raise NotFound("vehicle", vehicle_ref, f"give the name or id of a {station.code} vehicle")
     version = next(
         (v for v in uow.plans.list(org, station.id, day) if v.status is PlanStatus.PUBLISHED),

@@ -16,6 +16,7 @@ from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
+from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
@@ -357,6 +358,22 @@ class ExceptionRepository(Protocol):
         ...
 
 
+class InspectionRepository(Protocol):
+    def add(self, inspection: Inspection) -> None: ...
+    def of_vehicle_day(
+        self, organisation_id: str, vehicle_id: str, service_date: date
+    ) -> builtins.list[Inspection]: ...
+
+
+class MaintenanceRepository(Protocol):
+    def add(self, record: MaintenanceRecord) -> None: ...
+    def update(self, record: MaintenanceRecord) -> None: ...
+    def get(self, organisation_id: str, record_id: str) -> MaintenanceRecord | None: ...
+    def open_of_vehicle(
+        self, organisation_id: str, vehicle_id: str
+    ) -> builtins.list[MaintenanceRecord]: ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -423,6 +440,10 @@ class UnitOfWork(Protocol):
     def departures(self) -> DepartureRepository: ...
     @property
     def exceptions(self) -> ExceptionRepository: ...
+    @property
+    def inspections(self) -> InspectionRepository: ...
+    @property
+    def maintenance(self) -> MaintenanceRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

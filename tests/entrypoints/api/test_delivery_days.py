@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from doorstep.domain.accounts import Role
 from tests.entrypoints.api.conftest import Tenant, order_body, station_body, vehicle_body
 from tests.entrypoints.api.test_plans import container, finished, start
+from tests.entrypoints.api.test_station_day import pre_trip
 
 __all__ = ["container"]  # a fixture, used by name
 
@@ -81,6 +82,7 @@ class Day:
             steps += [("sort", {"lane": line["lane"]}), ("load", {"vehicle_id": vehicle})]
             for kind, extra in steps:
                 assert self.scan(kind, code, self.crew, **extra)["problem"] is None, (kind, code)
+        pre_trip(self.client, self.tenant, vehicle, self.day)
         answer = self.client.post(
             f"/api/v1/stations/HEL1/load-out/{vehicle}:depart?date={self.day}",
             json={},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from doorstep.domain.accounts import Role
@@ -9,6 +11,27 @@ from tests.entrypoints.api.conftest import Tenant
 from tests.entrypoints.api.test_plans import DAY, container, finished, orders, start
 
 __all__ = ["container", "orders"]  # fixtures, used by name
+
+
+CHECKLIST = [
+    "brakes", "tyres", "lights", "mirrors", "horn", "wipers", "fluid_leaks",
+    "cargo_door_and_lock", "fire_extinguisher", "first_aid_kit",
+]  # fmt: skip
+
+
+def pre_trip(
+    client: TestClient, tenant: Tenant, vehicle: str, day: str, **broken: dict[str, Any]
+) -> dict[str, Any]:
+    """The driver's pre-trip inspection: every item fine but ``broken`` (item: answer)."""
+    items = [{"item": i, "ok": True} | broken.get(i, {}) for i in CHECKLIST]
+    answer = client.post(
+        f"/api/v1/vehicles/{vehicle}/inspections?date={day}",
+        json={"kind": "pre_trip", "items": items},
+        headers=tenant.as_(Role.DRIVER),
+    )
+    assert answer.status_code == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
 
 
 def publish_day(client: TestClient, tenant: Tenant) -> str:
@@ -121,6 +144,12 @@ def test_loading_refuses_the_wrong_van_and_departure_needs_a_reason_for_what_is_
     shown = client.get(f"{path}?date={DAY}", headers=tenant_a.admin).json()
     assert [i["load_index"] for i in shown["items"]] == list(range(1, len(lines) + 1))
     assert shown["missing"] == [lines[-1]["barcode"]]
+    not_inspected = client.post(
+        f"{path}:depart?date={DAY}", json={"override_reason": "label torn"}, headers=crew
+    )
+    assert not_inspected.status_code == 409
+    assert "pre-trip inspection" in not_inspected.text
+    pre_trip(client, tenant_a, vehicle, DAY)
     refused_departure = client.post(f"{path}:depart?date={DAY}", json={}, headers=crew)
     assert refused_departure.status_code == 422
     assert lines[-1]["barcode"] in refused_departure.text
@@ -136,3 +165,36 @@ def test_loading_refuses_the_wrong_van_and_departure_needs_a_reason_for_what_is_
         f"{path}:depart?date={DAY}", json={"override_reason": "again!"}, headers=crew
     )
     assert again.status_code == 409
+
+
+def test_an_unsafe_defect_grounds_the_van_until_maintenance_closes(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    publish_day(client, tenant_a)
+    vehicle = client.get(
+        f"/api/v1/stations/HEL1/sort-plan?date={DAY}", headers=tenant_a.admin
+    ).json()["lines"][0]["vehicle_id"]
+    found = pre_trip(
+        client, tenant_a, vehicle, DAY, tyres={"ok": False, "defect": "flat", "unsafe": True}
+    )
+    assert found["unsafe"] is True
+    record = found["maintenance"]
+    assert record["defects"] == ["tyres: flat"]
+    path = f"/api/v1/stations/HEL1/load-out/{vehicle}:depart?date={DAY}"
+    body = {"override_reason": "nothing loaded yet"}
+    grounded = client.post(path, json=body, headers=tenant_a.as_(Role.DRIVER))
+    assert grounded.status_code == 409
+    assert "out of service (tyres: flat)" in grounded.text
+    closed = client.post(
+        f"/api/v1/maintenance/{record['id']}:close", json={"note": "tyre changed"},
+        headers=tenant_a.admin,
+    )  # fmt: skip
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["closed_by"]
+    bad = client.post(
+        f"/api/v1/vehicles/{vehicle}/inspections?date={DAY}",
+        json={"kind": "pre_trip", "items": [{"item": "brakes", "ok": True}]},
+        headers=tenant_a.as_(Role.DRIVER),
+    )
+    assert bad.status_code == 422
+    assert "answer every item of the checklist" in bad.text

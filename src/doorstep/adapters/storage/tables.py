@@ -417,3 +417,34 @@ exception_cases = Table(
     Index("ix_exception_cases_queue", "organisation_id", "status", "due_at"),
     Index("ix_exception_cases_order", "organisation_id", "order_id"),
 )
+
+# Pre- and post-trip inspections (domain.inspections), the answers as JSON.
+inspections = Table(
+    "inspections",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("vehicle_id", String(40), ForeignKey("vehicles.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("inspected_at", UtcDateTime(), nullable=False),
+    Column("inspector_id", String(40), nullable=False),
+    Column("items", JSON, nullable=False),  # [{item, ok, defect, unsafe}]
+    Index("ix_inspections_vehicle_day", "organisation_id", "vehicle_id", "service_date"),
+)
+
+# Maintenance an unsafe defect opened: the vehicle is out of service while one is open.
+maintenance_records = Table(
+    "maintenance_records",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("vehicle_id", String(40), ForeignKey("vehicles.id"), nullable=False),
+    Column("inspection_id", String(40), ForeignKey("inspections.id"), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("defects", JSON, nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("closed_by", String(40), nullable=True),
+    Column("note", Text, nullable=False),
+    Index("ix_maintenance_records_vehicle", "organisation_id", "vehicle_id"),
+)

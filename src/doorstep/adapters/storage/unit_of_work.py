@@ -16,6 +16,7 @@ from doorstep.adapters.storage.departures import SqlDepartures
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.exceptions import SqlExceptions
 from doorstep.adapters.storage.idempotency import SqlIdempotency
+from doorstep.adapters.storage.inspections import SqlInspections, SqlMaintenance
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.adapters.storage.plans import SqlPlanVersions
@@ -45,6 +46,8 @@ class SqlUnitOfWork:
     assignments: SqlAssignments
     departures: SqlDepartures
     exceptions: SqlExceptions
+    inspections: SqlInspections
+    maintenance: SqlMaintenance
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -108,6 +111,8 @@ class SqlUnitOfWork:
         self.assignments = SqlAssignments(connection)
         self.departures = SqlDepartures(connection)
         self.exceptions = SqlExceptions(connection)
+        self.inspections = SqlInspections(connection)
+        self.maintenance = SqlMaintenance(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

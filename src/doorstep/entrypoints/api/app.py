@@ -15,6 +15,7 @@ from doorstep.entrypoints.api.routes import (
     drivers,
     exceptions,
     import_file,
+    inspections,
     intake,
     live,
     orders,
@@ -43,7 +44,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, station_day, exceptions,
+        orders, plans, live, scans, station_day, exceptions, inspections,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

@@ -1,5 +1,5 @@
-"""Scan events, parcel states, the published sort plan, departures, exception cases, and the
-organisation's delivery attempts before a return to the sender.
+"""The station's day: scan events, parcel states, the sort plan, departures, exception cases,
+inspections and maintenance, and the organisation's delivery attempts before a return.
 
 Revision ID: 0005
 Revises: 0004
@@ -207,8 +207,71 @@ def upgrade() -> None:
         "ix_exception_cases_order", "exception_cases", ["organisation_id", "order_id"], unique=False
     )
 
+    op.create_table(
+        "inspections",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("inspected_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("inspector_id", sa.String(40), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_inspections_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_inspections_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspections")),
+    )
+    op.create_index(
+        "ix_inspections_vehicle_day",
+        "inspections",
+        ["organisation_id", "vehicle_id", "service_date"],
+        unique=False,
+    )
+    op.create_table(
+        "maintenance_records",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("inspection_id", sa.String(40), nullable=False),
+        sa.Column("opened_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("defects", sa.JSON(), nullable=False),
+        sa.Column("closed_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by", sa.String(40), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["inspection_id"],
+            ["inspections.id"],
+            name=op.f("fk_maintenance_records_inspection_id_inspections"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_maintenance_records_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_maintenance_records_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_records")),
+    )
+    op.create_index(
+        "ix_maintenance_records_vehicle",
+        "maintenance_records",
+        ["organisation_id", "vehicle_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_maintenance_records_vehicle", table_name="maintenance_records")
+    op.drop_table("maintenance_records")
+    op.drop_index("ix_inspections_vehicle_day", table_name="inspections")
+    op.drop_table("inspections")
     op.drop_index("ix_exception_cases_order", table_name="exception_cases")
     op.drop_index("ix_exception_cases_queue", table_name="exception_cases")
     op.drop_table("exception_cases")

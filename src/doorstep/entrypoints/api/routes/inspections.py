@@ -1,0 +1,49 @@
+"""Vehicle inspections before and after a route, and closing the maintenance they open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from doorstep.domain.inspections import ItemResult
+from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.schemas.inspections import (
+    CloseIn,
+    InspectionIn,
+    InspectionOut,
+    MaintenanceOut,
+)
+from doorstep.services import inspections
+
+router = APIRouter(tags=["dispatch"])
+
+
+@router.post(
+    "/vehicles/{vehicle}/inspections",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a pre- or post-trip inspection; an unsafe defect grounds the vehicle",
+)
+def inspect(
+    vehicle: str,
+    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    body: InspectionIn,
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> InspectionOut:
+    items = [ItemResult(**i.model_dump()) for i in body.items]
+    done, record = inspections.inspect(
+        principal, vehicle, day, body.kind, items, uow=c.uow(), clock=c.clock, ids=c.ids
+    )
+    return InspectionOut.of(done, record)
+
+
+@router.post("/maintenance/{record_id}:close", summary="The vehicle is repaired")
+def close(
+    record_id: str, body: CloseIn, principal: PrincipalDep, c: ContainerDep
+) -> MaintenanceOut:
+    record = inspections.close_maintenance(
+        principal, record_id, body.note, uow=c.uow(), clock=c.clock
+    )
+    return MaintenanceOut.of(record)
