@@ -83,6 +83,14 @@ class Day:
             for kind, extra in steps:
                 assert self.scan(kind, code, self.crew, **extra)["problem"] is None, (kind, code)
         pre_trip(self.client, self.tenant, vehicle, self.day)
+        route = self.client.get(
+            f"/api/v1/vehicles/{vehicle}/route?date={self.day}", headers=self.driver
+        ).json()
+        assert [s["number"] for s in route["stops"]] == list(range(1, len(lines) + 1))
+        by_stop = sorted(lines, key=lambda line: line["position"])
+        assert [s["order_id"] for s in route["stops"]] == [line["order_id"] for line in by_stop]
+        assert {p["status"] for s in route["stops"] for p in s["parcels"]} == {"loaded"}
+        assert route["open_stops"] == len(lines)
         answer = self.client.post(
             f"/api/v1/stations/HEL1/load-out/{vehicle}:depart?date={self.day}",
             json={},
@@ -183,6 +191,12 @@ def test_two_days_end_to_end_over_http(client: TestClient, tenant_a: Tenant) -> 
     one.load_and_depart(lines, received={first})
     received = one.get(f"/stations/HEL1/receiving?date={DAY1}")["manifests"][0]
     assert (len(received["received"]), received["missing"]) == (10, [])
+
+    # The driver's app shows each stop with what it needs.
+    route = one.get(f"/vehicles/{lines[0]['vehicle_id']}/route?date={DAY1}")
+    kinds = {s["order_id"]: s["proof_required"] for s in route["stops"]}
+    assert sorted(kinds.values()) == sorted(KINDS)
+    assert all(s["arrival_at"] <= s["start_at"] <= s["departure_at"] for s in route["stops"])
 
     # The driver delivers two and fails eight, one per reason; the eight come back.
     delivered, failed = barcodes[:2], dict(zip(barcodes[2:], REASONS, strict=True))

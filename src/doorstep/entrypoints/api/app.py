@@ -12,10 +12,10 @@ from doorstep.entrypoints.api.body_limit import BodyLimit
 from doorstep.entrypoints.api.routes import (
     api_keys,
     auth,
+    driver_day,
     drivers,
     exceptions,
     import_file,
-    inspections,
     intake,
     live,
     orders,
@@ -44,7 +44,7 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, station_day, exceptions, inspections,
+        orders, plans, live, scans, station_day, exceptions, driver_day,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

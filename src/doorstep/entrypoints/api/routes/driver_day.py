@@ -1,4 +1,4 @@
-"""Vehicle inspections before and after a route, and closing the maintenance they open."""
+"""The driver's side of dispatch: the day's route, inspections, and closing maintenance."""
 
 from __future__ import annotations
 
@@ -9,15 +9,29 @@ from fastapi import APIRouter, Query, status
 
 from doorstep.domain.inspections import ItemResult
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.schemas.driver_route import DriverRouteOut
 from doorstep.entrypoints.api.schemas.inspections import (
     CloseIn,
     InspectionIn,
     InspectionOut,
     MaintenanceOut,
 )
-from doorstep.services import inspections
+from doorstep.services import driver_route, inspections
 
 router = APIRouter(tags=["dispatch"])
+
+
+@router.get(
+    "/vehicles/{vehicle}/route",
+    summary="The vehicle's published route of the day, stop by stop, for the driver app",
+)
+def route(
+    vehicle: str,
+    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> DriverRouteOut:
+    return DriverRouteOut.of(driver_route.driver_route(principal, vehicle, day, uow=c.reader()))
 
 
 @router.post(
