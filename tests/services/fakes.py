@@ -19,6 +19,7 @@ from doorstep.domain.accounts import ApiKey, Organisation, Session, User
 from doorstep.domain.errors import Conflict
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
@@ -33,6 +34,7 @@ from doorstep.services.ports import (
     AssignmentRepository,
     DepartureRepository,
     DriverRepository,
+    DutyRepository,
     ExceptionRepository,
     IdempotencyRecord,
     IdempotencyRepository,
@@ -96,6 +98,7 @@ class Tables:
     exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
     inspections: dict[str, Inspection] = field(default_factory=dict)
     maintenance_records: dict[str, MaintenanceRecord] = field(default_factory=dict)
+    duty_changes: dict[tuple[str, str], DutyChange] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -472,6 +475,32 @@ class FakeMaintenance(_Scoped[MaintenanceRecord]):
         return [r for r in self._of(organisation_id, vehicle_id=vehicle_id) if r.open]
 
 
+class FakeDuty:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def known(self, organisation_id: str, ids: list[str]) -> dict[str, DutyChange]:
+        table = self._uow.current().duty_changes
+        return {i: table[(organisation_id, i)] for i in ids if (organisation_id, i) in table}
+
+    def add_many(self, organisation_id: str, changes: list[DutyChange]) -> None:
+        table = self._uow.current().duty_changes
+        for change in changes:
+            if (organisation_id, change.id) in table:
+                raise Conflict(f"duplicate primary key {change.id}")
+            table[(organisation_id, change.id)] = change
+
+    def of_driver(
+        self, organisation_id: str, driver_id: str, since: datetime, until: datetime
+    ) -> list[DutyChange]:
+        found = [
+            ch
+            for (org, _), ch in self._uow.current().duty_changes.items()
+            if org == organisation_id and ch.driver_id == driver_id and since <= ch.at < until
+        ]
+        return sorted(found, key=lambda ch: (ch.at, ch.id))
+
+
 class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -629,6 +658,7 @@ class FakeUnitOfWork:
     exceptions: ExceptionRepository
     inspections: InspectionRepository
     maintenance: MaintenanceRepository
+    duty: DutyRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -646,6 +676,7 @@ class FakeUnitOfWork:
         self.exceptions = FakeExceptions(self)
         self.inspections = FakeInspections(self)
         self.maintenance = FakeMaintenance(self)
+        self.duty = FakeDuty(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

@@ -358,3 +358,29 @@ def _duration(seconds: float) -> str:
     if not hours:
         return f"{minutes} min"
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@dataclass(frozen=True)
+class DutyChange:
+    """The driver's app reporting a new status from ``at`` (``id`` made on the device)."""
+
+    id: str
+    driver_id: str
+    status: DutyStatus
+    at: datetime
+
+    def __post_init__(self) -> None:
+        aware("at", self.at)
+        if not 8 <= len(self.id) <= 64:
+            raise InvalidValue("id", "must be 8-64 characters (a UUID made on the device)")
+
+
+def periods_of(changes: Sequence[DutyChange], until: datetime) -> list[DutyPeriod]:
+    """The periods the changes describe: each status lasts until the next change, the last
+    until ``until``; changes at or after ``until`` are left out. Order of arrival is ignored."""
+    aware("until", until)
+    ordered = sorted((c for c in changes if c.at < until), key=lambda c: (c.at, c.id))
+    ends = [c.at for c in ordered[1:]] + [until]
+    return [
+        DutyPeriod(c.status, c.at, end) for c, end in zip(ordered, ends, strict=True) if end > c.at
+    ]

@@ -16,6 +16,7 @@ from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
+from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
@@ -374,6 +375,16 @@ class MaintenanceRepository(Protocol):
     ) -> builtins.list[MaintenanceRecord]: ...
 
 
+class DutyRepository(Protocol):
+    def known(self, organisation_id: str, ids: builtins.list[str]) -> dict[str, DutyChange]: ...
+    def add_many(self, organisation_id: str, changes: builtins.list[DutyChange]) -> None: ...
+    def of_driver(
+        self, organisation_id: str, driver_id: str, since: datetime, until: datetime
+    ) -> builtins.list[DutyChange]:
+        """The driver's changes with ``since <= at < until``, in time order."""
+        ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -444,6 +455,8 @@ class UnitOfWork(Protocol):
     def inspections(self) -> InspectionRepository: ...
     @property
     def maintenance(self) -> MaintenanceRepository: ...
+    @property
+    def duty(self) -> DutyRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

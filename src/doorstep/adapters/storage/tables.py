@@ -448,3 +448,15 @@ maintenance_records = Table(
     Column("note", Text, nullable=False),
     Index("ix_maintenance_records_vehicle", "organisation_id", "vehicle_id"),
 )
+
+# Drivers' duty-status changes from the app (domain.hours.DutyChange), by the device's id.
+duty_changes = Table(
+    "duty_changes",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("driver_id", String(40), ForeignKey("drivers.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_duty_changes_driver", "organisation_id", "driver_id", "at"),
+)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
 from doorstep.adapters.storage.assignments import SqlAssignments
 from doorstep.adapters.storage.departures import SqlDepartures
+from doorstep.adapters.storage.duty import SqlDutyChanges
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.exceptions import SqlExceptions
 from doorstep.adapters.storage.idempotency import SqlIdempotency
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     exceptions: SqlExceptions
     inspections: SqlInspections
     maintenance: SqlMaintenance
+    duty: SqlDutyChanges
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -113,6 +115,7 @@ class SqlUnitOfWork:
         self.exceptions = SqlExceptions(connection)
         self.inspections = SqlInspections(connection)
         self.maintenance = SqlMaintenance(connection)
+        self.duty = SqlDutyChanges(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -6,17 +6,24 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
+from doorstep.domain.hours import RuleSet
 from doorstep.domain.inspections import ItemResult
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
-from doorstep.entrypoints.api.schemas.driver_route import DriverRouteOut
+from doorstep.entrypoints.api.schemas.driver_route import (
+    DriverRouteOut,
+    DutyIn,
+    DutyOut,
+    HoursOut,
+)
 from doorstep.entrypoints.api.schemas.inspections import (
     CloseIn,
     InspectionIn,
     InspectionOut,
     MaintenanceOut,
 )
-from doorstep.services import driver_route, inspections
+from doorstep.services import driver_route, hours, inspections
 
 router = APIRouter(tags=["dispatch"])
 
@@ -61,3 +68,25 @@ def close(
         principal, record_id, body.note, uow=c.uow(), clock=c.clock
     )
     return MaintenanceOut.of(record)
+
+
+@router.post("/drivers/{driver}/duty", summary="The driver's duty-status changes from the app")
+def duty(driver: str, body: DutyIn, principal: PrincipalDep, c: ContainerDep) -> DutyOut:
+    changes = [(ch.id, ch.status, ch.at) for ch in body.changes]
+    report = hours.record_duty(principal, driver, changes, uow=c.uow())
+    return DutyOut(stored=report.stored, duplicates=report.duplicates)
+
+
+@router.get(
+    "/drivers/{driver}/hours",
+    summary="Hours of service now (or at): time left, breaks due, warnings and violations",
+)
+def driver_hours(
+    driver: str,
+    principal: PrincipalDep,
+    c: ContainerDep,
+    rules: RuleSet = RuleSet.EU_561,
+    at: AwareDatetime | None = None,
+) -> HoursOut:
+    found = hours.hours(principal, driver, rules, at=at, uow=c.reader(), now=c.clock)
+    return HoursOut.of(found)

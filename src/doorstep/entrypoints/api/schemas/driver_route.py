@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from doorstep.domain.hours import DutyStatus, RuleSet
 from doorstep.services.driver_route import DriverRoute, RouteStop
+from doorstep.services.hours import Hours
 
 
 class ParcelOnRouteOut(BaseModel):
@@ -85,4 +87,62 @@ class DriverRouteOut(BaseModel):
             distance_m=route.distance_m,
             stops=[RouteStopOut.of(s) for s in route.stops],
             open_stops=len(route.open_stops),
+        )
+
+
+class DutyChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=8, max_length=64, description="made on the device")
+    status: DutyStatus
+    at: AwareDatetime = Field(description="from when, as the device saw it")
+
+
+class DutyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: list[DutyChangeIn] = Field(min_length=1, max_length=1000)
+
+
+class DutyOut(BaseModel):
+    stored: int
+    duplicates: int
+
+
+class FindingOut(BaseModel):
+    kind: str
+    rule: str
+    message: str
+    at: dt.datetime
+
+
+class HoursOut(BaseModel):
+    driver_id: str
+    rules: RuleSet
+    at: dt.datetime
+    status: DutyStatus
+    driving_s: float
+    driving_left_s: float
+    window_left_s: float | None
+    until_break_s: float
+    break_due: bool
+    findings: list[FindingOut]
+
+    @classmethod
+    def of(cls, h: Hours) -> HoursOut:
+        c = h.clock
+        return cls(
+            driver_id=h.driver.id,
+            rules=h.rule_set,
+            at=c.at,
+            status=c.status,
+            driving_s=c.driving_s,
+            driving_left_s=c.driving_left_s,
+            window_left_s=c.window_left_s,
+            until_break_s=c.until_break_s,
+            break_due=c.break_due,
+            findings=[
+                FindingOut(kind=f.kind.value, rule=f.rule.value, message=f.message, at=f.at)
+                for f in h.findings
+            ],
         )

@@ -1,5 +1,5 @@
 """The station's day: scan events, parcel states, the sort plan, departures, exception cases,
-inspections and maintenance, and the organisation's delivery attempts before a return.
+inspections and maintenance, drivers' duty changes, and the delivery attempts before a return.
 
 Revision ID: 0005
 Revises: 0004
@@ -266,8 +266,34 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "duty_changes",
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("driver_id", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("at", UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["driver_id"], ["drivers.id"], name=op.f("fk_duty_changes_driver_id_drivers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_duty_changes_organisation_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("organisation_id", "id", name=op.f("pk_duty_changes")),
+    )
+    op.create_index(
+        "ix_duty_changes_driver",
+        "duty_changes",
+        ["organisation_id", "driver_id", "at"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_duty_changes_driver", table_name="duty_changes")
+    op.drop_table("duty_changes")
     op.drop_index("ix_maintenance_records_vehicle", table_name="maintenance_records")
     op.drop_table("maintenance_records")
     op.drop_index("ix_inspections_vehicle_day", table_name="inspections")

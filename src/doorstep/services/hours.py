@@ -1,0 +1,97 @@
+"""Drivers' hours of service: duty changes from the app, and the clock they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from doorstep.domain.errors import InvalidValue, NotFound
+from doorstep.domain.fleet import Driver
+from doorstep.domain.hours import (
+    RULES,
+    Clock,
+    DutyChange,
+    DutyStatus,
+    Finding,
+    RuleSet,
+    clock,
+    findings,
+    periods_of,
+)
+from doorstep.domain.permissions import Permission
+from doorstep.services.authorization import Principal, require
+from doorstep.services.ports import Clock as Now
+from doorstep.services.ports import UnitOfWork
+
+# How far back the clock reads: enough to find the last daily rest before the current day.
+LOOK_BACK = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class DutyReport:
+    stored: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class Hours:
+    driver: Driver
+    rule_set: RuleSet
+    clock: Clock
+    findings: tuple[Finding, ...]
+
+
+def record_duty(
+    principal: Principal,
+    driver_ref: str,
+    changes: Sequence[tuple[str, DutyStatus, datetime]],
+    *,
+    uow: UnitOfWork,
+) -> DutyReport:
+    """Store the app's status changes (id, status, from when); a resent one changes nothing.
+
+    An id used before for another change is refused, naming it.
+    """
+    require(principal, Permission.SCANS_WRITE)
+    org = principal.organisation_id
+    with uow:
+        driver = find_driver(uow, org, driver_ref)
+        given = {i: DutyChange(i, driver.id, status, at) for i, status, at in changes}
+        known = uow.duty.known(org, list(given))
+        for change_id, stored in known.items():
+            if stored != given[change_id]:
+                raise InvalidValue("changes.id", f"{change_id!r} was used for another change")
+        uow.duty.add_many(org, [c for i, c in given.items() if i not in known])
+        uow.commit()
+    return DutyReport(len(given) - len(known), len(known))
+
+
+def hours(
+    principal: Principal,
+    driver_ref: str,
+    rule_set: RuleSet,
+    *,
+    at: datetime | None = None,
+    warn_before_s: int = 1800,
+    uow: UnitOfWork,
+    now: Now,
+) -> Hours:
+    """The driver's clock at ``at`` (now by default) with warnings and violations."""
+    require(principal, Permission.ORDERS_READ)
+    org = principal.organisation_id
+    instant = at or now.now()
+    with uow:
+        driver = find_driver(uow, org, driver_ref)
+        changes = uow.duty.of_driver(org, driver.id, instant - LOOK_BACK, instant)
+    rules = RULES[rule_set]
+    periods = periods_of(changes, instant)
+    found = findings(periods, rules, warn_before_s=warn_before_s, at=instant)
+    return Hours(driver, rule_set, clock(periods, rules, instant), tuple(found))
+
+
+def find_driver(uow: UnitOfWork, org: str, driver_ref: str) -> Driver:
+    driver = uow.drivers.get(org, driver_ref) or uow.drivers.get_by_name(org, driver_ref)
+    if driver is None:
+        raise NotFound("driver", driver_ref, "give the driver's name or id")
+    return driver
