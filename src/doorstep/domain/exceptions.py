@@ -24,6 +24,9 @@ class ExceptionType(StrEnum):
     DAMAGED = "damaged"
     MISSING_PARCEL = "missing_parcel"  # left behind at departure
     MISSED_SCAN = "missed_scan"  # on a vehicle at day end: never delivered nor scanned back
+    LATE_DEPARTURE = "late_departure"
+    ROUTE_BEHIND = "route_behind"
+    LATE_RISK = "late_risk"  # a stop projected to miss its window
 
 
 # How long each may stay open before it is overdue.
@@ -36,6 +39,9 @@ SLA = {
     ExceptionType.DAMAGED: timedelta(hours=2),
     ExceptionType.MISSING_PARCEL: timedelta(hours=1),
     ExceptionType.MISSED_SCAN: timedelta(hours=12),
+    ExceptionType.LATE_DEPARTURE: timedelta(minutes=15),
+    ExceptionType.ROUTE_BEHIND: timedelta(minutes=30),
+    ExceptionType.LATE_RISK: timedelta(minutes=30),
 }
 
 

@@ -206,6 +206,8 @@ def test_two_days_end_to_end_over_http(client: TestClient, tenant_a: Tenant) -> 
         assert one.scan("fail", code, one.driver, reason=reason)["problem"] is None
     end = one.get(f"/stations/HEL1/day-end?date={DAY1}")
     assert len(end["unaccounted"]) == 8  # still on the van
+    (route,) = one.get(f"/stations/HEL1/dispatch?date={DAY1}")["routes"]
+    assert (route["state"], route["stops_done"], route["stops_total"]) == ("finished", 10, 10)
     for code in failed:
         assert one.scan("receive", code, one.crew)["parcel_status"] == "received"
     end = one.get(f"/stations/HEL1/day-end?date={DAY1}")

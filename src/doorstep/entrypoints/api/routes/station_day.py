@@ -13,6 +13,7 @@ from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
 from doorstep.entrypoints.api.schemas.station_day import (
+    BoardOut,
     DayClosedOut,
     DayEndOut,
     DepartIn,
@@ -21,7 +22,7 @@ from doorstep.entrypoints.api.schemas.station_day import (
     ReceivingOut,
     SortPlanOut,
 )
-from doorstep.services import loadout, reconciliation, sorting
+from doorstep.services import dispatch, loadout, reconciliation, sorting
 from doorstep.services.authorization import Principal
 
 router = APIRouter(tags=["station"])
@@ -76,6 +77,22 @@ def receiving(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) 
 )
 def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> DayEndOut:
     return DayEndOut.of(reconciliation.day_end_report(principal, station, day, uow=c.reader()))
+
+
+@router.get(
+    "/stations/{station}/dispatch",
+    summary="The dispatch board: each route's state, stops done, delay and stops at risk",
+)
+def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
+    return BoardOut.of(dispatch.board(principal, station, day, uow=c.reader(), clock=c.clock))
+
+
+@router.post(
+    "/stations/{station}/dispatch:watch",
+    summary="The board, opening a case for each late departure, route behind or stop at risk",
+)
+def watch(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
+    return BoardOut.of(dispatch.watch(principal, station, day, uow=c.uow(), clock=c.clock))
 
 
 @router.post(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from doorstep.domain.loadout import Departure
 from doorstep.domain.reconciliation import Expected, Whereabouts
 from doorstep.domain.sorting import SortLine
+from doorstep.services.dispatch import Board
 from doorstep.services.loadout import LoadOut
 from doorstep.services.reconciliation import DayClosed, DayEndReport, ReceivingReport
 from doorstep.services.sorting import SortPlan
@@ -239,4 +240,45 @@ class DayClosedOut(BaseModel):
                 for r in closed.retried
             ],
             unaccounted=[ParcelRefOut.of(e) for e in closed.unaccounted],
+        )
+
+
+class RouteProgressOut(BaseModel):
+    vehicle_id: str
+    vehicle_name: str
+    state: str
+    planned_start: dt.datetime
+    departed_at: dt.datetime | None
+    stops_total: int
+    stops_done: int
+    delay_min: int = Field(description="how late the route runs against its plan")
+    behind: bool
+    at_risk: list[str] = Field(description="orders projected to miss their window")
+
+
+class BoardOut(BaseModel):
+    station_code: str
+    plan_id: str
+    at: dt.datetime
+    routes: list[RouteProgressOut]
+
+    @classmethod
+    def of(cls, board: Board) -> BoardOut:
+        routes = [
+            RouteProgressOut(
+                vehicle_id=r.vehicle_id,
+                vehicle_name=board.names.get(r.vehicle_id, r.vehicle_id),
+                state=r.state.value,
+                planned_start=r.planned_start,
+                departed_at=r.departed_at,
+                stops_total=r.stops_total,
+                stops_done=r.stops_done,
+                delay_min=int(r.delay.total_seconds() // 60),
+                behind=r.behind,
+                at_risk=list(r.at_risk),
+            )
+            for r in board.routes
+        ]
+        return cls(
+            station_code=board.station.code, plan_id=board.version.id, at=board.at, routes=routes
         )

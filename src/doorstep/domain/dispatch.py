@@ -1,0 +1,96 @@
+"""The dispatch board: where each route of the day stands against its plan, and what is at risk.
+
+A stop is done when each of its parcels was delivered or failed; its actual time is the device
+time of the last of those scans. A route's delay is how late its most recent done stop was
+against the plan, and the stops still to come are projected that much later: one whose
+projected start falls after the end of its window is at risk of missing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+# A van not gone this long after its planned start is late; a route this far behind is behind.
+LATE_DEPARTURE = timedelta(minutes=15)
+BEHIND = timedelta(minutes=15)
+
+
+class RouteState(StrEnum):
+    WAITING = "waiting"  # not departed, not yet late
+    LATE_DEPARTURE = "late_departure"
+    ON_ROAD = "on_road"
+    FINISHED = "finished"  # every stop done
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    order_id: str
+    start_at: datetime
+    departure_at: datetime
+    window_end: datetime | None  # the end of the window the plan serves it in, if any
+
+
+@dataclass(frozen=True)
+class RouteProgress:
+    vehicle_id: str
+    state: RouteState
+    planned_start: datetime
+    departed_at: datetime | None
+    stops_total: int
+    stops_done: int
+    # How late the route runs: its latest done stop against the plan, or its departure (or
+    # the lack of one) when no stop is done yet; never negative.
+    delay: timedelta
+    at_risk: tuple[str, ...]  # order ids projected to miss their window
+
+    @property
+    def behind(self) -> bool:
+        return self.state is RouteState.ON_ROAD and self.delay > BEHIND
+
+
+def progress(
+    vehicle_id: str,
+    planned_start: datetime,
+    stops: Sequence[PlannedStop],
+    departed_at: datetime | None,
+    done: Mapping[str, datetime],
+    now: datetime,
+) -> RouteProgress:
+    """The route's state at ``now`` from its plan, its departure and its done stops."""
+    finished = [s for s in stops if s.order_id in done]
+    delay = _delay(finished, done)
+    if departed_at is None:  # every stop moves with a departure that has not happened
+        delay = max(delay, now - planned_start)
+    elif not finished:
+        delay = max(delay, departed_at - planned_start)
+    state = _state(planned_start, departed_at, len(finished) == len(stops), now)
+    ahead = [s for s in stops if s.order_id not in done]
+    risk = tuple(s.order_id for s in ahead if _misses(s, delay, now))
+    return RouteProgress(
+        vehicle_id, state, planned_start, departed_at, len(stops), len(finished), delay, risk
+    )
+
+
+def _delay(finished: Sequence[PlannedStop], done: Mapping[str, datetime]) -> timedelta:
+    if not finished:
+        return timedelta(0)
+    latest = max(finished, key=lambda s: done[s.order_id])
+    return max(timedelta(0), done[latest.order_id] - latest.departure_at)
+
+
+def _state(
+    planned_start: datetime, departed_at: datetime | None, all_done: bool, now: datetime
+) -> RouteState:
+    if departed_at is None:
+        late = now > planned_start + LATE_DEPARTURE
+        return RouteState.LATE_DEPARTURE if late else RouteState.WAITING
+    return RouteState.FINISHED if all_done else RouteState.ON_ROAD
+
+
+def _misses(stop: PlannedStop, delay: timedelta, now: datetime) -> bool:
+    if stop.window_end is None:
+        return False
+    return stop.start_at + delay > stop.window_end or now > stop.window_end

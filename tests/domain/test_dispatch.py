@@ -1,0 +1,45 @@
+"""Where a route stands against its plan: late departures, delay, stops at risk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from doorstep.domain.dispatch import PlannedStop, RouteState, progress
+
+T = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+M = timedelta(minutes=1)
+
+
+def stops() -> list[PlannedStop]:
+    """Three stops at 9:00, 9:30 and 10:00, ten minutes each; the last must start by 10:20."""
+    return [
+        PlannedStop("o1", T + 60 * M, T + 70 * M, T + 120 * M),
+        PlannedStop("o2", T + 90 * M, T + 100 * M, None),
+        PlannedStop("o3", T + 120 * M, T + 130 * M, T + 140 * M),
+    ]
+
+
+def test_a_van_not_gone_is_waiting_then_late_and_its_stops_slip_with_it() -> None:
+    waiting = progress("v", T, stops(), None, {}, T + 10 * M)
+    assert (waiting.state, waiting.at_risk) == (RouteState.WAITING, ())
+    late = progress("v", T, stops(), None, {}, T + 30 * M)
+    assert late.state is RouteState.LATE_DEPARTURE
+    assert late.delay == 30 * M
+    assert late.at_risk == ("o3",)  # 10:00 + 30 min is past its 10:20 window end
+
+
+def test_the_delay_is_the_latest_done_stop_against_its_plan() -> None:
+    done = {"o1": T + 85 * M}  # planned to leave at 9:10, done at 9:25: 15 minutes late
+    found = progress("v", T, stops(), T + 5 * M, done, T + 90 * M)
+    assert (found.state, found.stops_done, found.delay) == (RouteState.ON_ROAD, 1, 15 * M)
+    assert not found.behind  # 15 minutes is the threshold, not beyond it
+    assert found.at_risk == ()  # 10:00 + 15 min starts before 10:20
+    later = progress("v", T, stops(), T + 5 * M, {"o1": T + 95 * M}, T + 96 * M)
+    assert later.behind
+    assert later.at_risk == ("o3",)
+
+
+def test_a_route_with_every_stop_done_is_finished_and_early_is_not_negative() -> None:
+    done = {"o1": T + 65 * M, "o2": T + 91 * M, "o3": T + 121 * M}
+    found = progress("v", T, stops(), T, done, T + 200 * M)
+    assert (found.state, found.delay, found.at_risk) == (RouteState.FINISHED, 0 * M, ())

@@ -1,0 +1,43 @@
+"""The dispatch board and its watch: a van that does not leave is late, and its stops at risk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from doorstep.domain.dispatch import RouteState
+from doorstep.domain.exceptions import ExceptionType
+from doorstep.domain.orders import Order
+from doorstep.domain.schedules import TimeWindow
+from doorstep.services import dispatch, exceptions
+from doorstep.services.authorization import Principal
+from tests.services.conftest import Ports
+from tests.services.planning.test_runs import DAY
+from tests.services.test_loadout import day, station
+from tests.services.test_sorting import published
+
+__all__ = ["day", "station"]  # fixtures, used by name
+
+
+def test_the_watch_opens_each_slip_once(ports: Ports, admin: Principal, day: list[Order]) -> None:
+    """A van still at the station at 23:00: late departure; the one stop with a window is at
+    risk of missing it (the others have none to miss)."""
+    start = datetime(DAY.year, DAY.month, DAY.day, 6, 0, tzinfo=UTC)
+    window = TimeWindow(start, start + timedelta(hours=10))
+    ports.uow.tables.orders[day[0].id].time_windows = (window,)
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    before = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert [r.state for r in before.routes] == [RouteState.WAITING]
+    ports.clock.current = datetime(DAY.year, DAY.month, DAY.day, 23, 0, tzinfo=UTC)
+    for _ in range(2):  # run twice: no second case for the same slip
+        late = dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    (progress,) = late.routes
+    assert progress.state is RouteState.LATE_DEPARTURE
+    assert progress.stops_done == 0
+    cases = exceptions.list_cases(admin, uow=ports.uow).cases
+    kinds = sorted((c.type, c.order_id or "") for c in cases)
+    assert (ExceptionType.LATE_DEPARTURE, "") in kinds
+    at_risk = [o for t, o in kinds if t is ExceptionType.LATE_RISK]
+    assert at_risk == list(progress.at_risk) == [day[0].id]
+    assert len(cases) == 2
+    assert day[0].id in route.stop_ids
