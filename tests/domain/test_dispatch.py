@@ -43,3 +43,11 @@ def test_a_route_with_every_stop_done_is_finished_and_early_is_not_negative() ->
     done = {"o1": T + 65 * M, "o2": T + 91 * M, "o3": T + 121 * M}
     found = progress("v", T, stops(), T, done, T + 200 * M)
     assert (found.state, found.delay, found.at_risk) == (RouteState.FINISHED, 0 * M, ())
+
+
+def test_a_driver_at_a_stop_too_long_is_dwelling() -> None:
+    arrived = {"o2": T + 92 * M}
+    found = progress("v", T, stops(), T, {"o1": T + 70 * M}, T + 110 * M, arrived)
+    assert found.dwelling == ()  # 18 minutes
+    found = progress("v", T, stops(), T, {"o1": T + 70 * M}, T + 113 * M, arrived)
+    assert found.dwelling == ("o2",)  # 21 minutes

@@ -23,6 +23,7 @@ from doorstep.domain.sorting import Assignment
 
 T0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 K = ScanKind
+MIN = timedelta(minutes=1)
 
 
 def scan(n: int, kind: ScanKind, minute: int, barcode: str = "P1", **extra: object) -> ScanEvent:
@@ -193,3 +194,12 @@ def test_a_sort_to_another_lane_is_refused_naming_the_right_one() -> None:
         in (result.problems["evt-P1-0003"])
     )
     assert replay("P1", wrong).problems == {}  # no published plan: any lane will do
+
+
+def test_arriving_marks_the_stop_until_the_parcel_is_delivered_or_failed() -> None:
+    day = day_of("P1", [K.RECEIVE, K.SORT, K.LOAD, K.DEPART])
+    there = replay("P1", [*day, scan(10, K.ARRIVE, 50)])
+    assert (there.state.status, there.state.arrived_at) == (S.OUT_FOR_DELIVERY, T0 + 50 * MIN)
+    gone = replay("P1", [*day, scan(10, K.ARRIVE, 50), scan(11, K.DELIVER, 55)])
+    assert gone.state.arrived_at is None
+    assert replay("P1", [scan(10, K.ARRIVE, 50)]).problems  # not out for delivery

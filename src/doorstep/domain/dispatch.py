@@ -16,6 +16,8 @@ from enum import StrEnum
 # A van not gone this long after its planned start is late; a route this far behind is behind.
 LATE_DEPARTURE = timedelta(minutes=15)
 BEHIND = timedelta(minutes=15)
+# A driver at a stop this long without delivering or failing: something is wrong there.
+LONG_DWELL = timedelta(minutes=20)
 
 
 class RouteState(StrEnum):
@@ -45,6 +47,7 @@ class RouteProgress:
     # the lack of one) when no stop is done yet; never negative.
     delay: timedelta
     at_risk: tuple[str, ...]  # order ids projected to miss their window
+    dwelling: tuple[str, ...] = ()  # order ids the driver has been at for over LONG_DWELL
 
     @property
     def behind(self) -> bool:
@@ -58,8 +61,10 @@ def progress(
     departed_at: datetime | None,
     done: Mapping[str, datetime],
     now: datetime,
+    arrived: Mapping[str, datetime] | None = None,
 ) -> RouteProgress:
-    """The route's state at ``now`` from its plan, its departure and its done stops."""
+    """The route's state at ``now`` from its plan, its departure, its done stops and the stops
+    the driver arrived at (and is still at)."""
     finished = [s for s in stops if s.order_id in done]
     delay = _delay(finished, done)
     if departed_at is None:  # every stop moves with a departure that has not happened
@@ -69,9 +74,13 @@ def progress(
     state = _state(planned_start, departed_at, len(finished) == len(stops), now)
     ahead = [s for s in stops if s.order_id not in done]
     risk = tuple(s.order_id for s in ahead if _misses(s, delay, now))
-    return RouteProgress(
-        vehicle_id, state, planned_start, departed_at, len(stops), len(finished), delay, risk
+    dwelling = tuple(
+        order_id for order_id, since in (arrived or {}).items() if now - since > LONG_DWELL
     )
+    return RouteProgress(
+        vehicle_id, state, planned_start, departed_at, len(stops), len(finished), delay, risk,
+        dwelling,
+    )  # fmt: skip
 
 
 def _delay(finished: Sequence[PlannedStop], done: Mapping[str, datetime]) -> timedelta:

@@ -27,6 +27,7 @@ class ExceptionType(StrEnum):
     LATE_DEPARTURE = "late_departure"
     ROUTE_BEHIND = "route_behind"
     LATE_RISK = "late_risk"  # a stop projected to miss its window
+    LONG_DWELL = "long_dwell"  # at a stop too long without delivering or failing
 
 
 # How long each may stay open before it is overdue.
@@ -42,6 +43,7 @@ SLA = {
     ExceptionType.LATE_DEPARTURE: timedelta(minutes=15),
     ExceptionType.ROUTE_BEHIND: timedelta(minutes=30),
     ExceptionType.LATE_RISK: timedelta(minutes=30),
+    ExceptionType.LONG_DWELL: timedelta(minutes=15),
 }
 
 

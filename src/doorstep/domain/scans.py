@@ -38,6 +38,7 @@ class ScanKind(StrEnum):
     LOAD = "load"  # onto a vehicle (``vehicle_id``)
     UNLOAD = "unload"  # off the vehicle again before it leaves: back on the shelf
     DEPART = "depart"  # the vehicle left with it: out for delivery
+    ARRIVE = "arrive"  # the driver is at its stop (``position``); the state is unchanged
     PICK_UP = "pick_up"  # a return collected from the customer, now on the vehicle
     FAIL = "fail"  # a delivery attempt failed (``reason``)
     DELIVER = "deliver"  # handed over
@@ -73,6 +74,7 @@ MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     ScanKind.LOAD: (frozenset({S.SORTED}), S.LOADED),
     ScanKind.UNLOAD: (frozenset({S.LOADED}), S.SORTED),
     ScanKind.DEPART: (frozenset({S.LOADED}), S.OUT_FOR_DELIVERY),
+    ScanKind.ARRIVE: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), None),
     ScanKind.PICK_UP: (frozenset({S.READY}), S.RETURNING_TO_STATION),
     ScanKind.FAIL: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.FAILED_ATTEMPT),
     ScanKind.DELIVER: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.DELIVERED),
@@ -160,6 +162,7 @@ class ParcelState:
     attempts: int = 0  # failed attempts
     last_reason: FailReason | None = None
     last_event_at: datetime | None = None  # device time of the last event that applied
+    arrived_at: datetime | None = None  # at its stop since, and not yet delivered or failed
     # The replay key of the last event replayed, applied or not: events after it can carry
     # the state on (``extend``); one before it means replaying the parcel whole.
     replayed_to: ReplayKey | None = None
@@ -232,7 +235,9 @@ def apply(
     }
     if to is not None:
         changes["status"] = to
+    changes["arrived_at"] = event.device_time if kind is ScanKind.ARRIVE else None
     if kind is ScanKind.DAMAGED:
+        changes["arrived_at"] = state.arrived_at
         changes["damaged"] = True
     elif kind is ScanKind.SORT:
         changes["lane"] = event.lane

@@ -76,7 +76,9 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
             _planned(version, v.stop_id, v.start_s, v.departure_s, orders) for v in route.visits
         ]
         done = _done(route, orders, states)
-        found.append(progress(route.vehicle_id, version.at(route.start_s), stops, left, done, now))
+        arrived = _arrived(route, orders, states, done)
+        start = version.at(route.start_s)
+        found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived))
     return Board(station, version, now, tuple(found), names)
 
 
@@ -104,6 +106,26 @@ def _done(
     return done
 
 
+def _arrived(
+    route: Route,
+    orders: dict[str, Order],
+    states: dict[str, ParcelState],
+    done: dict[str, datetime],
+) -> dict[str, datetime]:
+    """Stops not done where the driver arrived, with the earliest arrival among the parcels."""
+    found = {}
+    for order_id in route.stop_ids:
+        order = orders.get(order_id)
+        if order is None or order_id in done:
+            continue
+        times = [
+            s.arrived_at for p in order.parcels if (s := states.get(p.barcode)) and s.arrived_at
+        ]
+        if times:
+            found[order_id] = min(times)
+    return found
+
+
 def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
     key_day = day.isoformat()
     troubles = []
@@ -127,5 +149,13 @@ def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
                 order_id=order_id,
             )
             for order_id in r.at_risk
+        ]  # fmt: skip
+        troubles += [
+            exceptions.Trouble(
+                ExceptionType.LONG_DWELL, f"long_dwell:{order_id}:{key_day}",
+                f"{name} has been at this stop over 20 min without delivering or failing",
+                order_id=order_id,
+            )
+            for order_id in r.dwelling
         ]  # fmt: skip
     return troubles

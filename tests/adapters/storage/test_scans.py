@@ -42,8 +42,9 @@ def test_events_and_states_round_trip(container: Container, org: Organisation) -
     sort = event(1, ScanKind.SORT, lane="A3", position=Location(60.1, 24.9), device="tc52")
     fail = event(2, ScanKind.FAIL, reason=FailReason.REFUSED, note="said no")
     state = ParcelState(
-        "P-1", S.FAILED_ATTEMPT, "A3", "veh_1", True, 1, FailReason.REFUSED, T0, fail.replay_key
-    )
+        "P-1", S.FAILED_ATTEMPT, "A3", "veh_1", True, 1, FailReason.REFUSED, T0,
+        arrived_at=T0, replayed_to=fail.replay_key,
+    )  # fmt: skip
     with container.uow() as uow:
         uow.orders.add(order())
         uow.scans.add_many([ScanRecord(sort, "ord_1"), ScanRecord(fail, "ord_1", "why")])

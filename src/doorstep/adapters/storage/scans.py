@@ -207,6 +207,7 @@ def _state_values(organisation_id: str, order_id: str, state: ParcelState) -> di
         "attempts": state.attempts,
         "last_reason": None if state.last_reason is None else state.last_reason.value,
         "last_event_at": state.last_event_at,
+        "arrived_at": state.arrived_at,
         "replayed_time": None if key is None else key[0],
         "replayed_rank": None if key is None else key[1],
         "replayed_id": None if key is None else key[2],
@@ -223,6 +224,7 @@ def _state(row: Row[Any]) -> ParcelState:
         attempts=row.attempts,
         last_reason=None if row.last_reason is None else FailReason(row.last_reason),
         last_event_at=row.last_event_at,
+        arrived_at=row.arrived_at,
         replayed_to=None
         if row.replayed_time is None
         else (row.replayed_time, row.replayed_rank, row.replayed_id),

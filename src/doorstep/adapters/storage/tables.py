@@ -347,6 +347,7 @@ parcel_states = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_reason", String(30), nullable=True),
     Column("last_event_at", UtcDateTime(), nullable=True),
+    Column("arrived_at", UtcDateTime(), nullable=True),
     # The replay key of the last event replayed (domain.scans.ReplayKey), in three columns.
     Column("replayed_time", UtcDateTime(), nullable=True),
     Column("replayed_rank", Integer, nullable=True),

@@ -254,6 +254,7 @@ class RouteProgressOut(BaseModel):
     delay_min: int = Field(description="how late the route runs against its plan")
     behind: bool
     at_risk: list[str] = Field(description="orders projected to miss their window")
+    dwelling: list[str] = Field(description="orders the driver has been at for over 20 min")
 
 
 class BoardOut(BaseModel):
@@ -276,6 +277,7 @@ class BoardOut(BaseModel):
                 delay_min=int(r.delay.total_seconds() // 60),
                 behind=r.behind,
                 at_risk=list(r.at_risk),
+                dwelling=list(r.dwelling),
             )
             for r in board.routes
         ]

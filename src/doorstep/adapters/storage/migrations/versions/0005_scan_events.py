@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_reason", sa.String(30), nullable=True),
         sa.Column("last_event_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("arrived_at", UtcDateTime(timezone=True), nullable=True),
         sa.Column("replayed_time", UtcDateTime(timezone=True), nullable=True),
         sa.Column("replayed_rank", sa.Integer(), nullable=True),
         sa.Column("replayed_id", sa.String(64), nullable=True),
