@@ -46,6 +46,7 @@ from doorstep.services.ports import (
     OrganisationRepository,
     PlanVersionRepository,
     Position,
+    RouteAssignmentRepository,
     ScanRecord,
     ScanRepository,
     SessionRepository,
@@ -99,6 +100,7 @@ class Tables:
     inspections: dict[str, Inspection] = field(default_factory=dict)
     maintenance_records: dict[str, MaintenanceRecord] = field(default_factory=dict)
     duty_changes: dict[tuple[str, str], DutyChange] = field(default_factory=dict)
+    route_assignments: dict[tuple[str, str, date, str], str] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -501,6 +503,33 @@ class FakeDuty:
         return sorted(found, key=lambda ch: (ch.at, ch.id))
 
 
+class FakeRouteAssignments:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def of_day(self, organisation_id: str, station_id: str, day: date) -> dict[str, str]:
+        table = self._uow.current().route_assignments
+        return {
+            v: d
+            for (o, s, dd, v), d in table.items()
+            if (o, s, dd) == (organisation_id, station_id, day)
+        }
+
+    def put(
+        self,
+        organisation_id: str,
+        station_id: str,
+        day: date,
+        vehicle_id: str,
+        driver_id: str,
+        at: datetime,
+        by: str,
+    ) -> None:
+        self._uow.current().route_assignments[(organisation_id, station_id, day, vehicle_id)] = (
+            driver_id
+        )
+
+
 class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -659,6 +688,7 @@ class FakeUnitOfWork:
     inspections: InspectionRepository
     maintenance: MaintenanceRepository
     duty: DutyRepository
+    route_assignments: RouteAssignmentRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -677,6 +707,7 @@ class FakeUnitOfWork:
         self.inspections = FakeInspections(self)
         self.maintenance = FakeMaintenance(self)
         self.duty = FakeDuty(self)
+        self.route_assignments = FakeRouteAssignments(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

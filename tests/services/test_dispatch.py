@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from doorstep.domain.dispatch import RouteState
+from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.orders import Order
 from doorstep.domain.schedules import TimeWindow
-from doorstep.services import dispatch, exceptions
+from doorstep.services import dispatch, driver_route, exceptions, fleet
 from doorstep.services.authorization import Principal
-from tests.services.conftest import Ports
+from tests.services.conftest import Ports, driver_fields
 from tests.services.planning.test_runs import DAY
 from tests.services.test_loadout import day, station
 from tests.services.test_sorting import published
@@ -41,3 +44,40 @@ def test_the_watch_opens_each_slip_once(ports: Ports, admin: Principal, day: lis
     assert at_risk == list(progress.at_risk) == [day[0].id]
     assert len(cases) == 2
     assert day[0].id in route.stop_ids
+
+
+def test_dispatch_gives_a_route_to_a_driver_who_then_finds_it(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    published(ports, admin)
+    aino = fleet.add_driver(admin, driver_fields("HEL1", "Aino"), uow=ports.uow, ids=ports.ids)
+    found = dispatch.assign_route(
+        admin, "HEL1", DAY, "Van 1", "Aino", uow=ports.uow, clock=ports.clock
+    )
+    (vehicle,) = found
+    assert found == {vehicle: aino.id}
+    route = driver_route.route_of_driver(admin, "Aino", DAY, uow=ports.uow)
+    assert route.vehicle.id == vehicle
+    assert [s.order.id for s in route.stops] == [
+        o.id for o in sorted(day, key=lambda o: [s.order.id for s in route.stops].index(o.id))
+    ]
+    board = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert board.drivers == {vehicle: aino.id}
+
+
+def test_a_driver_without_the_skills_or_already_busy_is_refused(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The route carries dangerous goods its planned driver is certified for; Bo is not."""
+    ports.uow.tables.orders[day[0].id].required_skills = frozenset({"adr"})
+    cy = driver_fields("HEL1", "Cy", skills=frozenset({"adr"}))
+    fleet.add_driver(admin, cy, uow=ports.uow, ids=ports.ids)
+    version = published(ports, admin)
+    assert day[0].id in {s for r in version.plan.routes for s in r.stop_ids}
+    fleet.add_driver(admin, driver_fields("HEL1", "Bo"), uow=ports.uow, ids=ports.ids)
+    with pytest.raises(InvalidValue, match="Bo lacks adr"):
+        dispatch.assign_route(admin, "HEL1", DAY, "Van 1", "Bo", uow=ports.uow, clock=ports.clock)
+    with pytest.raises(NotFound, match="driver 'Nobody'"):
+        dispatch.assign_route(
+            admin, "HEL1", DAY, "Van 1", "Nobody", uow=ports.uow, clock=ports.clock
+        )

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
-from doorstep.domain.errors import NotFound
+from doorstep.domain.errors import Conflict, InvalidValue, NotFound
 from doorstep.domain.exceptions import ExceptionType
+from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
@@ -17,6 +18,8 @@ from doorstep.planning.plan import Route
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services import exceptions
 from doorstep.services.authorization import Principal, require
+from doorstep.services.hours import find_driver
+from doorstep.services.inspections import find_vehicle
 from doorstep.services.ports import Clock, UnitOfWork
 from doorstep.services.stations import resolve_station
 
@@ -30,6 +33,69 @@ class Board:
     at: datetime
     routes: tuple[RouteProgress, ...]
     names: dict[str, str]  # vehicle id -> name
+    drivers: dict[str, str]  # vehicle id -> driver id (planned, or as dispatch assigned)
+
+
+def drivers_of_day(uow: UnitOfWork, version: PlanVersion) -> dict[str, str]:
+    """Who drives each vehicle: the plan's pairing, overridden by dispatch's assignments."""
+    planned = {v.id: v.driver_id for v in version.inputs.vehicles if v.driver_id}
+    org, station = version.organisation_id, version.station_id
+    return planned | uow.route_assignments.of_day(org, station, version.service_date)
+
+
+def assign_route(
+    principal: Principal,
+    station_ref: str,
+    day: date,
+    vehicle_ref: str,
+    driver_ref: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> dict[str, str]:
+    """Give a published route to a driver (with the skills its orders need, not driving
+    another route that day); returns who drives what."""
+    require(principal, Permission.ORDERS_WRITE)
+    org = principal.organisation_id
+    with uow:
+        station = resolve_station(uow, org, "station", station_ref)
+        version = _published(uow, org, station, day)
+        vehicle = find_vehicle(uow, org, vehicle_ref)
+        route = version.route_of_vehicle(vehicle.id)
+        if route is None or not route.visits:
+            raise NotFound("route", f"{vehicle.name} {day.isoformat()}", "it has no stops")
+        driver = find_driver(uow, org, driver_ref)
+        _check_driver(uow, org, version, driver, vehicle, route)
+        uow.route_assignments.put(
+            org, station.id, day, vehicle.id, driver.id, clock.now(), principal.actor_id
+        )
+        found = drivers_of_day(uow, version)
+        uow.commit()
+    return found
+
+
+def _check_driver(
+    uow: UnitOfWork, org: str, version: PlanVersion, driver: Driver, vehicle: Vehicle, route: Route
+) -> None:
+    if not driver.active:
+        raise InvalidValue("driver", f"{driver.name} is not active")
+    orders = uow.orders.get_many(org, list(route.stop_ids))
+    needed = frozenset().union(*(o.required_skills for o in orders.values()))
+    lacking = sorted(needed - vehicle.skills - driver.skills)
+    if lacking:
+        raise InvalidValue(
+            "driver", f"{driver.name} lacks {', '.join(lacking)}, which orders on this route need"
+        )
+    busy = [
+        v for v, d in drivers_of_day(uow, version).items() if d == driver.id and v != vehicle.id
+    ]
+    routed = {r.vehicle_id for r in version.plan.routes if r.visits}
+    if any(v in routed for v in busy):
+        raise Conflict(
+            f"{driver.name} already drives another route that day ({busy[0]}); "
+            "give that route to someone else first",
+            "driver",
+        )
 
 
 def board(
@@ -55,14 +121,19 @@ def watch(
     return found
 
 
-def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime) -> Board:
-    station = resolve_station(uow, org, "station", station_ref)
+def _published(uow: UnitOfWork, org: str, station: Station, day: date) -> PlanVersion:
     version = next(
         (v for v in uow.plans.list(org, station.id, day) if v.status is PlanStatus.PUBLISHED),
         None,
     )
     if version is None:
         raise NotFound("published plan", f"{station.code} {day.isoformat()}")
+    return version
+
+
+def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime) -> Board:
+    station = resolve_station(uow, org, "station", station_ref)
+    version = _published(uow, org, station, day)
     routes = [r for r in version.plan.routes if r.visits]
     orders = uow.orders.get_many(org, [s for r in routes for s in r.stop_ids])
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
@@ -79,7 +150,7 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
         arrived = _arrived(route, orders, states, done)
         start = version.at(route.start_s)
         found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived))
-    return Board(station, version, now, tuple(found), names)
+    return Board(station, version, now, tuple(found), names, drivers_of_day(uow, version))
 
 
 def _planned(

@@ -13,6 +13,8 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.authorization import Principal, require
+from doorstep.services.dispatch import drivers_of_day
+from doorstep.services.hours import find_driver
 from doorstep.services.inspections import find_vehicle
 from doorstep.services.ports import UnitOfWork
 
@@ -74,6 +76,26 @@ def driver_route(
         vehicle, version, version.at(route.start_s), version.at(route.end_s), route.distance_m,
         stops,
     )  # fmt: skip
+
+
+def route_of_driver(
+    principal: Principal, driver_ref: str, day: date, *, uow: UnitOfWork
+) -> DriverRoute:
+    """The route the driver drives on ``day`` at their home station (planned or assigned)."""
+    require(principal, Permission.SCANS_WRITE)
+    org = principal.organisation_id
+    with uow:
+        driver = find_driver(uow, org, driver_ref)
+        station = uow.stations.get(org, driver.home_station_id)
+        versions = uow.plans.list(org, driver.home_station_id, day) if station else []
+        version = next((v for v in versions if v.status is PlanStatus.PUBLISHED), None)
+        if version is None:
+            raise NotFound("published plan", day.isoformat(), "the planner publishes the day first")
+        mine = [v for v, d in drivers_of_day(uow, version).items() if d == driver.id]
+        routed = [r.vehicle_id for r in version.plan.routes if r.visits and r.vehicle_id in mine]
+        if not routed:
+            raise NotFound("route", f"{driver.name} {day.isoformat()}", "no route is assigned")
+    return driver_route(principal, routed[0], day, uow=uow)
 
 
 def _published(uow: UnitOfWork, org: str, vehicle: Vehicle, day: date) -> PlanVersion:

@@ -70,24 +70,32 @@ def record_duty(
 def hours(
     principal: Principal,
     driver_ref: str,
-    rule_set: RuleSet,
+    rule_set: RuleSet | None = None,
     *,
     at: datetime | None = None,
     warn_before_s: int = 1800,
     uow: UnitOfWork,
     now: Now,
 ) -> Hours:
-    """The driver's clock at ``at`` (now by default) with warnings and violations."""
+    """The driver's clock at ``at`` (now by default) with warnings and violations, under
+    ``rule_set`` or else the driver's own (``Driver.hours_of_service``)."""
     require(principal, Permission.ORDERS_READ)
     org = principal.organisation_id
     instant = at or now.now()
     with uow:
         driver = find_driver(uow, org, driver_ref)
         changes = uow.duty.of_driver(org, driver.id, instant - LOOK_BACK, instant)
-    rules = RULES[rule_set]
+    chosen = rule_set or rules_of(driver)
+    rules = RULES[chosen]
     periods = periods_of(changes, instant)
     found = findings(periods, rules, warn_before_s=warn_before_s, at=instant)
-    return Hours(driver, rule_set, clock(periods, rules, instant), tuple(found))
+    return Hours(driver, chosen, clock(periods, rules, instant), tuple(found))
+
+
+def rules_of(driver: Driver) -> RuleSet:
+    """The rule set a driver's ``hours_of_service`` names (e.g. eu-561-2006, us-fmcsa)."""
+    named = driver.hours_of_service.lower()
+    return RuleSet.FMCSA_PROPERTY if "fmcsa" in named or named.startswith("us") else RuleSet.EU_561
 
 
 def find_driver(uow: UnitOfWork, org: str, driver_ref: str) -> Driver:

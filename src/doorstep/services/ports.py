@@ -385,6 +385,23 @@ class DutyRepository(Protocol):
         ...
 
 
+class RouteAssignmentRepository(Protocol):
+    def of_day(self, organisation_id: str, station_id: str, day: date) -> dict[str, str]:
+        """Driver id by vehicle id, where dispatch assigned one."""
+        ...
+
+    def put(
+        self,
+        organisation_id: str,
+        station_id: str,
+        day: date,
+        vehicle_id: str,
+        driver_id: str,
+        at: datetime,
+        by: str,
+    ) -> None: ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, organisation_id: str, key: str) -> IdempotencyRecord | None: ...
 
@@ -457,6 +474,8 @@ class UnitOfWork(Protocol):
     def maintenance(self) -> MaintenanceRepository: ...
     @property
     def duty(self) -> DutyRepository: ...
+    @property
+    def route_assignments(self) -> RouteAssignmentRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

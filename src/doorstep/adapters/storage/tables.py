@@ -461,3 +461,16 @@ duty_changes = Table(
     Column("at", UtcDateTime(), nullable=False),
     Index("ix_duty_changes_driver", "organisation_id", "driver_id", "at"),
 )
+
+# Who drives each published route of a day, when dispatch chose otherwise than the plan.
+route_assignments = Table(
+    "route_assignments",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("station_id", String(40), ForeignKey("stations.id"), primary_key=True),
+    Column("service_date", Date, primary_key=True),
+    Column("vehicle_id", String(40), ForeignKey("vehicles.id"), primary_key=True),
+    Column("driver_id", String(40), ForeignKey("drivers.id"), nullable=False),
+    Column("assigned_at", UtcDateTime(), nullable=False),
+    Column("assigned_by", String(40), nullable=False),
+)

@@ -21,6 +21,7 @@ from doorstep.adapters.storage.inspections import SqlInspections, SqlMaintenance
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.adapters.storage.plans import SqlPlanVersions
+from doorstep.adapters.storage.route_assignments import SqlRouteAssignments
 from doorstep.adapters.storage.scans import SqlScans
 from doorstep.domain.errors import Conflict
 
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     inspections: SqlInspections
     maintenance: SqlMaintenance
     duty: SqlDutyChanges
+    route_assignments: SqlRouteAssignments
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -116,6 +118,7 @@ class SqlUnitOfWork:
         self.inspections = SqlInspections(connection)
         self.maintenance = SqlMaintenance(connection)
         self.duty = SqlDutyChanges(connection)
+        self.route_assignments = SqlRouteAssignments(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

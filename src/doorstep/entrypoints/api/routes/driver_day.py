@@ -41,6 +41,20 @@ def route(
     return DriverRouteOut.of(driver_route.driver_route(principal, vehicle, day, uow=c.reader()))
 
 
+@router.get(
+    "/drivers/{driver}/route",
+    summary="The route the driver drives today (the plan's pairing, or as dispatch assigned)",
+)
+def route_of_driver(
+    driver: str,
+    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> DriverRouteOut:
+    found = driver_route.route_of_driver(principal, driver, day, uow=c.reader())
+    return DriverRouteOut.of(found)
+
+
 @router.post(
     "/vehicles/{vehicle}/inspections",
     status_code=status.HTTP_201_CREATED,
@@ -85,7 +99,7 @@ def driver_hours(
     driver: str,
     principal: PrincipalDep,
     c: ContainerDep,
-    rules: RuleSet = RuleSet.EU_561,
+    rules: RuleSet | None = None,
     at: AwareDatetime | None = None,
 ) -> HoursOut:
     found = hours.hours(principal, driver, rules, at=at, uow=c.reader(), now=c.clock)

@@ -13,6 +13,7 @@ from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
 from doorstep.entrypoints.api.schemas.station_day import (
+    AssignDriverIn,
     BoardOut,
     DayClosedOut,
     DayEndOut,
@@ -93,6 +94,23 @@ def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> B
 )
 def watch(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
     return BoardOut.of(dispatch.watch(principal, station, day, uow=c.uow(), clock=c.clock))
+
+
+@router.post(
+    "/stations/{station}/routes/{vehicle}:assign",
+    summary="Give the vehicle's published route of the day to a driver",
+)
+def assign(
+    station: str,
+    vehicle: str,
+    day: Day,
+    body: AssignDriverIn,
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> dict[str, str]:
+    return dispatch.assign_route(
+        principal, station, day, vehicle, body.driver, uow=c.uow(), clock=c.clock
+    )  # fmt: skip
 
 
 @router.post(

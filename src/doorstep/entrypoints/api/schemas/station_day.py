@@ -243,9 +243,16 @@ class DayClosedOut(BaseModel):
         )
 
 
+class AssignDriverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    driver: str = Field(description="the driver, by name or id")
+
+
 class RouteProgressOut(BaseModel):
     vehicle_id: str
     vehicle_name: str
+    driver_id: str | None
     state: str
     planned_start: dt.datetime
     departed_at: dt.datetime | None
@@ -269,6 +276,7 @@ class BoardOut(BaseModel):
             RouteProgressOut(
                 vehicle_id=r.vehicle_id,
                 vehicle_name=board.names.get(r.vehicle_id, r.vehicle_id),
+                driver_id=board.drivers.get(r.vehicle_id),
                 state=r.state.value,
                 planned_start=r.planned_start,
                 departed_at=r.departed_at,

@@ -291,8 +291,41 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "route_assignments",
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("station_id", sa.String(40), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("driver_id", sa.String(40), nullable=False),
+        sa.Column("assigned_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_by", sa.String(40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["driver_id"], ["drivers.id"], name=op.f("fk_route_assignments_driver_id_drivers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_route_assignments_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_route_assignments_station_id_stations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_route_assignments_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint(
+            "organisation_id",
+            "station_id",
+            "service_date",
+            "vehicle_id",
+            name=op.f("pk_route_assignments"),
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("route_assignments")
     op.drop_index("ix_duty_changes_driver", table_name="duty_changes")
     op.drop_table("duty_changes")
     op.drop_index("ix_maintenance_records_vehicle", table_name="maintenance_records")
