@@ -638,6 +638,12 @@ class FakePlanVersions(_Scoped[PlanVersion]):
     ) -> PlanVersion | None:
         return next(reversed(self.list(organisation_id, station_id, service_date)), None)
 
+    def published(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> PlanVersion | None:
+        day = self.list(organisation_id, station_id, service_date)
+        return next((v for v in day if v.status is PlanStatus.PUBLISHED), None)
+
     def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int:
         return len(self.list(organisation_id, station_id, service_date)) + 1
 

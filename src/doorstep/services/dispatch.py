@@ -15,7 +15,7 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
-from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.versions import PlanVersion
 from doorstep.services import exceptions
 from doorstep.services.authorization import Principal, require
 from doorstep.services.hours import find_driver
@@ -122,10 +122,7 @@ def watch(
 
 
 def _published(uow: UnitOfWork, org: str, station: Station, day: date) -> PlanVersion:
-    version = next(
-        (v for v in uow.plans.list(org, station.id, day) if v.status is PlanStatus.PUBLISHED),
-        None,
-    )
+    version = uow.plans.published(org, station.id, day)
     if version is None:
         raise NotFound("published plan", f"{station.code} {day.isoformat()}")
     return version

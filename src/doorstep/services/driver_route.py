@@ -11,7 +11,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
-from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.versions import PlanVersion
 from doorstep.services.authorization import Principal, require
 from doorstep.services.dispatch import drivers_of_day
 from doorstep.services.hours import find_driver
@@ -87,8 +87,7 @@ def route_of_driver(
     with uow:
         driver = find_driver(uow, org, driver_ref)
         station = uow.stations.get(org, driver.home_station_id)
-        versions = uow.plans.list(org, driver.home_station_id, day) if station else []
-        version = next((v for v in versions if v.status is PlanStatus.PUBLISHED), None)
+        version = uow.plans.published(org, driver.home_station_id, day) if station else None
         if version is None:
             raise NotFound("published plan", day.isoformat(), "the planner publishes the day first")
         mine = [v for v, d in drivers_of_day(uow, version).items() if d == driver.id]
@@ -99,10 +98,10 @@ def route_of_driver(
 
 
 def _published(uow: UnitOfWork, org: str, vehicle: Vehicle, day: date) -> PlanVersion:
-    for version in uow.plans.list(org, vehicle.station_id, day):
-        if version.status is PlanStatus.PUBLISHED:
-            return version
-    raise NotFound("published plan", day.isoformat(), "the planner publishes the day first")
+    version = uow.plans.published(org, vehicle.station_id, day)
+    if version is None:
+        raise NotFound("published plan", day.isoformat(), "the planner publishes the day first")
+    return version
 
 
 def _parcels(order: Order, states: dict[str, ParcelState]) -> tuple[tuple[str, OrderStatus], ...]:

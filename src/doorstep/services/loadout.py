@@ -12,7 +12,7 @@ from doorstep.domain.loadout import Departure, LoadList, load_list
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanKind
 from doorstep.domain.stations import Station
-from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.versions import PlanVersion
 from doorstep.services import exceptions, inspections, scans
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
@@ -105,10 +105,7 @@ def _load_out(uow: UnitOfWork, org: str, station_ref: str, day: date, vehicle_re
     vehicle = inspections.find_vehicle(uow, org, vehicle_ref)
     if vehicle.station_id != station.id:
         raise NotFound("vehicle", vehicle_ref, f"give the name or id of a {station.code} vehicle")
-    version = next(
-        (v for v in uow.plans.list(org, station.id, day) if v.status is PlanStatus.PUBLISHED),
-        None,
-    )
+    version = uow.plans.published(org, station.id, day)
     if version is None:
         raise NotFound(
             "published plan", f"{station.code} {day.isoformat()}", "publish the day's plan first"

@@ -424,6 +424,12 @@ class PlanVersionRepository(Protocol):
     def latest(
         self, organisation_id: str, station_id: str, service_date: date
     ) -> PlanVersion | None: ...
+    def published(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> PlanVersion | None:
+        """The day's published version (there is at most one), the one dispatch runs."""
+        ...
+
     def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int: ...
     def update(self, version: PlanVersion) -> None:
         """Store a version's status and locks; nothing else of a version ever changes."""

@@ -11,7 +11,7 @@ from doorstep.domain.orders import Order, OrderKind
 from doorstep.domain.permissions import Permission
 from doorstep.domain.sorting import Assignment, SortLine, assign
 from doorstep.domain.stations import Station
-from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.versions import PlanVersion
 from doorstep.services import scans
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, UnitOfWork
@@ -56,10 +56,7 @@ def sort_plan(principal: Principal, station_ref: str, day: date, *, uow: UnitOfW
     org = principal.organisation_id
     with uow:
         station = resolve_station(uow, org, "station", station_ref)
-        version = next(
-            (v for v in uow.plans.list(org, station.id, day) if v.status is PlanStatus.PUBLISHED),
-            None,
-        )
+        version = uow.plans.published(org, station.id, day)
         if version is None:
             raise NotFound(
                 "published plan",

@@ -140,6 +140,13 @@ class SqlPlanVersions(TableRows):
         row = self._first(statement.order_by(self.table.c.number.desc()).limit(1))
         return _version(row) if row else None
 
+    def published(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> PlanVersion | None:
+        statement = self._day(organisation_id, station_id, service_date)
+        row = self._first(statement.where(self.table.c.published.is_(True)))
+        return _version(row) if row else None
+
     def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int:
         c = self.table.c
         highest = self._conn.execute(
