@@ -18,8 +18,7 @@ from doorstep.planning.plan import Route
 from doorstep.planning.versions import PlanVersion
 from doorstep.services import exceptions
 from doorstep.services.authorization import Principal, require
-from doorstep.services.hours import find_driver
-from doorstep.services.inspections import find_vehicle
+from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import Clock, UnitOfWork
 from doorstep.services.stations import resolve_station
 

@@ -14,8 +14,7 @@ from doorstep.domain.scans import ParcelState
 from doorstep.planning.versions import PlanVersion
 from doorstep.services.authorization import Principal, require
 from doorstep.services.dispatch import drivers_of_day
-from doorstep.services.hours import find_driver
-from doorstep.services.inspections import find_vehicle
+from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import UnitOfWork
 
 

@@ -126,6 +126,26 @@ def _resolve_driver_refs(
     return values
 
 
+def find_vehicle(uow: UnitOfWork, organisation_id: str, reference: str) -> Vehicle:
+    """The vehicle a person names, by id or by name (drivers and dispatchers use names)."""
+    vehicle = uow.vehicles.get(organisation_id, reference) or uow.vehicles.get_by_name(
+        organisation_id, reference
+    )
+    if vehicle is None:
+        raise NotFound("vehicle", reference, "give the vehicle's name or id")
+    return vehicle
+
+
+def find_driver(uow: UnitOfWork, organisation_id: str, reference: str) -> Driver:
+    """The driver a person names, by id or by name."""
+    driver = uow.drivers.get(organisation_id, reference) or uow.drivers.get_by_name(
+        organisation_id, reference
+    )
+    if driver is None:
+        raise NotFound("driver", reference, "give the driver's name or id")
+    return driver
+
+
 def _load_vehicle(uow: UnitOfWork, organisation_id: str, vehicle_id: str) -> Vehicle:
     vehicle = uow.vehicles.get(organisation_id, vehicle_id)
     if vehicle is None:

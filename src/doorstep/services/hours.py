@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from doorstep.domain.errors import InvalidValue, NotFound
+from doorstep.domain.errors import InvalidValue
 from doorstep.domain.fleet import Driver
 from doorstep.domain.hours import (
     RULES,
@@ -21,6 +21,7 @@ from doorstep.domain.hours import (
 )
 from doorstep.domain.permissions import Permission
 from doorstep.services.authorization import Principal, require
+from doorstep.services.fleet import find_driver
 from doorstep.services.ports import Clock as Now
 from doorstep.services.ports import UnitOfWork
 
@@ -96,10 +97,3 @@ def rules_of(driver: Driver) -> RuleSet:
     """The rule set a driver's ``hours_of_service`` names (e.g. eu-561-2006, us-fmcsa)."""
     named = driver.hours_of_service.lower()
     return RuleSet.FMCSA_PROPERTY if "fmcsa" in named or named.startswith("us") else RuleSet.EU_561
-
-
-def find_driver(uow: UnitOfWork, org: str, driver_ref: str) -> Driver:
-    driver = uow.drivers.get(org, driver_ref) or uow.drivers.get_by_name(org, driver_ref)
-    if driver is None:
-        raise NotFound("driver", driver_ref, "give the driver's name or id")
-    return driver

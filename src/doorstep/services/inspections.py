@@ -16,6 +16,7 @@ from doorstep.domain.inspections import (
 )
 from doorstep.domain.permissions import Permission
 from doorstep.services.authorization import Principal, require
+from doorstep.services.fleet import find_vehicle
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 
 
@@ -83,10 +84,3 @@ def check_ready(uow: UnitOfWork, org: str, vehicle: Vehicle, day: date) -> None:
             "unsafe defect: inspect it first",
             "vehicle",
         )
-
-
-def find_vehicle(uow: UnitOfWork, org: str, vehicle_ref: str) -> Vehicle:
-    vehicle = uow.vehicles.get(org, vehicle_ref) or uow.vehicles.get_by_name(org, vehicle_ref)
-    if vehicle is None:
-        raise NotFound("vehicle", vehicle_ref, "give the vehicle's name or id")
-    return vehicle

@@ -15,6 +15,7 @@ from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
 from doorstep.services import exceptions, inspections, scans
 from doorstep.services.authorization import Principal, require
+from doorstep.services.fleet import find_vehicle
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
 from doorstep.services.scans import IncomingScan
 from doorstep.services.stations import resolve_station
@@ -102,7 +103,7 @@ def depart(
 
 def _load_out(uow: UnitOfWork, org: str, station_ref: str, day: date, vehicle_ref: str) -> LoadOut:
     station = resolve_station(uow, org, "station", station_ref)
-    vehicle = inspections.find_vehicle(uow, org, vehicle_ref)
+    vehicle = find_vehicle(uow, org, vehicle_ref)
     if vehicle.station_id != station.id:
         raise NotFound("vehicle", vehicle_ref, f"give the name or id of a {station.code} vehicle")
     version = uow.plans.published(org, station.id, day)

@@ -227,3 +227,15 @@ def decode_cursor(cursor: str) -> Position:
         raise InvalidValue(
             "cursor", "is not a cursor returned by this API; start without one"
         ) from None
+
+
+def orders_matching(uow: UnitOfWork, organisation_id: str, where: OrderFilter) -> list[Order]:
+    """Every order matching ``where``, read in pages (for services inside their own unit)."""
+    found: list[Order] = []
+    after: Position | None = None
+    while True:
+        page = uow.orders.list(organisation_id, where, after=after, limit=1000)
+        found.extend(page)
+        if len(page) < 1000:
+            return found
+        after = Position(page[-1].created_at, page[-1].id)

@@ -27,7 +27,8 @@ from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.services import exceptions
 from doorstep.services.authorization import Principal, require
-from doorstep.services.ports import Clock, OrderFilter, Position, UnitOfWork
+from doorstep.services.orders import orders_matching
+from doorstep.services.ports import Clock, OrderFilter, UnitOfWork
 from doorstep.services.stations import resolve_station
 
 
@@ -111,15 +112,7 @@ def _local_day(station: Station, day: date) -> tuple[datetime, datetime]:
 
 
 def _orders_of_day(uow: UnitOfWork, org: str, station_id: str, day: date) -> list[Order]:
-    where = OrderFilter(station_id=station_id, service_date=day)
-    found: list[Order] = []
-    after: Position | None = None
-    while True:
-        page = uow.orders.list(org, where, after=after, limit=1000)
-        found.extend(page)
-        if len(page) < 1000:
-            return found
-        after = Position(page[-1].created_at, page[-1].id)
+    return orders_matching(uow, org, OrderFilter(station_id=station_id, service_date=day))
 
 
 @dataclass(frozen=True)

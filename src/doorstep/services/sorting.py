@@ -34,12 +34,11 @@ def on_publish(uow: UnitOfWork, version: PlanVersion, clock: Clock) -> None:
     org = version.organisation_id
     routes = [(r.vehicle_id, r.stop_ids) for r in version.plan.routes if r.visits]
     order_ids = [order_id for _, stops in routes for order_id in stops]
-    views = uow.orders.parcel_barcodes(org, order_ids)
-    deliveries = uow.orders.get_many(org, order_ids)
+    orders = uow.orders.get_many(org, order_ids)
     parcels = {
-        order_id: barcodes
-        for order_id, (_, barcodes) in views.items()
-        if order_id in deliveries and deliveries[order_id].kind is OrderKind.DELIVERY
+        order_id: [p.barcode for p in order.parcels]
+        for order_id, order in orders.items()
+        if order.kind is OrderKind.DELIVERY
     }
     barcodes = [b for found in parcels.values() for b in found]
     attempts = {b: s.attempts for b, (_, s) in uow.scans.states(org, barcodes).items()}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -41,6 +42,8 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+# ``?date=YYYY-MM-DD``: the service day a station or driver route works on.
+Day = Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")]
 
 
 class IdempotentPost:

@@ -20,7 +20,8 @@ from doorstep.domain.schedules import DailyWindow, TimeWindow, Weekday
 from doorstep.domain.stations import Station
 from doorstep.planning import problem as p
 from doorstep.planning.travel import TravelTimes
-from doorstep.services.ports import OrderFilter, Position, UnitOfWork
+from doorstep.services.orders import orders_matching
+from doorstep.services.ports import OrderFilter, UnitOfWork
 
 COST_UNITS = 100_000  # cost units per unit of currency
 DIMENSIONS = ("weight_g", "volume_ml", "parcels")
@@ -233,11 +234,4 @@ def _break(shift: p.Window) -> p.Break | None:
 
 def _ready_orders(uow: UnitOfWork, organisation_id: str, station_id: str, day: date) -> list[Order]:
     where = OrderFilter(statuses=PLANNABLE, station_id=station_id, service_date=day)
-    found: list[Order] = []
-    after: Position | None = None
-    while True:
-        page = uow.orders.list(organisation_id, where, after=after, limit=1000)
-        found.extend(page)
-        if len(page) < 1000:
-            return found
-        after = Position(page[-1].created_at, page[-1].id)
+    return orders_matching(uow, organisation_id, where)

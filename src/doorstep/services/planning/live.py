@@ -39,8 +39,9 @@ from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.planning.wording import Words
 from doorstep.services import sorting
 from doorstep.services.authorization import Principal, require
+from doorstep.services.orders import orders_matching
 from doorstep.services.planning.day import COST_UNITS, order_stop, round_trip_m
-from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
+from doorstep.services.ports import Clock, IdGenerator, OrderFilter, UnitOfWork
 
 # Orders a driver has finished with: their stops are history whatever the plan's clock says.
 DONE = frozenset(
@@ -326,15 +327,9 @@ def _underway(uow: UnitOfWork, base: PlanVersion, now: datetime) -> live.Underwa
     """Now in the plan's seconds, and the plan's stops drivers have finished with."""
     planned = set(base.inputs.stops_by_id)
     where = OrderFilter(statuses=DONE, station_id=base.station_id, service_date=base.service_date)
-    done: set[str] = set()
-    after: Position | None = None
-    while True:
-        page = uow.orders.list(base.organisation_id, where, after=after, limit=1000)
-        done |= {o.id for o in page if o.id in planned}
-        if len(page) < 1000:
-            break
-        after = Position(page[-1].created_at, page[-1].id)
-    return live.Underway(seconds_after(base.epoch, now), frozenset(done))
+    finished = orders_matching(uow, base.organisation_id, where)
+    done = frozenset(o.id for o in finished if o.id in planned)
+    return live.Underway(seconds_after(base.epoch, now), done)
 
 
 def _problem(base: PlanVersion, ports: LivePorts) -> Problem:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
-
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import AwareDatetime
 
 from doorstep.domain.hours import RuleSet
 from doorstep.domain.inspections import ItemResult
-from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.deps import ContainerDep, Day, PrincipalDep
 from doorstep.entrypoints.api.schemas.driver_route import (
     DriverRouteOut,
     DutyIn,
@@ -34,7 +31,7 @@ router = APIRouter(tags=["dispatch"])
 )
 def route(
     vehicle: str,
-    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    day: Day,
     principal: PrincipalDep,
     c: ContainerDep,
 ) -> DriverRouteOut:
@@ -47,7 +44,7 @@ def route(
 )
 def route_of_driver(
     driver: str,
-    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    day: Day,
     principal: PrincipalDep,
     c: ContainerDep,
 ) -> DriverRouteOut:
@@ -62,7 +59,7 @@ def route_of_driver(
 )
 def inspect(
     vehicle: str,
-    day: Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")],
+    day: Day,
     body: InspectionIn,
     principal: PrincipalDep,
     c: ContainerDep,

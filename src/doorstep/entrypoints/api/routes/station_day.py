@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Annotated
+from collections.abc import Callable
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from doorstep.adapters.labels import write_labels, write_sheet
 from doorstep.bootstrap import Container
 from doorstep.domain.errors import NotFound
-from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
+from doorstep.entrypoints.api.deps import ContainerDep, Day, PrincipalDep
 from doorstep.entrypoints.api.schemas.station_day import (
     AssignDriverIn,
     BoardOut,
@@ -28,7 +28,6 @@ from doorstep.services.authorization import Principal
 
 router = APIRouter(tags=["station"])
 PDF = "application/pdf"
-Day = Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")]
 
 
 @router.get(
@@ -45,10 +44,7 @@ def sort_plan(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) 
     response_class=Response,
 )
 def labels(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> Response:
-    plan = _nonempty(principal, c, station, day)
-    out = io.BytesIO()
-    write_labels(plan.lines, out, title=_title(plan))
-    return _pdf(out, f"labels-{plan.station.code}-{day.isoformat()}.pdf")
+    return _printed(principal, c, station, day, write_labels, "labels")
 
 
 @router.get(
@@ -57,10 +53,7 @@ def labels(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> 
     response_class=Response,
 )
 def sheet(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> Response:
-    plan = _nonempty(principal, c, station, day)
-    out = io.BytesIO()
-    write_sheet(plan.lines, out, title=_title(plan))
-    return _pdf(out, f"sortplan-{plan.station.code}-{day.isoformat()}.pdf")
+    return _printed(principal, c, station, day, write_sheet, "sortplan")
 
 
 @router.get(
@@ -157,18 +150,21 @@ def depart(
     return DepartureOut.of(departure)
 
 
-def _nonempty(principal: Principal, c: Container, station: str, day: dt.date) -> sorting.SortPlan:
+def _printed(
+    principal: Principal,
+    c: Container,
+    station: str,
+    day: dt.date,
+    write: Callable[..., int],
+    stem: str,
+) -> Response:
+    """The sort plan drawn by ``write`` (labels or sheet) as an inline PDF."""
     plan = sorting.sort_plan(principal, station, day, uow=c.reader())
     if not plan.lines:  # an empty PDF would look like a printing fault
         raise NotFound("parcel to sort", f"{plan.station.code} {day.isoformat()}")
-    return plan
-
-
-def _title(plan: sorting.SortPlan) -> str:
-    day = plan.version.service_date.isoformat()
-    return f"Sort plan {plan.station.code} {day} (plan {plan.version.number})"
-
-
-def _pdf(out: io.BytesIO, name: str) -> Response:
+    out = io.BytesIO()
+    title = f"Sort plan {plan.station.code} {day.isoformat()} (plan {plan.version.number})"
+    write(plan.lines, out, title=title)
+    name = f"{stem}-{plan.station.code}-{day.isoformat()}.pdf"
     headers = {"Content-Disposition": f'inline; filename="{name}"'}
     return Response(out.getvalue(), media_type=PDF, headers=headers)
