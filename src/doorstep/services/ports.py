@@ -19,6 +19,7 @@ from doorstep.domain.geocoding import Candidate
 from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
+from doorstep.domain.notifications import SendResult
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, ProofRequirement, StatusChange
@@ -498,4 +499,46 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None:
         """Commit; raises Conflict when a uniqueness rule was broken by a concurrent writer."""
+        ...
+
+
+# -- notification channels -----------------------------------------------------------------
+
+
+class EmailSender(Protocol):
+    def send(
+        self, *, to: str, subject: str, text: str, html: str | None = None, to_name: str = ""
+    ) -> SendResult:
+        """One attempt to send ``text`` (and ``html`` as its alternative) to the address ``to``.
+
+        Never raises for the server's refusals or for network failures: the result says
+        whether it was accepted, and whether another attempt may help (SMTP 4xx) or not (5xx).
+        ``reference`` is the Message-ID the sender set.
+        """
+        ...
+
+
+class SmsSender(Protocol):
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """One attempt to send ``body`` to the E.164 number ``to``; ``status_callback`` is the
+        URL the provider reports the message's delivery to. Failures come back as results;
+        ``reference`` is the provider's message id."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def send(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        secret: str,
+        msg_id: str,
+        timestamp: int,
+        previous_secrets: Sequence[str] = (),
+        content_type: str = "application/json",
+    ) -> SendResult:
+        """One attempt to POST ``body`` to ``url`` with Standard Webhooks headers: ``msg_id``
+        is the event's (the same on every retry), ``timestamp`` the attempt's Unix seconds.
+        Accepted only on 2xx; 410 Gone is permanent, every other failure temporary."""
         ...
