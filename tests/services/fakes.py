@@ -23,8 +23,8 @@ from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
 from doorstep.domain.order_fixes import OrderFix
-from doorstep.domain.order_status import FINAL, OrderStatus
-from doorstep.domain.orders import Order, ProofRequirement, StatusChange
+from doorstep.domain.order_status import FINAL
+from doorstep.domain.orders import Order, StatusChange
 from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
@@ -47,6 +47,8 @@ from doorstep.services.ports import (
     PlanVersionRepository,
     Position,
     RouteAssignmentRepository,
+    ScanContext,
+    ScannedOrder,
     ScanRecord,
     ScanRepository,
     SessionRepository,
@@ -344,22 +346,6 @@ class FakeOrders(_Scoped[Order]):
         wanted = set(order_ids)
         return {o.id: o for o in self._of(organisation_id) if o.id in wanted}
 
-    def proof_requirements(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, ProofRequirement]:
-        wanted = set(order_ids)
-        return {o.id: o.proof for o in self._of(organisation_id) if o.id in wanted}
-
-    def parcel_barcodes(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
-        wanted = set(order_ids)
-        return {
-            o.id: (o.status, tuple(p.barcode for p in o.parcels))
-            for o in self._of(organisation_id)
-            if o.id in wanted
-        }
-
     def record_changes(
         self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
     ) -> None:
@@ -552,6 +538,21 @@ class FakeScans:
             if key in events:
                 raise Conflict(f"duplicate primary key {key}")
             events[key] = record
+
+    def context(self, organisation_id: str, barcodes: Sequence[str]) -> ScanContext:
+        wanted, tables = set(barcodes), self._uow.current()
+        orders = {
+            o.id: ScannedOrder(o.id, o.status, o.proof, tuple(p.barcode for p in o.parcels))
+            for o in tables.orders.values()
+            if o.organisation_id == organisation_id and any(p.barcode in wanted for p in o.parcels)
+        }
+        owners = {b: order.id for order in orders.values() for b in order.barcodes}
+        states = {
+            b: tables.parcel_states[(organisation_id, b)][1]
+            for b in owners
+            if (organisation_id, b) in tables.parcel_states
+        }
+        return ScanContext(orders, owners, states)
 
     def of_barcodes(
         self, organisation_id: str, barcodes: Sequence[str]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
@@ -131,7 +132,7 @@ class ScanEvent:
     def replay_key(self) -> ReplayKey:
         return (self.device_time, _RANK[self.kind], self.id)
 
-    @property
+    @cached_property  # asked several times per event on ingestion; the event never changes
     def fingerprint(self) -> str:
         """What the device sent, hashed: the same id with other content is not a duplicate."""
         sent = {

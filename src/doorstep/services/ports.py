@@ -225,18 +225,6 @@ class OrderRepository(Protocol):
         """The orders among ``order_ids`` that exist, by id, in a few queries."""
         ...
 
-    def proof_requirements(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, ProofRequirement]:
-        """What proof each order's delivery needs, without loading the whole order."""
-        ...
-
-    def parcel_barcodes(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
-        """Each order's status and its parcels' barcodes, without loading the whole order."""
-        ...
-
     def record_changes(
         self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
     ) -> None:
@@ -258,6 +246,26 @@ class ScanRecord:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class ScannedOrder:
+    """A scanned parcel's order, as much of it as a batch of scans needs."""
+
+    id: str
+    status: OrderStatus
+    proof: ProofRequirement
+    barcodes: tuple[str, ...]  # all its parcels, in the order's own order
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a batch of scans reads before it replays: the orders of its barcodes, every parcel
+    of those orders (an order moves only when all its parcels do) and their stored states."""
+
+    orders: Mapping[str, ScannedOrder]  # by order id
+    owners: Mapping[str, str]  # barcode -> order id, for every parcel of ``orders``
+    states: Mapping[str, ParcelState]  # by barcode, the parcels of ``orders`` scanned before
+
+
 class ScanRepository(Protocol):
     def lock(self, organisation_id: str) -> None:
         """Hold the organisation's scan ingestion to this transaction until it ends."""
@@ -270,6 +278,10 @@ class ScanRepository(Protocol):
         ...
 
     def add_many(self, records: Sequence[ScanRecord]) -> None: ...
+    def context(self, organisation_id: str, barcodes: Sequence[str]) -> ScanContext:
+        """The orders of the known ``barcodes``, their parcels and states, in one read."""
+        ...
+
     def of_barcodes(
         self, organisation_id: str, barcodes: Sequence[str]
     ) -> dict[str, builtins.list[ScanRecord]]:

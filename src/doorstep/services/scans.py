@@ -35,7 +35,14 @@ from doorstep.domain.sorting import Assignment
 from doorstep.services.authorization import Principal, require
 from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
-from doorstep.services.ports import Clock, Position, ProofStore, ScanRecord, UnitOfWork
+from doorstep.services.ports import (
+    Clock,
+    Position,
+    ProofStore,
+    ScanContext,
+    ScanRecord,
+    UnitOfWork,
+)
 
 MAX_BATCH = 1000
 
@@ -153,16 +160,16 @@ def ingest(
         uow.scans.lock(org)
         stored = uow.scans.stored(org, list(events))
         outcomes, new = _sort_out(events, stored)
-        owners = uow.orders.barcode_owners(org, [e.barcode for e in events.values()])
-        unproven = _unproven(uow, org, new, owners, proofs)
+        context = uow.scans.context(org, [e.barcode for e in events.values()])
+        owners, before = context.owners, context.states
+        unproven = _unproven(org, new, context, proofs)
         new = [e for e in new if e.id not in unproven]
         rejected += [ScanResult(i, Outcome.REJECTED, why) for i, why in unproven.items()]
         events = {i: e for i, e in events.items() if i not in unproven}
-        before = {b: s for b, (_, s) in uow.scans.states(org, list(owners)).items()}
-        plan = uow.assignments.of_barcodes(org, list(owners))
+        plan = uow.assignments.of_barcodes(org, sorted({e.barcode for e in new} & owners.keys()))
         seen = ScanTroubles(owners)
         replays = _store(uow, org, new, _Parcels(owners, before, plan), seen)
-        _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
+        _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
         seen.settle(uow, org, now)
         uow.commit()
     known = _Known(owners, before, replays, {i: p for i, (_, p) in stored.items()})
@@ -194,29 +201,22 @@ def _events(
 
 
 def _unproven(
-    uow: UnitOfWork,
-    org: str,
-    new: Sequence[ScanEvent],
-    owners: Mapping[str, str],
-    proofs: ProofStore | None,
+    org: str, new: Sequence[ScanEvent], context: ScanContext, proofs: ProofStore | None
 ) -> dict[str, str]:
     """Why each new event's proof falls short, by event id (files first, then the order's
     requirement); events of unknown parcels are kept for their own problem."""
-    proven = [e for e in new if e.proof is not None or e.kind is ScanKind.DELIVER]
-    if not proven:
-        return {}
-    order_ids = sorted({owners[e.barcode] for e in proven if e.barcode in owners})
-    required = uow.orders.proof_requirements(org, order_ids)
     found: dict[str, str] = {}
-    for event in proven:
+    for event in new:
+        if event.proof is None and event.kind is not ScanKind.DELIVER:
+            continue
         files = event.proof.files if event.proof else ()
         absent = [h for h in files if proofs is None or not proofs.exists(org, h)]
         if absent:
             found[event.id] = f"proof: no uploaded file has hash {absent[0]}; upload it first"
             continue
-        requirement = required.get(owners.get(event.barcode, ""))
-        if event.kind is ScanKind.DELIVER and requirement is not None:
-            lacking = missing_proof(requirement, event.proof)
+        order = context.orders.get(context.owners.get(event.barcode, ""))
+        if event.kind is ScanKind.DELIVER and order is not None:
+            lacking = missing_proof(order.proof, event.proof)
             if lacking is not None:
                 found[event.id] = lacking
     return found
@@ -257,12 +257,13 @@ def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -
     states = uow.scans.states(org, barcodes)
     if not states:
         return
-    owners = {b: order_id for b, (order_id, _) in states.items()}
+    context = uow.scans.context(org, list(states))
+    owners = context.owners
     plan = uow.assignments.of_barcodes(org, list(states))
     seen = ScanTroubles(owners)
     replays = _replay_whole(uow, org, list(states), plan, seen)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
-    _follow(uow, org, {b: r.state for b, r in replays.items()}, owners, now)
+    _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
     seen.settle(uow, org, now)
 
 
@@ -335,17 +336,16 @@ def _follow(
     uow: UnitOfWork,
     org: str,
     states: Mapping[str, ParcelState],
-    owners: Mapping[str, str],
+    context: ScanContext,
     now: datetime,
 ) -> None:
     """Move each order of the parcels in ``states`` to where all its parcels stand."""
-    views = uow.orders.parcel_barcodes(org, sorted({owners[b] for b in states}))
-    others = [b for _, barcodes in views.values() for b in barcodes if b not in states]
-    rest = {b: s for b, (_, s) in uow.scans.states(org, others).items()} if others else {}
+    stored = context.states
     changes: list[tuple[str, StatusChange]] = []
-    for order_id, (status, barcodes) in views.items():
-        parcels = [states.get(b) or rest.get(b) or ParcelState(b) for b in barcodes]
-        change = order_change(status, parcels, now)
+    for order_id in sorted({context.owners[b] for b in states}):
+        order = context.orders[order_id]
+        parcels = [states.get(b) or stored.get(b) or ParcelState(b) for b in order.barcodes]
+        change = order_change(order.status, parcels, now)
         if change is not None:
             changes.append((order_id, change))
     uow.orders.record_changes(org, changes)

@@ -9,12 +9,12 @@ from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Organisation, Role
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus as S
-from doorstep.domain.orders import OrderKind
+from doorstep.domain.orders import OrderKind, ProofKind, ProofRequirement
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
 from doorstep.services import scans
 from doorstep.services.authorization import ActorKind, Principal
-from doorstep.services.ports import Position, ScanRecord
+from doorstep.services.ports import Position, ScannedOrder, ScanRecord
 from doorstep.services.scans import IncomingScan, Outcome
 from tests.adapters.storage.conftest import PLUS2, T0, order
 
@@ -102,3 +102,23 @@ def test_a_day_through_the_service_and_a_retry(container: Container, org: Organi
         assert stored.status is S.DELIVERED
         assert [c.to_status for c in stored.history][-1] is S.DELIVERED
         assert len(uow.scans.list("org_a", limit=1000)) == 15
+
+
+def test_context_reads_the_whole_order_of_a_scanned_parcel(
+    container: Container, org: Organisation
+) -> None:
+    """One parcel scanned: its order's status, proof, every parcel in order and their states."""
+    state = ParcelState("P-2", S.SORTED, "A3", replayed_to=event(1, ScanKind.RECEIVE).replay_key)
+    with container.uow() as uow:
+        uow.orders.add(order())
+        uow.orders.add(order("org_a", "ord_2", "Q-1"))
+        uow.scans.save_states("org_a", [("ord_1", state)])
+        found = uow.scans.context("org_a", ["P-1", "P-3", "NOBODY"])
+        uow.commit()
+    assert found.orders == {
+        "ord_1": ScannedOrder(
+            "ord_1", S.CREATED, ProofRequirement(ProofKind.MINIMUM_AGE, 18), ("P-1", "P-2", "P-3")
+        )
+    }
+    assert found.owners == {"P-1": "ord_1", "P-2": "ord_1", "P-3": "ord_1"}
+    assert found.states == {"P-2": state}

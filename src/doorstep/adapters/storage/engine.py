@@ -35,6 +35,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster than FULL
+    # 64 MB of page cache instead of 2 MB: a day's scans touch index pages all over the
+    # tables, and re-reading them from the OS on every batch cost more than the writes.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
     cursor.close()
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, chunks
+from doorstep.adapters.storage.rows import TableRows, chunks, execute_many
 from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate, MatchLevel
@@ -308,38 +308,6 @@ class SqlOrders(TableRows):
             found.update((o.id, o) for o in self._hydrate(rows))
         return found
 
-    def proof_requirements(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, ProofRequirement]:
-        c = self.table.c
-        found: dict[str, ProofRequirement] = {}
-        for chunk in chunks(order_ids):
-            statement = select(c.id, c.proof_kind, c.proof_minimum_age_years).where(
-                c.organisation_id == organisation_id, c.id.in_(chunk)
-            )
-            for order_id, kind, years in self._conn.execute(statement):
-                found[order_id] = ProofRequirement(ProofKind(kind), years)
-        return found
-
-    def parcel_barcodes(
-        self, organisation_id: str, order_ids: Sequence[str]
-    ) -> dict[str, tuple[OrderStatus, tuple[str, ...]]]:
-        c, p = self.table.c, t.parcels.c
-        barcodes: dict[str, builtins.list[str]] = defaultdict(builtins.list)
-        found: dict[str, OrderStatus] = {}
-        for chunk in chunks(order_ids):
-            statement = (
-                select(c.id, c.status, p.barcode)
-                .join(t.parcels, p.order_id == c.id, isouter=True)
-                .where(c.organisation_id == organisation_id, c.id.in_(chunk))
-                .order_by(c.id, p.position)
-            )
-            for order_id, status, barcode in self._conn.execute(statement):
-                found[order_id] = OrderStatus(status)
-                if barcode is not None:
-                    barcodes[order_id].append(barcode)
-        return {i: (status, tuple(barcodes[i])) for i, status in found.items()}
-
     def record_changes(
         self, organisation_id: str, changes: Sequence[tuple[str, StatusChange]]
     ) -> None:
@@ -347,7 +315,8 @@ class SqlOrders(TableRows):
         if not changes:
             return
         c, h = self.table.c, t.order_status_changes.c
-        self._conn.execute(
+        execute_many(
+            self._conn,
             update(self.table)
             .where(c.organisation_id == bindparam("b_org"), c.id == bindparam("b_id"))
             .values(status=bindparam("b_status"), updated_at=bindparam("b_at")),
@@ -378,7 +347,7 @@ class SqlOrders(TableRows):
                     "reason": change.reason,
                 }
             )
-        self._conn.execute(insert(t.order_status_changes), rows)
+        execute_many(self._conn, insert(t.order_status_changes), rows)
 
     def _hydrate(self, rows: Sequence[Row[Any]]) -> builtins.list[Order]:
         """Load parcels and history for many orders in two queries, not two per order."""

@@ -9,15 +9,18 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, chunks
+from doorstep.adapters.storage.rows import TableRows, chunks, execute_many
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import ProofKind, ProofRequirement
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
-from doorstep.services.ports import Position, ScanRecord
+from doorstep.services.ports import Position, ScanContext, ScannedOrder, ScanRecord
 
 
 class SqlScans(TableRows):
@@ -42,13 +45,61 @@ class SqlScans(TableRows):
             statement = select(c.id, c.fingerprint, c.problem).where(
                 c.organisation_id == organisation_id, c.id.in_(chunk)
             )
-            for row in self._conn.execute(statement):
+            for row in self._all(statement):
                 found[row.id] = (row.fingerprint, row.problem)
         return found
 
     def add_many(self, records: Sequence[ScanRecord]) -> None:
         if records:
-            self._conn.execute(insert(self.table), [_event_values(r) for r in records])
+            execute_many(self._conn, insert(self.table), [_event_values(r) for r in records])
+
+    def context(self, organisation_id: str, barcodes: Sequence[str]) -> ScanContext:
+        # One join per chunk instead of a query each for owners, proof, siblings and states:
+        # a batch's reads are most of its time, and each costs a round trip on PostgreSQL.
+        scanned, sibling, o = t.parcels.alias("scanned"), t.parcels.alias("sibling"), t.orders
+        s = t.parcel_states
+        joined = (
+            scanned.join(o, o.c.id == scanned.c.order_id)
+            .join(sibling, sibling.c.order_id == o.c.id)
+            .outerjoin(
+                s,
+                and_(
+                    s.c.organisation_id == sibling.c.organisation_id,
+                    s.c.barcode == sibling.c.barcode,
+                ),
+            )
+        )
+        columns = [
+            o.c.id.label("owner"),
+            o.c.status.label("order_status"),
+            o.c.proof_kind,
+            o.c.proof_minimum_age_years,
+        ]
+        parcel = [sibling.c.barcode.label("parcel"), sibling.c.position]
+        orders: dict[str, tuple[OrderStatus, ProofRequirement]] = {}
+        parcels: dict[str, dict[int, str]] = defaultdict(dict)
+        states: dict[str, ParcelState] = {}
+        for chunk in chunks(barcodes):
+            statement = (
+                select(*columns, *parcel, *s.c)
+                .select_from(joined)
+                .where(scanned.c.organisation_id == organisation_id, scanned.c.barcode.in_(chunk))
+            )
+            for row in self._all(statement):  # fetchall: much cheaper than row by row
+                if row.owner not in orders:
+                    proof = ProofRequirement(ProofKind(row.proof_kind), row.proof_minimum_age_years)
+                    orders[row.owner] = (OrderStatus(row.order_status), proof)
+                parcels[row.owner][row.position] = row.parcel
+                if row.barcode is not None:
+                    states[row.parcel] = _state(row)
+        found = {
+            order_id: ScannedOrder(
+                order_id, status, proof, tuple(b for _, b in sorted(parcels[order_id].items()))
+            )
+            for order_id, (status, proof) in orders.items()
+        }
+        owners = {b: order.id for order in found.values() for b in order.barcodes}
+        return ScanContext(found, owners, states)
 
     def of_barcodes(
         self, organisation_id: str, barcodes: Sequence[str]
@@ -78,20 +129,25 @@ class SqlScans(TableRows):
             {"b_org": organisation_id, "b_id": event_id, "b_problem": problem}
             for event_id, problem in problems.items()
         ]
-        self._conn.execute(statement, rows)
+        execute_many(self._conn, statement, rows)
 
     def save_states(self, organisation_id: str, states: Sequence[tuple[str, ParcelState]]) -> None:
         if not states:
             return
-        s = t.parcel_states.c
-        for chunk in chunks([state.barcode for _, state in states]):
-            self._conn.execute(
-                delete(t.parcel_states).where(
-                    s.organisation_id == organisation_id, s.barcode.in_(chunk)
-                )
-            )
+        # An upsert, one statement for new and known parcels alike (both databases have
+        # INSERT ... ON CONFLICT), where a delete then an insert wrote every index twice.
+        upsert = (
+            sqlite_insert(t.parcel_states)
+            if self._conn.dialect.name == "sqlite"
+            else postgresql_insert(t.parcel_states)
+        )
+        key = {"organisation_id", "barcode"}
+        statement = upsert.on_conflict_do_update(
+            index_elements=sorted(key),
+            set_={c.name: upsert.excluded[c.name] for c in t.parcel_states.c if c.name not in key},
+        )
         rows = [_state_values(organisation_id, order_id, state) for order_id, state in states]
-        self._conn.execute(insert(t.parcel_states), rows)
+        execute_many(self._conn, statement, rows)
 
     def states(
         self, organisation_id: str, barcodes: Sequence[str]
