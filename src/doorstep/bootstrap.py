@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
 
+from doorstep.adapters.email import SmtpEmailSender, SmtpSecurity, SmtpSettings
 from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
+from doorstep.adapters.message_templates import JinjaMessageTemplates
 from doorstep.adapters.passwords import Argon2Passwords
 from doorstep.adapters.proof_files import FileProofStore
 from doorstep.adapters.roads.haversine import HaversineTravelTimes
@@ -20,16 +23,19 @@ from doorstep.adapters.roads.osrm import OsrmTravelTimes
 from doorstep.adapters.roads.regions import RegionStore
 from doorstep.adapters.roads.road_travel import RoadGraphTravelTimes
 from doorstep.adapters.roads.valhalla import ValhallaTravelTimes
+from doorstep.adapters.sms import TwilioSettings, TwilioSmsSender
 from doorstep.adapters.storage import schema
 from doorstep.adapters.storage.engine import build_engine
 from doorstep.adapters.storage.unit_of_work import SqlUnitOfWork
 from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
+from doorstep.adapters.webhook_sender import HttpWebhookSender
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
 from doorstep.domain.geocoding import GeocoderUnavailable
 from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
+from doorstep.services import messages, webhooks
 from doorstep.services.intake.checks import OrderChecks
 from doorstep.services.planning.jobs import PlanningJobs, PlanningPorts
 from doorstep.services.planning.live import LivePorts, Matrices
@@ -131,6 +137,49 @@ class Container:
     def reader(self) -> SqlUnitOfWork:
         """A fresh unit of work that only reads (authentication, GET requests)."""
         return SqlUnitOfWork(self.engine, read_only=True)
+
+    def message_templates(self) -> JinjaMessageTemplates:
+        return JinjaMessageTemplates()
+
+    def email_sender(self) -> SmtpEmailSender | None:
+        """The SMTP sender of customer e-mail; None when no server is configured."""
+        s = self.settings
+        if s.smtp_host is None:
+            return None
+        return SmtpEmailSender(
+            SmtpSettings(
+                s.smtp_host,
+                s.smtp_port,
+                s.smtp_from,
+                security=SmtpSecurity(s.smtp_security),
+                username=s.smtp_username,
+                password=s.smtp_password,
+            )
+        )
+
+    def sms_sender(self) -> TwilioSmsSender | None:
+        """Twilio's API for customer SMS; None when no account is configured."""
+        s = self.settings
+        if s.twilio_account_sid is None or s.twilio_auth_token is None:
+            return None
+        settings = TwilioSettings(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from)
+        if s.twilio_base_url:
+            settings = replace(settings, base_url=s.twilio_base_url)
+        return TwilioSmsSender(settings)
+
+    def webhook_sender(self) -> HttpWebhookSender:
+        return HttpWebhookSender()
+
+    def run_outbox_once(self, rng: Callable[[], float]) -> tuple[int, int]:
+        """Send the customer messages and webhook deliveries that are due; how many of each."""
+        sent = messages.send_due(
+            uow=self.uow, templates=self.message_templates(), email=self.email_sender(),
+            sms=self.sms_sender(), clock=self.clock, rng=rng,
+        )  # fmt: skip
+        delivered = webhooks.deliver_due(
+            uow=self.uow, sender=self.webhook_sender(), clock=self.clock, rng=rng
+        )
+        return sent, delivered
 
     def proofs(self) -> FileProofStore:
         """Proof-of-delivery images, in the data directory."""

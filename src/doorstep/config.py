@@ -72,6 +72,22 @@ class Settings(BaseSettings):
         "planning days; the local worker pool when unset",
     )
 
+    # Customer messages: e-mail goes out through this SMTP server (none: e-mails are logged
+    # as skipped), SMS through Twilio's API (none: SMS skipped). The outbox worker runs in the
+    # API server every ``outbox_interval_s`` seconds (0: not in the server; run
+    # ``doorstep outbox run`` instead).
+    smtp_host: str | None = Field(default=None, description="SMTP server for customer e-mail")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_from: str = Field(default="doorstep@localhost", description="the From address")
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = Field(default=None, repr=False)
+    twilio_from: str | None = Field(default=None, description="sender number or id")
+    twilio_base_url: str | None = Field(default=None, description="for tests and proxies")
+    outbox_interval_s: float = Field(default=5.0, ge=0)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'doorstep.db'}"

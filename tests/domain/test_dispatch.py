@@ -51,3 +51,15 @@ def test_a_driver_at_a_stop_too_long_is_dwelling() -> None:
     assert found.dwelling == ()  # 18 minutes
     found = progress("v", T, stops(), T, {"o1": T + 70 * M}, T + 113 * M, arrived)
     assert found.dwelling == ("o2",)  # 21 minutes
+
+
+def test_an_ended_route_is_finished_with_nothing_left_at_risk_or_dwelling() -> None:
+    """Ended after one stop, running late, at another stop for long: finished all the same."""
+    done, arrived = {"o1": T + 95 * M}, {"o2": T + 100 * M}
+    on_road = progress("v", T, stops(), T + 5 * M, done, T + 150 * M, arrived)
+    assert (on_road.state, on_road.at_risk, on_road.dwelling) == (
+        RouteState.ON_ROAD, ("o3",), ("o2",),
+    )  # fmt: skip
+    ended = progress("v", T, stops(), T + 5 * M, done, T + 150 * M, arrived, T + 140 * M)
+    assert (ended.state, ended.ended_at, ended.stops_done) == (RouteState.FINISHED, T + 140 * M, 1)
+    assert (ended.at_risk, ended.dwelling, ended.behind) == ((), (), False)

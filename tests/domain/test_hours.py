@@ -20,6 +20,7 @@ from doorstep.domain.hours import (
     Rules,
     clock,
     findings,
+    periods_of,
 )
 
 PLUS1 = timezone(timedelta(hours=1))
@@ -319,3 +320,10 @@ def test_every_violation_lies_within_a_driving_period(
     driving = [p for p in periods if p.status is DRIVE]
     for rule, instant in violations(periods, rules, when):
         assert any(p.start <= instant < p.end for p in driving), (rule, instant)
+
+
+def test_a_driver_without_duty_changes_has_no_periods() -> None:
+    """No change reported yet (a new driver, or none in the window read): no periods, off duty."""
+    until = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert periods_of([], until) == []
+    assert clock([], EU_561, until).status is DutyStatus.OFF_DUTY

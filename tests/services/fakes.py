@@ -22,16 +22,22 @@ from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
+from doorstep.domain.messages import Message, MessageSettings, MessageStatus
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order, StatusChange
+from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
+from doorstep.domain.subscriptions import Delivery, DeliveryStatus, Subscription
+from doorstep.domain.tracking import TrackingToken
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
     ApiKeyRepository,
     AssignmentRepository,
+    Contact,
+    DeliveryRepository,
     DepartureRepository,
     DriverRepository,
     DutyRepository,
@@ -40,6 +46,7 @@ from doorstep.services.ports import (
     IdempotencyRepository,
     InspectionRepository,
     MaintenanceRepository,
+    MessageRepository,
     OrderFilter,
     OrderFixRepository,
     OrderRepository,
@@ -47,12 +54,15 @@ from doorstep.services.ports import (
     PlanVersionRepository,
     Position,
     RouteAssignmentRepository,
+    RouteEndRepository,
     ScanContext,
     ScannedOrder,
     ScanRecord,
     ScanRepository,
     SessionRepository,
     StationRepository,
+    SubscriptionRepository,
+    TrackingRepository,
     UnitOfWork,
     UserRepository,
     VehicleRepository,
@@ -98,11 +108,17 @@ class Tables:
     )
     parcel_states: dict[tuple[str, str], tuple[str, ParcelState]] = field(default_factory=dict)
     departures: dict[str, Departure] = field(default_factory=dict)
+    route_ends: dict[str, RouteEnd] = field(default_factory=dict)
     exception_cases: dict[str, ExceptionCase] = field(default_factory=dict)
     inspections: dict[str, Inspection] = field(default_factory=dict)
     maintenance_records: dict[str, MaintenanceRecord] = field(default_factory=dict)
     duty_changes: dict[tuple[str, str], DutyChange] = field(default_factory=dict)
     route_assignments: dict[tuple[str, str, date, str], str] = field(default_factory=dict)
+    tracking_tokens: dict[str, TrackingToken] = field(default_factory=dict)
+    message_settings: dict[str, MessageSettings] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -407,6 +423,16 @@ class FakeDepartures(_Scoped[Departure]):
         return next(iter(found), None)
 
 
+class FakeRouteEnds(_Scoped[RouteEnd]):
+    table = "route_ends"
+
+    def unique(self, entity: RouteEnd) -> set[Hashable]:
+        return {(entity.organisation_id, entity.departure_id)}
+
+    def of_departure(self, organisation_id: str, departure_id: str) -> RouteEnd | None:
+        return next(iter(self._of(organisation_id, departure_id=departure_id)), None)
+
+
 class FakeExceptions(_Scoped[ExceptionCase]):
     table = "exception_cases"
 
@@ -673,6 +699,175 @@ class FakeIdempotency:
         self._uow.current().idempotency[(record.organisation_id, record.key)] = record
 
 
+class FakeTracking(_Rows[TrackingToken]):
+    table = "tracking_tokens"
+
+    def unique(self, entity: TrackingToken) -> set[Hashable]:
+        live = {(entity.organisation_id, entity.order_id)} if entity.revoked_at is None else set()
+        return {entity.token_hash} | live
+
+    def get_by_hash(self, token_hash: str) -> TrackingToken | None:
+        return self._first(lambda e: e.token_hash == token_hash)
+
+    def live_of_order(self, organisation_id: str, order_id: str) -> TrackingToken | None:
+        return self._first(
+            lambda e: (
+                (e.organisation_id, e.order_id) == (organisation_id, order_id)
+                and e.revoked_at is None
+            )
+        )
+
+    def lock_slots(self, organisation_id: str, station_id: str) -> None:
+        pass  # one thread: nothing to hold off
+
+    def booked_starts(
+        self, organisation_id: str, station_id: str, first: date, last: date, exclude_order: str
+    ) -> list[datetime]:
+        return [
+            min(w.start_at for w in o.time_windows)
+            for o in self._uow.current().orders.values()
+            if (o.organisation_id, o.station_id) == (organisation_id, station_id)
+            and o.service_date is not None
+            and first <= o.service_date <= last
+            and o.status not in FINAL
+            and o.id != exclude_order
+            and o.time_windows
+        ]
+
+
+class FakeMessages:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def settings(self, organisation_id: str) -> MessageSettings | None:
+        return self._uow.current().message_settings.get(organisation_id)
+
+    def save_settings(self, settings: MessageSettings) -> None:
+        self._uow.current().message_settings[settings.organisation_id] = settings
+
+    def add_new(self, messages: Sequence[Message]) -> int:
+        table = self._uow.current().messages
+        taken = {(m.organisation_id, m.key, m.channel) for m in table.values()}
+        added = 0
+        for m in messages:
+            if (m.organisation_id, m.key, m.channel) not in taken:
+                table[m.id] = m
+                taken.add((m.organisation_id, m.key, m.channel))
+                added += 1
+        return added
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> list[Message]:
+        table = self._uow.current().messages
+        due = sorted(
+            (m for m in table.values() if m.status is MessageStatus.QUEUED and m.not_before <= now),
+            key=lambda m: (m.not_before, m.id),
+        )[:limit]
+        for m in due:
+            table[m.id] = replace(m, not_before=until)
+        return due
+
+    def update(self, message: Message) -> None:
+        self._uow.current().messages[message.id] = message
+
+    def list(
+        self, organisation_id: str, *, order_id: str | None = None, limit: int = 100
+    ) -> list[Message]:
+        found = [
+            m
+            for m in self._uow.current().messages.values()
+            if m.organisation_id == organisation_id and order_id in (None, m.order_id)
+        ]
+        return sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+
+    def contacts(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Contact]:
+        orders = self._uow.current().orders
+        return {
+            o.id: Contact(
+                o.id,
+                o.recipient.name,
+                o.recipient.email,
+                o.recipient.phone,
+                o.shipper_reference,
+                o.station_id,
+            )
+            for i in order_ids
+            if (o := orders.get(i)) is not None and o.organisation_id == organisation_id
+        }
+
+
+class FakeSubscriptions:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, subscription: Subscription) -> None:
+        self._uow.current().subscriptions[subscription.id] = subscription
+
+    def get(self, organisation_id: str, subscription_id: str) -> Subscription | None:
+        found = self._uow.current().subscriptions.get(subscription_id)
+        return found if found and found.organisation_id == organisation_id else None
+
+    def update(self, subscription: Subscription) -> None:
+        self.add(subscription)
+
+    def list(self, organisation_id: str) -> list[Subscription]:
+        table = self._uow.current().subscriptions.values()
+        return [s for s in table if s.organisation_id == organisation_id]
+
+
+class FakeDeliveries:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add_new(self, deliveries: Sequence[Delivery]) -> int:
+        table = self._uow.current().deliveries
+        taken = {(d.subscription_id, d.key) for d in table.values()}
+        added = 0
+        for d in deliveries:
+            if (d.subscription_id, d.key) not in taken:
+                table[d.id] = d
+                taken.add((d.subscription_id, d.key))
+                added += 1
+        return added
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> list[Delivery]:
+        table = self._uow.current().deliveries
+        due = sorted(
+            (
+                d
+                for d in table.values()
+                if d.status is DeliveryStatus.PENDING and d.next_attempt_at <= now
+            ),
+            key=lambda d: (d.next_attempt_at, d.id),
+        )[:limit]
+        for d in due:
+            table[d.id] = replace(d, next_attempt_at=until)
+        return due
+
+    def get(self, organisation_id: str, delivery_id: str) -> Delivery | None:
+        found = self._uow.current().deliveries.get(delivery_id)
+        return found if found and found.organisation_id == organisation_id else None
+
+    def update(self, delivery: Delivery) -> None:
+        self._uow.current().deliveries[delivery.id] = delivery
+
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        subscription_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        found = [
+            d
+            for d in self._uow.current().deliveries.values()
+            if d.organisation_id == organisation_id
+            and subscription_id in (None, d.subscription_id)
+            and status in (None, d.status.value)
+        ]
+        return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)[:limit]
+
+
 class FakeUnitOfWork:
     """Re-entrant like SqlUnitOfWork: nested ``with`` joins, the outermost commit commits, and
     leaving the outermost block restores what was last committed (snapshots by deepcopy)."""
@@ -691,11 +886,16 @@ class FakeUnitOfWork:
     scans: ScanRepository
     assignments: AssignmentRepository
     departures: DepartureRepository
+    route_ends: RouteEndRepository
     exceptions: ExceptionRepository
     inspections: InspectionRepository
     maintenance: MaintenanceRepository
     duty: DutyRepository
     route_assignments: RouteAssignmentRepository
+    messages: MessageRepository
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
+    tracking: TrackingRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -710,11 +910,16 @@ class FakeUnitOfWork:
         self.scans = FakeScans(self)
         self.assignments = FakeAssignments(self)
         self.departures = FakeDepartures(self)
+        self.route_ends = FakeRouteEnds(self)
         self.exceptions = FakeExceptions(self)
         self.inspections = FakeInspections(self)
         self.maintenance = FakeMaintenance(self)
         self.duty = FakeDuty(self)
         self.route_assignments = FakeRouteAssignments(self)
+        self.messages = FakeMessages(self)
+        self.subscriptions = FakeSubscriptions(self)
+        self.deliveries = FakeDeliveries(self)
+        self.tracking = FakeTracking(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

@@ -56,7 +56,7 @@ def test_dispatch_gives_a_route_to_a_driver_who_then_finds_it(
     )
     (vehicle,) = found
     assert found == {vehicle: aino.id}
-    route = driver_route.route_of_driver(admin, "Aino", DAY, uow=ports.uow)
+    route = driver_route.route_of_driver(admin, "Aino", DAY, uow=ports.uow, clock=ports.clock)
     assert route.vehicle.id == vehicle
     assert [s.order.id for s in route.stops] == [
         o.id for o in sorted(day, key=lambda o: [s.order.id for s in route.stops].index(o.id))

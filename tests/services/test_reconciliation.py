@@ -145,6 +145,28 @@ def test_a_failed_delivery_is_tried_again_next_day_then_returned_to_the_sender(
     assert ports.uow.tables.orders[day["A1"].id].status.value == "returned_to_sender"
 
 
+def test_parcels_the_route_never_reached_come_back_and_go_to_the_next_day(
+    ports: Ports, admin: Principal, day: dict[str, Order]
+) -> None:
+    """Out for delivery, never attempted, scanned back in: accounted for at the station, and
+    closing the day plans it on the next day without counting an attempt."""
+    scan = Scanner(ports, admin)
+    scan(K.RECEIVE, "P-A1")
+    scan(K.SORT, "P-A1", lane="L01")
+    scan(K.LOAD, "P-A1", vehicle_id="veh_1")
+    scan(K.DEPART, "P-A1")
+    scan(K.RECEIVE, "P-A1")  # the driver ran out of time; back on the shelf
+    day_end = reconciliation.day_end_report(admin, "HEL1", DAY, uow=ports.uow).day_end
+    assert day_end.count(Whereabouts.AT_STATION) == 1
+    closed = reconciliation.close_day(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert [(r.order_id, r.attempts, r.returned) for r in closed.retried] == [
+        (day["A1"].id, 0, False)
+    ]
+    moved = ports.uow.tables.orders[day["A1"].id]
+    assert (moved.service_date, moved.status.value) == (closed.next_day, "received")
+    assert moved.history[-1].reason == f"planned on {closed.next_day}"
+
+
 def test_the_next_delivery_day_skips_the_days_the_station_is_closed() -> None:
     from doorstep.domain.reconciliation import next_delivery_day
 

@@ -24,7 +24,7 @@ class RouteState(StrEnum):
     WAITING = "waiting"  # not departed, not yet late
     LATE_DEPARTURE = "late_departure"
     ON_ROAD = "on_road"
-    FINISHED = "finished"  # every stop done
+    FINISHED = "finished"  # every stop done, or the route ended (``route_ends``)
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ class RouteProgress:
     delay: timedelta
     at_risk: tuple[str, ...]  # order ids projected to miss their window
     dwelling: tuple[str, ...] = ()  # order ids the driver has been at for over LONG_DWELL
+    ended_at: datetime | None = None  # when the driver ended the route back at the station
+    # The stops not done yet in sequence, each with its projected arrival: planned, moved by
+    # the route's delay, never before now (what customers are told to expect).
+    ahead: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def behind(self) -> bool:
@@ -62,24 +66,33 @@ def progress(
     done: Mapping[str, datetime],
     now: datetime,
     arrived: Mapping[str, datetime] | None = None,
+    ended_at: datetime | None = None,
 ) -> RouteProgress:
     """The route's state at ``now`` from its plan, its departure, its done stops and the stops
-    the driver arrived at (and is still at)."""
+    the driver arrived at (and is still at).
+
+    An ended route is finished whatever is left: its stops are at risk no more and nobody
+    dwells; what it brought back is the route end's business (and its missed-scan cases).
+    """
     finished = [s for s in stops if s.order_id in done]
     delay = _delay(finished, done)
     if departed_at is None:  # every stop moves with a departure that has not happened
         delay = max(delay, now - planned_start)
     elif not finished:
         delay = max(delay, departed_at - planned_start)
-    state = _state(planned_start, departed_at, len(finished) == len(stops), now)
-    ahead = [s for s in stops if s.order_id not in done]
+    all_done = len(finished) == len(stops) or ended_at is not None
+    state = _state(planned_start, departed_at, all_done, now)
+    ahead = [s for s in stops if s.order_id not in done and ended_at is None]
     risk = tuple(s.order_id for s in ahead if _misses(s, delay, now))
     dwelling = tuple(
-        order_id for order_id, since in (arrived or {}).items() if now - since > LONG_DWELL
+        order_id
+        for order_id, since in (arrived or {}).items()
+        if now - since > LONG_DWELL and ended_at is None
     )
+    projected = tuple((s.order_id, max(s.start_at + delay, now)) for s in ahead)
     return RouteProgress(
         vehicle_id, state, planned_start, departed_at, len(stops), len(finished), delay, risk,
-        dwelling,
+        dwelling, ended_at, projected,
     )  # fmt: skip
 
 

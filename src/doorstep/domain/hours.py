@@ -380,7 +380,7 @@ def periods_of(changes: Sequence[DutyChange], until: datetime) -> list[DutyPerio
     until ``until``; changes at or after ``until`` are left out. Order of arrival is ignored."""
     aware("until", until)
     ordered = sorted((c for c in changes if c.at < until), key=lambda c: (c.at, c.id))
-    ends = [c.at for c in ordered[1:]] + [until]
+    ends = [c.at for c in ordered[1:]] + [until] if ordered else []
     return [
         DutyPeriod(c.status, c.at, end) for c, end in zip(ordered, ends, strict=True) if end > c.at
     ]

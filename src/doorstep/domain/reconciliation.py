@@ -157,14 +157,16 @@ class Retry:
 def retries(
     expected: Sequence[Expected], states: Mapping[str, ParcelState], max_attempts: int
 ) -> list[Retry]:
-    """Orders whose every parcel is back at the station after a failed attempt."""
+    """Orders whose every parcel is at the station at day end, back after a failed attempt or
+    never attempted (never loaded, or brought back untried): all go to the next delivery day,
+    and those out of attempts back to the sender."""
     by_order: dict[str, list[Expected]] = {}
     for parcel in expected:
         by_order.setdefault(parcel.order_id, []).append(parcel)
     found = []
     for order_id, parcels in by_order.items():
         places = {whereabouts(p, states.get(p.barcode)) for p in parcels}
-        if places != {Whereabouts.BACK_AFTER_FAILED_ATTEMPT}:
+        if not places <= {Whereabouts.BACK_AFTER_FAILED_ATTEMPT, Whereabouts.AT_STATION}:
             continue
         attempts = max(states[p.barcode].attempts for p in parcels)
         found.append(Retry(order_id, attempts, attempts >= max_attempts))

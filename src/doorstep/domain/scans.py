@@ -58,10 +58,11 @@ class FailReason(StrEnum):
 
 # From which parcel states each kind of scan applies, and the state it leaves. A parcel
 # starts READY (announced by the shipper, not yet at the station). After a failed attempt the
-# driver may try again the same day, or bring it back (a receive scan at the station).
+# driver may try again the same day, or bring it back (a receive scan at the station); a
+# parcel the route never reached comes back the same way, out for delivery to received.
 MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     ScanKind.RECEIVE: (
-        frozenset({S.READY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
+        frozenset({S.READY, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
         S.RECEIVED,
     ),
     ScanKind.DAMAGED: (

@@ -39,6 +39,11 @@ class Station:
     # neither (no limit). Orders outside are held for a person, not silently planned.
     service_area: tuple[Location, ...] = ()
     service_radius_km: float | None = None
+    # Delivery slots offered to recipients who reschedule (domain.slots): orders per slot and
+    # the slot's length. A plain number, not derived from the fleet: vans and drivers change
+    # by the day, and a station knows how many drops a slot of its area absorbs.
+    slot_capacity: int = 40
+    slot_length_min: int = 120
 
     def __post_init__(self) -> None:
         if self.service_area and len(self.service_area) < 3:
@@ -59,6 +64,10 @@ class Station:
         text("address", self.address, max_length=300, required=False)
         check_timezone("timezone", self.timezone)
         non_negative("loading_time_s", self.loading_time_s)
+        if not 1 <= self.slot_capacity <= 100_000:
+            raise InvalidValue("slot_capacity", "must be 1-100000 orders per slot")
+        if not 30 <= self.slot_length_min <= 720:
+            raise InvalidValue("slot_length_min", "must be 30-720 minutes")
 
     def hours_on(self, day: Weekday) -> DailyWindow | None:
         return self.opening_hours.on(day)

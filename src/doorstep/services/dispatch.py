@@ -16,7 +16,7 @@ from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import exceptions
+from doorstep.services import exceptions, messages
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import Clock, UnitOfWork
@@ -116,6 +116,7 @@ def watch(
     with uow:
         found = _board(uow, org, station_ref, day, clock.now())
         exceptions.raise_cases(uow, org, _troubles(found, day), found.at)
+        messages.queue_for_routes(uow, org, found.routes, found.at)  # "3 stops away", delays
         uow.commit()
     return found
 
@@ -139,13 +140,15 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
     for route in routes:
         departure = uow.departures.of_vehicle(org, station.id, day, route.vehicle_id)
         left = departure.departed_at if departure else None
+        end = uow.route_ends.of_departure(org, departure.id) if departure else None
         stops = [
             _planned(version, v.stop_id, v.start_s, v.departure_s, orders) for v in route.visits
         ]
         done = _done(route, orders, states)
         arrived = _arrived(route, orders, states, done)
         start = version.at(route.start_s)
-        found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived))
+        ended = end.ended_at if end else None
+        found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived, ended))
     return Board(station, version, now, tuple(found), names, drivers_of_day(uow, version))
 
 

@@ -21,6 +21,7 @@ from doorstep.domain.exceptions import (
 )
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanEvent, ScanKind
+from doorstep.services import webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
 from doorstep.services.ports import Clock, Position, UnitOfWork
@@ -59,6 +60,7 @@ def raise_cases(
         )  # fmt: skip
         uow.exceptions.add(case)
         opened.append(case)
+    webhooks.publish_cases(uow, org, opened, at, opened=True)
     return opened
 
 
@@ -71,9 +73,14 @@ def settle(
     note: str = "",
 ) -> None:
     """Resolve open ``cases`` on doorstep's own account (a later scan or a rule settled them)."""
-    for case in cases:
-        if case.status is CaseStatus.OPEN:
-            uow.exceptions.update(case.resolved(resolution, at, "doorstep", note))
+    closed = [
+        case.resolved(resolution, at, "doorstep", note)
+        for case in cases
+        if case.status is CaseStatus.OPEN
+    ]
+    for case in closed:
+        uow.exceptions.update(case)
+    webhooks.publish_cases(uow, org, closed, at, opened=False)
 
 
 def settle_keys(
@@ -140,8 +147,13 @@ class ScanTroubles:
 
 
 _RAISES = {ScanKind.FAIL: ExceptionType.FAILED_ATTEMPT, ScanKind.DAMAGED: ExceptionType.DAMAGED}
-# A sort or load that applies puts right the parcel's earlier mis-sort or mis-load.
-_PUT_RIGHT = {ScanKind.SORT: ExceptionType.MIS_SORT, ScanKind.LOAD: ExceptionType.MIS_LOAD}
+# A sort or load that applies puts right the parcel's earlier mis-sort or mis-load; a receive
+# back at the station, the missed scan of a parcel left on a vehicle at the end of its route.
+_PUT_RIGHT = {
+    ScanKind.SORT: ExceptionType.MIS_SORT,
+    ScanKind.LOAD: ExceptionType.MIS_LOAD,
+    ScanKind.RECEIVE: ExceptionType.MISSED_SCAN,
+}
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,7 @@ def resolve(
         case = _case(uow, principal.organisation_id, case_id)
         changed = case.resolved(resolution, clock.now(), principal.actor_id, note)
         uow.exceptions.update(changed)
+        webhooks.publish_cases(uow, principal.organisation_id, [changed], clock.now(), opened=False)
         uow.commit()
     return changed
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.fleet import Vehicle
@@ -36,20 +36,35 @@ def inspect(
     org = principal.organisation_id
     with uow:
         vehicle = find_vehicle(uow, org, vehicle_ref)
-        now = clock.now()
-        inspection = Inspection(
-            ids.new_id("insp"), org, vehicle.id, day, kind, now, principal.actor_id, tuple(items)
-        )
-        uow.inspections.add(inspection)
-        record = None
-        if inspection.unsafe:
-            record = MaintenanceRecord(
-                ids.new_id("mnt"), org, vehicle.id, inspection.id, now,
-                described(inspection.unsafe),
-            )  # fmt: skip
-            uow.maintenance.add(record)
+        found = record(uow, principal, vehicle, day, kind, items, at=clock.now(), ids=ids)
         uow.commit()
-    return inspection, record
+    return found
+
+
+def record(
+    uow: UnitOfWork,
+    principal: Principal,
+    vehicle: Vehicle,
+    day: date,
+    kind: InspectionKind,
+    items: Sequence[ItemResult],
+    *,
+    at: datetime,
+    ids: IdGenerator,
+) -> tuple[Inspection, MaintenanceRecord | None]:
+    """Store an inspection in the caller's transaction, and the maintenance it opens."""
+    org = principal.organisation_id
+    inspection = Inspection(
+        ids.new_id("insp"), org, vehicle.id, day, kind, at, principal.actor_id, tuple(items)
+    )
+    uow.inspections.add(inspection)
+    opened = None
+    if inspection.unsafe:
+        opened = MaintenanceRecord(
+            ids.new_id("mnt"), org, vehicle.id, inspection.id, at, described(inspection.unsafe)
+        )
+        uow.maintenance.add(opened)
+    return inspection, opened
 
 
 def close_maintenance(

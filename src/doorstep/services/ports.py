@@ -19,14 +19,19 @@ from doorstep.domain.geocoding import Candidate
 from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
-from doorstep.domain.notifications import SendResult
+from doorstep.domain.messages import Message, MessageSettings, TemplateText, Trigger
+from doorstep.domain.notifications import Channel, SendResult
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, ProofRequirement, StatusChange
 from doorstep.domain.proofs import ProofFile
+from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanEvent
+from doorstep.domain.schedules import TimeWindow
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
+from doorstep.domain.subscriptions import Delivery, Subscription
+from doorstep.domain.tracking import TrackingToken
 from doorstep.planning.versions import PlanVersion
 
 
@@ -351,6 +356,13 @@ class DepartureRepository(Protocol):
     ) -> Departure | None: ...
 
 
+class RouteEndRepository(Protocol):
+    def add(self, end: RouteEnd) -> None: ...
+    def of_departure(self, organisation_id: str, departure_id: str) -> RouteEnd | None:
+        """The end of the route that departure began, once it ended."""
+        ...
+
+
 class ExceptionRepository(Protocol):
     def add(self, case: ExceptionCase) -> None: ...
     def update(self, case: ExceptionCase) -> None: ...
@@ -413,6 +425,41 @@ class RouteAssignmentRepository(Protocol):
         at: datetime,
         by: str,
     ) -> None: ...
+
+
+class TrackingRepository(Protocol):
+    """Customers' tracking links (stored by hash), and what slot booking counts."""
+
+    def add(self, token: TrackingToken) -> None: ...
+    def update(self, token: TrackingToken) -> None:
+        """Store a token's revocation; nothing else of a token changes."""
+        ...
+
+    def get_by_hash(self, token_hash: str) -> TrackingToken | None: ...
+    def live_of_order(self, organisation_id: str, order_id: str) -> TrackingToken | None:
+        """The order's token not revoked (there is at most one), expired or not."""
+        ...
+
+    def lock_slots(self, organisation_id: str, station_id: str) -> None:
+        """Hold the station's slot booking to this transaction, so two customers cannot both
+        take a slot's last place (SQLite's write lock does this already)."""
+        ...
+
+    def booked_starts(
+        self, organisation_id: str, station_id: str, first: date, last: date, exclude_order: str
+    ) -> builtins.list[datetime]:
+        """The earliest window start of each order of the station due on ``first``..``last``
+        (not final, not ``exclude_order``), for counting slots (``domain.slots``)."""
+        ...
+
+
+class EtaWindows(Protocol):
+    """When the recipient may expect the driver; a live ETA engine replaces the planned one."""
+
+    def eta_window(self, order: Order, planned_arrival: datetime | None) -> TimeWindow | None:
+        """The window to show, from the plan's arrival at the order's stop (None: not planned
+        yet, or not on a published route); None when nothing sensible can be said."""
+        ...
 
 
 class IdempotencyRepository(Protocol):
@@ -486,6 +533,8 @@ class UnitOfWork(Protocol):
     @property
     def departures(self) -> DepartureRepository: ...
     @property
+    def route_ends(self) -> RouteEndRepository: ...
+    @property
     def exceptions(self) -> ExceptionRepository: ...
     @property
     def inspections(self) -> InspectionRepository: ...
@@ -495,6 +544,14 @@ class UnitOfWork(Protocol):
     def duty(self) -> DutyRepository: ...
     @property
     def route_assignments(self) -> RouteAssignmentRepository: ...
+    @property
+    def tracking(self) -> TrackingRepository: ...
+    @property
+    def messages(self) -> MessageRepository: ...
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""
@@ -553,4 +610,83 @@ class WebhookSender(Protocol):
         """One attempt to POST ``body`` to ``url`` with Standard Webhooks headers: ``msg_id``
         is the event's (the same on every retry), ``timestamp`` the attempt's Unix seconds.
         Accepted only on 2xx; 410 Gone is permanent, every other failure temporary."""
+        ...
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What a customer message needs of its order, read without loading the whole order."""
+
+    order_id: str
+    name: str
+    email: str
+    phone: str
+    reference: str  # the shipper's reference, which the customer knows the parcel by
+    station_id: str | None
+
+
+class MessageRepository(Protocol):
+    def settings(self, organisation_id: str) -> MessageSettings | None: ...
+    def save_settings(self, settings: MessageSettings) -> None: ...
+    def add_new(self, messages: Sequence[Message]) -> int:
+        """Store the messages whose (organisation, key, channel) is not stored yet; how many."""
+        ...
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> builtins.list[Message]:
+        """Queued messages of any organisation whose time has come, oldest first, each put
+        off to ``until`` (a lease: no other worker takes them meanwhile)."""
+        ...
+
+    def update(self, message: Message) -> None: ...
+    def list(
+        self, organisation_id: str, *, order_id: str | None = None, limit: int = 100
+    ) -> builtins.list[Message]:
+        """The newest messages first (of one order, or all)."""
+        ...
+
+    def contacts(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Contact]: ...
+
+
+class SubscriptionRepository(Protocol):
+    def add(self, subscription: Subscription) -> None: ...
+    def get(self, organisation_id: str, subscription_id: str) -> Subscription | None: ...
+    def update(self, subscription: Subscription) -> None: ...
+    def list(self, organisation_id: str) -> builtins.list[Subscription]: ...
+
+
+class DeliveryRepository(Protocol):
+    def add_new(self, deliveries: Sequence[Delivery]) -> int:
+        """Store the deliveries whose (subscription, key) is not stored yet; how many."""
+        ...
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> builtins.list[Delivery]:
+        """Pending deliveries of any organisation whose next attempt is due, oldest first,
+        each put off to ``until`` (a lease, as for messages)."""
+        ...
+
+    def get(self, organisation_id: str, delivery_id: str) -> Delivery | None: ...
+    def update(self, delivery: Delivery) -> None: ...
+    def list(
+        self,
+        organisation_id: str,
+        *,
+        subscription_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> builtins.list[Delivery]:
+        """The newest first."""
+        ...
+
+
+class MessageTemplates(Protocol):
+    def render(
+        self,
+        trigger: Trigger,
+        channel: Channel,
+        language: str,
+        facts: Mapping[str, object],
+        own: TemplateText | None = None,
+    ) -> tuple[str, str]:
+        """The subject and body of a message, from the organisation's ``own`` wording or the
+        default one; InvalidValue for a template that does not render."""
         ...

@@ -179,7 +179,7 @@ def _settle_failed(uow: UnitOfWork, org: str, found: list[Retry], now: datetime)
 
 def _retried(order: Order, retry: Retry, ahead: date, now: datetime) -> Order:
     if order.status is OrderStatus.SORTED:
-        order.move_to(OrderStatus.RECEIVED, now, "back on the shelf after a failed attempt")
+        order.move_to(OrderStatus.RECEIVED, now, "back on the shelf at day end")
     if retry.returned:
         reason = f"{retry.attempts} failed attempts: returned to the sender"
         order.move_to(OrderStatus.RETURNED_TO_SENDER, now, reason)
@@ -190,7 +190,6 @@ def _retried(order: Order, retry: Retry, ahead: date, now: datetime) -> Order:
         replace(w, start_at=w.start_at + shift, end_at=w.end_at + shift) for w in order.time_windows
     )
     moved = replace(order, service_date=ahead, time_windows=windows, updated_at=now)
-    moved.history.append(
-        StatusChange(now, order.status, order.status, f"attempt {retry.attempts + 1} on {ahead}")
-    )
+    note = f"attempt {retry.attempts + 1} on {ahead}" if retry.attempts else f"planned on {ahead}"
+    moved.history.append(StatusChange(now, order.status, order.status, note))
     return moved

@@ -32,6 +32,7 @@ from doorstep.domain.scans import (
     replay,
 )
 from doorstep.domain.sorting import Assignment
+from doorstep.services import messages, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
@@ -349,6 +350,12 @@ def _follow(
         if change is not None:
             changes.append((order_id, change))
     uow.orders.record_changes(org, changes)
+    if changes:  # the customer's messages and the integrators' events, in this transaction
+        reasons = {
+            context.owners[b]: s.last_reason.value for b, s in states.items() if s.last_reason
+        }
+        messages.queue_for_changes(uow, org, changes, now, reasons)
+        webhooks.publish_changes(uow, org, changes, now, reasons)
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,8 @@ stations = Table(
     Column("loading_time_s", Integer, nullable=False),
     Column("service_area", JSON, nullable=True),  # [[lat, lon], ...]
     Column("service_radius_km", Float, nullable=True),
+    Column("slot_capacity", Integer, nullable=False),  # orders per delivery slot
+    Column("slot_length_min", Integer, nullable=False),
     UniqueConstraint("organisation_id", "code", name="uq_stations_organisation_code"),
 )
 
@@ -395,6 +397,24 @@ departures = Table(
     ),
 )
 
+# The end of a departed route (domain.route_ends): one per departure, so ending is idempotent.
+route_ends = Table(
+    "route_ends",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("departure_id", String(40), ForeignKey("departures.id"), nullable=False),
+    Column("vehicle_id", String(40), ForeignKey("vehicles.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(40), nullable=False),
+    Column("inspection_id", String(40), ForeignKey("inspections.id"), nullable=False),
+    Column("on_board", JSON, nullable=False),  # barcodes still on the vehicle at the end
+    Column("maintenance_id", String(40), ForeignKey("maintenance_records.id"), nullable=True),
+    Column("odometer_km", Integer, nullable=True),
+    UniqueConstraint("organisation_id", "departure_id", name="uq_route_ends_departure"),
+)
+
 # Exception cases (domain.exceptions): one per thing that went wrong, by its key.
 exception_cases = Table(
     "exception_cases",
@@ -473,4 +493,100 @@ route_assignments = Table(
     Column("driver_id", String(40), ForeignKey("drivers.id"), nullable=False),
     Column("assigned_at", UtcDateTime(), nullable=False),
     Column("assigned_by", String(40), nullable=False),
+)
+
+# Customers' tracking links (domain.tracking), by the SHA-256 of the secret. ``live_order_id``
+# is the order id until the token is revoked, then NULL: one live token per order.
+tracking_tokens = Table(
+    "tracking_tokens",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("live_order_id", String(40), nullable=True),
+    UniqueConstraint("organisation_id", "live_order_id", name="uq_tracking_tokens_live_order"),
+    Index("ix_tracking_tokens_order", "organisation_id", "order_id"),
+)
+
+# -- customer messages and integrators' webhooks (issue 7) --------------------------------
+
+# An organisation's message rules, quiet hours, language and own templates, as one document
+# (domain.messages.MessageSettings): read whole on every batch that may queue messages.
+message_settings = Table(
+    "message_settings",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("settings", JSON, nullable=False),
+)
+
+# The customer-message outbox and its delivery log (domain.messages.Message).
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("trigger", String(30), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("not_before", UtcDateTime(), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("reference", String(255), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    # The same news once per channel, whoever notices it and however often.
+    UniqueConstraint("organisation_id", "key", "channel", name="uq_messages_key"),
+    Index("ix_messages_due", "status", "not_before"),
+    Index("ix_messages_order", "organisation_id", "order_id"),
+)
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Index("ix_webhook_subscriptions_org", "organisation_id"),
+)
+
+# The webhook outbox and delivery log (domain.subscriptions.Delivery).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column(
+        "subscription_id",
+        String(40),
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_type", String(40), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("subscription_id", "key", name="uq_webhook_deliveries_key"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_org", "organisation_id", "created_at"),
 )

@@ -18,11 +18,14 @@ from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.exceptions import SqlExceptions
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.inspections import SqlInspections, SqlMaintenance
+from doorstep.adapters.storage.messages import SqlDeliveries, SqlMessages, SqlSubscriptions
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.adapters.storage.plans import SqlPlanVersions
 from doorstep.adapters.storage.route_assignments import SqlRouteAssignments
+from doorstep.adapters.storage.route_ends import SqlRouteEnds
 from doorstep.adapters.storage.scans import SqlScans
+from doorstep.adapters.storage.tracking import SqlTracking
 from doorstep.domain.errors import Conflict
 
 
@@ -47,11 +50,16 @@ class SqlUnitOfWork:
     scans: SqlScans
     assignments: SqlAssignments
     departures: SqlDepartures
+    route_ends: SqlRouteEnds
     exceptions: SqlExceptions
     inspections: SqlInspections
     maintenance: SqlMaintenance
     duty: SqlDutyChanges
     route_assignments: SqlRouteAssignments
+    tracking: SqlTracking
+    messages: SqlMessages
+    subscriptions: SqlSubscriptions
+    deliveries: SqlDeliveries
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -114,11 +122,16 @@ class SqlUnitOfWork:
         self.scans = SqlScans(connection)
         self.assignments = SqlAssignments(connection)
         self.departures = SqlDepartures(connection)
+        self.route_ends = SqlRouteEnds(connection)
         self.exceptions = SqlExceptions(connection)
         self.inspections = SqlInspections(connection)
         self.maintenance = SqlMaintenance(connection)
         self.duty = SqlDutyChanges(connection)
         self.route_assignments = SqlRouteAssignments(connection)
+        self.tracking = SqlTracking(connection)
+        self.messages = SqlMessages(connection)
+        self.subscriptions = SqlSubscriptions(connection)
+        self.deliveries = SqlDeliveries(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

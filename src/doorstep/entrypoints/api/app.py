@@ -18,12 +18,15 @@ from doorstep.entrypoints.api.routes import (
     import_file,
     intake,
     live,
+    messages,
     orders,
     organisations,
     plans,
     scans,
     station_day,
     stations,
+    tracking,
+    tracking_page,
     users,
     vehicles,
 )
@@ -44,11 +47,13 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, station_day, exceptions, driver_day,
+        orders, plans, live, scans, station_day, exceptions, driver_day, messages,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)
+    v1.include_router(tracking.router)
     app.include_router(v1)
+    app.include_router(tracking_page.router)  # /t/{token}: the short link in messages
     problems.install(app)
     app.add_middleware(
         BodyLimit,

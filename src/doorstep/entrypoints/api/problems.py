@@ -43,8 +43,10 @@ def problem_response(
     instance: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """The one shape of every error answer; the title is derived from the slug."""
+    """The one shape of every error answer; the title is derived from the slug. ``extra`` adds
+    members of the problem type's own (RFC 9457 extensions), e.g. the slots still free."""
     body: dict[str, Any] = {
         "type": f"urn:doorstep:problem:{slug}",
         "title": slug.replace("-", " ").capitalize(),
@@ -54,6 +56,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

@@ -10,10 +10,12 @@ from typer.core import TyperGroup
 
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
+    driver_day,
     drivers,
     geocode,
     matrix,
     orders,
+    outbox,
     output,
     plan_live,
     plans,
@@ -78,6 +80,12 @@ app.add_typer(
     help="Register, list and import from CSV the drivers who run the routes.",
 )
 app.add_typer(
+    driver_day.app,
+    name="driver",
+    help="A driver's day without the app: inspect the vehicle, change duty status, read the "
+    "hours of service, end the route.",
+)
+app.add_typer(
     orders.app,
     name="orders",
     help="Create, list, show, change and cancel delivery and pickup orders.",
@@ -96,6 +104,11 @@ app.add_typer(
     name="plan",
     help="Plan a station's day (`doorstep plan --station HEL1 --date 2026-11-23`), then list, "
     "show, compare, publish and lock its plan versions, and change the running plan live.",
+)
+app.add_typer(
+    outbox.app,
+    name="outbox",
+    help="Send the customer messages and integrators' webhooks that are due (serve does it too).",
 )
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)

@@ -9,6 +9,7 @@ import uvicorn
 
 from doorstep.entrypoints.api.app import create_app
 from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.outbox import start_worker
 from doorstep.entrypoints.cli.scope import migrate, opened
 
 
@@ -25,4 +26,10 @@ def serve(
     with opened() as container:
         migrate(container)
         output.note(f"doorstep API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
-        uvicorn.run(create_app(container), host=host, port=port)
+        interval = container.settings.outbox_interval_s
+        stop = start_worker(container, interval) if interval > 0 else None
+        try:
+            uvicorn.run(create_app(container), host=host, port=port)
+        finally:
+            if stop is not None:
+                stop.set()

@@ -1,4 +1,4 @@
-"""The driver's side of dispatch: the day's route, inspections, and closing maintenance."""
+"""The driver's side of dispatch: the day's route, inspections, duty, and ending the route."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from doorstep.entrypoints.api.schemas.inspections import (
     InspectionOut,
     MaintenanceOut,
 )
-from doorstep.services import driver_route, hours, inspections
+from doorstep.entrypoints.api.schemas.route_ends import RouteEndIn, RouteEndOut
+from doorstep.services import driver_route, hours, inspections, route_ends
 
 router = APIRouter(tags=["dispatch"])
 
@@ -35,7 +36,8 @@ def route(
     principal: PrincipalDep,
     c: ContainerDep,
 ) -> DriverRouteOut:
-    return DriverRouteOut.of(driver_route.driver_route(principal, vehicle, day, uow=c.reader()))
+    found = driver_route.driver_route(principal, vehicle, day, uow=c.reader(), clock=c.clock)
+    return DriverRouteOut.of(found)
 
 
 @router.get(
@@ -48,7 +50,7 @@ def route_of_driver(
     principal: PrincipalDep,
     c: ContainerDep,
 ) -> DriverRouteOut:
-    found = driver_route.route_of_driver(principal, driver, day, uow=c.reader())
+    found = driver_route.route_of_driver(principal, driver, day, uow=c.reader(), clock=c.clock)
     return DriverRouteOut.of(found)
 
 
@@ -69,6 +71,26 @@ def inspect(
         principal, vehicle, day, body.kind, items, uow=c.uow(), clock=c.clock, ids=c.ids
     )
     return InspectionOut.of(done, record)
+
+
+@router.post(
+    "/vehicles/{vehicle}/route:end",
+    summary="End the day's route back at the station, with the post-trip inspection; "
+    "lists the parcels still on board (each opens a missed-scan case until scanned back in)",
+)
+def end_route(
+    vehicle: str,
+    day: Day,
+    body: RouteEndIn,
+    principal: PrincipalDep,
+    c: ContainerDep,
+) -> RouteEndOut:
+    items = None if body.items is None else [ItemResult(**i.model_dump()) for i in body.items]
+    ended = route_ends.end_route(
+        principal, vehicle, day, items, odometer_km=body.odometer_km,
+        uow=c.uow(), clock=c.clock, ids=c.ids,
+    )  # fmt: skip
+    return RouteEndOut.of(ended)
 
 
 @router.post("/maintenance/{record_id}:close", summary="The vehicle is repaired")

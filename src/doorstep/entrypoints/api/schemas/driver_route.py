@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from doorstep.domain.breaks import BreakStatus, PlannedBreak
 from doorstep.domain.hours import DutyStatus, RuleSet
 from doorstep.services.driver_route import DriverRoute, RouteStop
 from doorstep.services.hours import Hours
@@ -66,6 +67,54 @@ class RouteStopOut(BaseModel):
         )
 
 
+class PlannedBreakOut(BaseModel):
+    after_stop: int = Field(description="the stop number it follows; 0: before the first stop")
+    start_at: dt.datetime
+    end_at: dt.datetime
+    duration_s: int
+
+    @classmethod
+    def of(cls, b: PlannedBreak) -> PlannedBreakOut:
+        return cls(
+            after_stop=b.after_stop, start_at=b.start_at, end_at=b.end_at, duration_s=b.duration_s
+        )
+
+
+class PauseOut(BaseModel):
+    start_at: dt.datetime
+    end_at: dt.datetime = Field(description="so far, when the break is still running")
+    duration_s: int
+
+
+class BreakStatusOut(BaseModel):
+    driver_id: str
+    at: dt.datetime
+    taken: list[PauseOut] = Field(description="off-duty pauses today that count as a break")
+    on_break: bool
+    break_due: bool = Field(
+        description="the planned break's time has come and none was taken, or the driver's "
+        "hours-of-service rules require one now"
+    )
+    until_break_s: float = Field(description="driving left before the rules require a break")
+
+    @classmethod
+    def of(cls, b: BreakStatus) -> BreakStatusOut:
+        taken = [
+            PauseOut(
+                start_at=p.start, end_at=p.end, duration_s=int((p.end - p.start).total_seconds())
+            )
+            for p in b.taken
+        ]
+        return cls(
+            driver_id=b.driver_id,
+            at=b.at,
+            taken=taken,
+            on_break=b.on_break,
+            break_due=b.due,
+            until_break_s=b.until_break_s,
+        )
+
+
 class DriverRouteOut(BaseModel):
     vehicle_id: str
     vehicle_name: str
@@ -75,6 +124,10 @@ class DriverRouteOut(BaseModel):
     distance_m: int
     stops: list[RouteStopOut]
     open_stops: int
+    breaks: list[PlannedBreakOut] = Field(description="the plan's breaks, in route order")
+    break_status: BreakStatusOut | None = Field(
+        description="the driver's breaks today; null when nobody drives the route"
+    )
 
     @classmethod
     def of(cls, route: DriverRoute) -> DriverRouteOut:
@@ -87,6 +140,8 @@ class DriverRouteOut(BaseModel):
             distance_m=route.distance_m,
             stops=[RouteStopOut.of(s) for s in route.stops],
             open_stops=len(route.open_stops),
+            breaks=[PlannedBreakOut.of(b) for b in route.breaks],
+            break_status=BreakStatusOut.of(route.break_status) if route.break_status else None,
         )
 
 

@@ -44,6 +44,10 @@ class StationIn(EntityIn):
     service_radius_km: float | None = Field(
         default=None, gt=0, le=1000, description="deliver only this far from the station"
     )
+    slot_capacity: int = Field(
+        default=40, ge=1, le=100_000, description="orders per delivery slot recipients may book"
+    )
+    slot_length_min: int = Field(default=120, ge=30, le=720, description="a slot's length")
 
     def domain_fields(self) -> dict[str, Any]:
         fields = super().domain_fields()
@@ -70,6 +74,8 @@ class StationOut(BaseModel):
     loading_time_s: int
     service_area: list[LocationOut]
     service_radius_km: float | None
+    slot_capacity: int
+    slot_length_min: int
 
     @classmethod
     def of(cls, s: Station) -> StationOut:
@@ -84,6 +90,8 @@ class StationOut(BaseModel):
             loading_time_s=s.loading_time_s,
             service_area=[LocationOut(lat=p.lat, lon=p.lon) for p in s.service_area],
             service_radius_km=s.service_radius_km,
+            slot_capacity=s.slot_capacity,
+            slot_length_min=s.slot_length_min,
         )
 
 

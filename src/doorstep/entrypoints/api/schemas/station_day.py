@@ -262,6 +262,7 @@ class RouteProgressOut(BaseModel):
     behind: bool
     at_risk: list[str] = Field(description="orders projected to miss their window")
     dwelling: list[str] = Field(description="orders the driver has been at for over 20 min")
+    ended_at: dt.datetime | None = Field(description="when the driver ended the route")
 
 
 class BoardOut(BaseModel):
@@ -286,6 +287,7 @@ class BoardOut(BaseModel):
                 behind=r.behind,
                 at_risk=list(r.at_risk),
                 dwelling=list(r.dwelling),
+                ended_at=r.ended_at,
             )
             for r in board.routes
         ]

@@ -1,5 +1,6 @@
 """The station's day: scan events, parcel states, the sort plan, departures, exception cases,
-inspections and maintenance, drivers' duty changes, and the delivery attempts before a return.
+inspections and maintenance, route ends, drivers' duty changes, and the delivery attempts
+before a return.
 
 Revision ID: 0005
 Revises: 0004
@@ -268,6 +269,44 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "route_ends",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("organisation_id", sa.String(40), nullable=False),
+        sa.Column("departure_id", sa.String(40), nullable=False),
+        sa.Column("vehicle_id", sa.String(40), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("ended_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.String(40), nullable=False),
+        sa.Column("inspection_id", sa.String(40), nullable=False),
+        sa.Column("on_board", sa.JSON(), nullable=False),
+        sa.Column("maintenance_id", sa.String(40), nullable=True),
+        sa.Column("odometer_km", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["departure_id"], ["departures.id"], name=op.f("fk_route_ends_departure_id_departures")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inspection_id"],
+            ["inspections.id"],
+            name=op.f("fk_route_ends_inspection_id_inspections"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["maintenance_id"],
+            ["maintenance_records.id"],
+            name=op.f("fk_route_ends_maintenance_id_maintenance_records"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_route_ends_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"], ["vehicles.id"], name=op.f("fk_route_ends_vehicle_id_vehicles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_route_ends")),
+        sa.UniqueConstraint("organisation_id", "departure_id", name="uq_route_ends_departure"),
+    )
+
+    op.create_table(
         "duty_changes",
         sa.Column("organisation_id", sa.String(40), nullable=False),
         sa.Column("id", sa.String(64), nullable=False),
@@ -328,6 +367,7 @@ def downgrade() -> None:
     op.drop_table("route_assignments")
     op.drop_index("ix_duty_changes_driver", table_name="duty_changes")
     op.drop_table("duty_changes")
+    op.drop_table("route_ends")
     op.drop_index("ix_maintenance_records_vehicle", table_name="maintenance_records")
     op.drop_table("maintenance_records")
     op.drop_index("ix_inspections_vehicle_day", table_name="inspections")
