@@ -109,8 +109,10 @@ def publish(
 ) -> int:
     """Put each (type, key, data) event in the outbox of every subscription that wants it;
     how many deliveries were new. Call inside the transaction of the change."""
+    if not events:
+        return 0
     subscriptions = [s for s in uow.subscriptions.list(org) if s.active]
-    if not subscriptions or not events:
+    if not subscriptions:
         return 0
     deliveries = []
     for event_type, key, data in events:
@@ -133,6 +135,8 @@ def publish_changes(
 ) -> int:
     """The events of orders' status changes: every change, and deliveries and failures as
     their own types (with the failure's reason)."""
+    if not changes or not any(s.active for s in uow.subscriptions.list(org)):
+        return 0  # the common case of no integrator: build nothing
     events: list[tuple[EventType, str, Mapping[str, object]]] = []
     for order_id, change in changes:
         data: dict[str, object] = {
