@@ -568,7 +568,9 @@ class FakeScans:
     def context(self, organisation_id: str, barcodes: Sequence[str]) -> ScanContext:
         wanted, tables = set(barcodes), self._uow.current()
         orders = {
-            o.id: ScannedOrder(o.id, o.status, o.proof, tuple(p.barcode for p in o.parcels))
+            o.id: ScannedOrder(
+                o.id, o.status, o.proof, tuple(p.barcode for p in o.parcels), _contact(o)
+            )
             for o in tables.orders.values()
             if o.organisation_id == organisation_id and any(p.barcode in wanted for p in o.parcels)
         }
@@ -735,6 +737,11 @@ class FakeTracking(_Rows[TrackingToken]):
         ]
 
 
+def _contact(o: Order) -> Contact:
+    r = o.recipient
+    return Contact(o.id, r.name, r.email, r.phone, o.shipper_reference, o.station_id)
+
+
 class FakeMessages:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -782,14 +789,7 @@ class FakeMessages:
     def contacts(self, organisation_id: str, order_ids: Sequence[str]) -> dict[str, Contact]:
         orders = self._uow.current().orders
         return {
-            o.id: Contact(
-                o.id,
-                o.recipient.name,
-                o.recipient.email,
-                o.recipient.phone,
-                o.shipper_reference,
-                o.station_id,
-            )
+            o.id: _contact(o)
             for i in order_ids
             if (o := orders.get(i)) is not None and o.organisation_id == organisation_id
         }

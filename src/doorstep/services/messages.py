@@ -57,11 +57,13 @@ def queue_for_changes(
     changes: Sequence[tuple[str, StatusChange]],
     now: datetime,
     reasons: Mapping[str, str] | None = None,
+    contacts: Mapping[str, Contact] | None = None,
 ) -> int:
     """Queue the messages the orders' status changes call for; how many were new.
 
-    ``reasons`` holds the failure reason of failed orders. One message per order, trigger,
-    local day and channel: the same news again (a replay, a retry) queues nothing.
+    ``reasons`` holds the failure reason of failed orders, ``contacts`` the orders' contacts
+    when the caller read them already. One message per order, trigger, local day and channel:
+    the same news again (a replay, a retry) queues nothing.
     """
     settings = settings_of(uow, org)
     wanted = [
@@ -71,7 +73,7 @@ def queue_for_changes(
     ]
     if not wanted:
         return 0
-    book = _Book(uow, org, settings, now, [order_id for order_id, _, _ in wanted])
+    book = _Book(uow, org, settings, now, [order_id for order_id, _, _ in wanted], contacts)
     for order_id, change, trigger in wanted:
         facts: dict[str, object] = {"at": book.clock(order_id, change.at)}
         if trigger is Trigger.ATTEMPT_FAILED:
@@ -115,10 +117,14 @@ class _Book:
         settings: MessageSettings,
         now: datetime,
         order_ids: Sequence[str],
+        known: Mapping[str, Contact] | None = None,
     ) -> None:
         self.org, self.settings, self.now = org, settings, now
         self.messages: list[Message] = []
-        self._contacts = uow.messages.contacts(org, sorted(set(order_ids)))
+        known = known or {}
+        self._contacts = {o: known[o] for o in order_ids if o in known}
+        if missing := sorted({o for o in order_ids if o not in known}):
+            self._contacts |= uow.messages.contacts(org, missing)
         self._zones = {s.id: s.timezone for s in uow.stations.list(org)}
         found = uow.organisations.get(org)
         self._organisation = found.name if found else ""

@@ -252,6 +252,18 @@ class ScanRecord:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """What a customer message needs of its order, read without loading the whole order."""
+
+    order_id: str
+    name: str
+    email: str
+    phone: str
+    reference: str  # the shipper's reference, which the customer knows the parcel by
+    station_id: str | None
+
+
+@dataclass(frozen=True)
 class ScannedOrder:
     """A scanned parcel's order, as much of it as a batch of scans needs."""
 
@@ -259,6 +271,7 @@ class ScannedOrder:
     status: OrderStatus
     proof: ProofRequirement
     barcodes: tuple[str, ...]  # all its parcels, in the order's own order
+    contact: Contact  # for the customer messages its changes may send
 
 
 @dataclass(frozen=True)
@@ -611,18 +624,6 @@ class WebhookSender(Protocol):
         is the event's (the same on every retry), ``timestamp`` the attempt's Unix seconds.
         Accepted only on 2xx; 410 Gone is permanent, every other failure temporary."""
         ...
-
-
-@dataclass(frozen=True)
-class Contact:
-    """What a customer message needs of its order, read without loading the whole order."""
-
-    order_id: str
-    name: str
-    email: str
-    phone: str
-    reference: str  # the shipper's reference, which the customer knows the parcel by
-    station_id: str | None
 
 
 class MessageRepository(Protocol):

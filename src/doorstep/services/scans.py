@@ -354,7 +354,8 @@ def _follow(
         reasons = {
             context.owners[b]: s.last_reason.value for b, s in states.items() if s.last_reason
         }
-        messages.queue_for_changes(uow, org, changes, now, reasons)
+        contacts = {order_id: context.orders[order_id].contact for order_id, _ in changes}
+        messages.queue_for_changes(uow, org, changes, now, reasons, contacts)
         webhooks.publish_changes(uow, org, changes, now, reasons)
 
 

@@ -14,7 +14,7 @@ from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
 from doorstep.services import scans
 from doorstep.services.authorization import ActorKind, Principal
-from doorstep.services.ports import Position, ScannedOrder, ScanRecord
+from doorstep.services.ports import Contact, Position, ScannedOrder, ScanRecord
 from doorstep.services.scans import IncomingScan, Outcome
 from tests.adapters.storage.conftest import PLUS2, T0, order
 
@@ -117,7 +117,13 @@ def test_context_reads_the_whole_order_of_a_scanned_parcel(
         uow.commit()
     assert found.orders == {
         "ord_1": ScannedOrder(
-            "ord_1", S.CREATED, ProofRequirement(ProofKind.MINIMUM_AGE, 18), ("P-1", "P-2", "P-3")
+            "ord_1",
+            S.CREATED,
+            ProofRequirement(ProofKind.MINIMUM_AGE, 18),
+            ("P-1", "P-2", "P-3"),
+            Contact(
+                "ord_1", "Ann Äkräs", "ann@example.com", "+358 40 123 4567", "R-ord_1", "stn_1"
+            ),
         )
     }
     assert found.owners == {"P-1": "ord_1", "P-2": "ord_1", "P-3": "ord_1"}

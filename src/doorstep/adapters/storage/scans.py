@@ -20,7 +20,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import ProofKind, ProofRequirement
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
-from doorstep.services.ports import Position, ScanContext, ScannedOrder, ScanRecord
+from doorstep.services.ports import Contact, Position, ScanContext, ScannedOrder, ScanRecord
 
 
 class SqlScans(TableRows):
@@ -74,9 +74,14 @@ class SqlScans(TableRows):
             o.c.status.label("order_status"),
             o.c.proof_kind,
             o.c.proof_minimum_age_years,
+            o.c.recipient_name,
+            o.c.recipient_email,
+            o.c.recipient_phone,
+            o.c.shipper_reference,
+            o.c.station_id.label("order_station"),
         ]
         parcel = [sibling.c.barcode.label("parcel"), sibling.c.position]
-        orders: dict[str, tuple[OrderStatus, ProofRequirement]] = {}
+        orders: dict[str, tuple[OrderStatus, ProofRequirement, Contact]] = {}
         parcels: dict[str, dict[int, str]] = defaultdict(dict)
         states: dict[str, ParcelState] = {}
         for chunk in chunks(barcodes):
@@ -88,15 +93,23 @@ class SqlScans(TableRows):
             for row in self._all(statement):  # fetchall: much cheaper than row by row
                 if row.owner not in orders:
                     proof = ProofRequirement(ProofKind(row.proof_kind), row.proof_minimum_age_years)
-                    orders[row.owner] = (OrderStatus(row.order_status), proof)
+                    contact = Contact(
+                        row.owner, row.recipient_name, row.recipient_email,
+                        row.recipient_phone, row.shipper_reference, row.order_station,
+                    )  # fmt: skip
+                    orders[row.owner] = (OrderStatus(row.order_status), proof, contact)
                 parcels[row.owner][row.position] = row.parcel
                 if row.barcode is not None:
                     states[row.parcel] = _state(row)
         found = {
             order_id: ScannedOrder(
-                order_id, status, proof, tuple(b for _, b in sorted(parcels[order_id].items()))
+                order_id,
+                status,
+                proof,
+                tuple(b for _, b in sorted(parcels[order_id].items())),
+                contact,
             )
-            for order_id, (status, proof) in orders.items()
+            for order_id, (status, proof, contact) in orders.items()
         }
         owners = {b: order.id for order in found.values() for b in order.barcodes}
         return ScanContext(found, owners, states)
