@@ -13,6 +13,7 @@ from doorstep.entrypoints.api.schemas.driver_route import (
     DutyIn,
     DutyOut,
     HoursOut,
+    RouteEtasOut,
 )
 from doorstep.entrypoints.api.schemas.inspections import (
     CloseIn,
@@ -21,7 +22,7 @@ from doorstep.entrypoints.api.schemas.inspections import (
     MaintenanceOut,
 )
 from doorstep.entrypoints.api.schemas.route_ends import RouteEndIn, RouteEndOut
-from doorstep.services import driver_route, hours, inspections, route_ends
+from doorstep.services import driver_route, eta, hours, inspections, route_ends
 
 router = APIRouter(tags=["dispatch"])
 
@@ -38,6 +39,17 @@ def route(
 ) -> DriverRouteOut:
     found = driver_route.driver_route(principal, vehicle, day, uow=c.reader(), clock=c.clock)
     return DriverRouteOut.of(found)
+
+
+@router.get(
+    "/vehicles/{vehicle}/etas",
+    summary="Live ETA of each open stop of the vehicle's route, with a p10-p90 window",
+)
+def etas(vehicle: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> RouteEtasOut:
+    found = eta.route_etas(
+        principal, vehicle, day, uow=c.reader(), travel=c.travel(), clock=c.clock
+    )
+    return RouteEtasOut.of(found)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from doorstep.bootstrap import Container
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
 from doorstep.entrypoints.api.problems import problem_response
 from doorstep.entrypoints.api.schemas.tracking import (
@@ -23,6 +24,8 @@ from doorstep.entrypoints.api.schemas.tracking import (
 )
 from doorstep.services import tracking
 from doorstep.services import tracking_actions as actions
+from doorstep.services.eta import LiveEtaWindows
+from doorstep.services.tracking_view import PlannedEta, TrackingView
 
 router = APIRouter(tags=["tracking"])
 
@@ -51,7 +54,7 @@ def issue_link(order_id: str, principal: PrincipalDep, c: ContainerDep) -> Track
 @router.get("/track/{token}", summary="The recipient's view of one order")
 def track(token: str, c: ContainerDep, response: Response) -> TrackingOut:
     _private(response)
-    return TrackingOut.of(tracking.track(token, uow=c.reader(), clock=c.clock))
+    return TrackingOut.of(live_view(token, c))
 
 
 @router.get(
@@ -114,3 +117,10 @@ def reschedule(token: str, body: RescheduleIn, c: ContainerDep, request: Request
             409, "slot-full", str(full), request.url.path, errors, PRIVATE, {"next_free": free}
         )
     return JSONResponse(TrackingOut.of(changed).model_dump(mode="json"), headers=PRIVATE)
+
+
+def live_view(token: str, c: Container) -> TrackingView:
+    """The page's view with the live ETA window while the parcel is out for delivery."""
+    uow = c.reader()
+    eta = LiveEtaWindows(uow, c.travel, c.clock, PlannedEta())
+    return tracking.track(token, uow=uow, clock=c.clock, eta=eta)

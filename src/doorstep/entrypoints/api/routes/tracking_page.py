@@ -8,9 +8,8 @@ from jinja2 import Environment
 
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.api.deps import ContainerDep
-from doorstep.entrypoints.api.routes.tracking import PRIVATE
+from doorstep.entrypoints.api.routes.tracking import PRIVATE, live_view
 from doorstep.entrypoints.api.tracking_html import TRACK_PAGE
-from doorstep.services import tracking
 
 # Autoescaped: the page shows text others typed (the shipper, preferences, names).
 _template = Environment(autoescape=True).from_string(TRACK_PAGE)
@@ -22,7 +21,7 @@ router = APIRouter(tags=["tracking"])
 def page(token: str, c: ContainerDep) -> HTMLResponse:
     api = f"/api/v1/track/{token}"
     try:
-        view = tracking.track(token, uow=c.reader(), clock=c.clock)
+        view = live_view(token, c)
     except NotFound:
         html = _template.render(view=None, title="Link not found", api=api)
         return HTMLResponse(html, status_code=404, headers=PRIVATE)

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from doorstep.domain.breaks import BreakStatus, PlannedBreak
 from doorstep.domain.hours import DutyStatus, RuleSet
 from doorstep.services.driver_route import DriverRoute, RouteStop
+from doorstep.services.eta import RouteEtas
 from doorstep.services.hours import Hours
 
 
@@ -200,4 +201,27 @@ class HoursOut(BaseModel):
                 FindingOut(kind=f.kind.value, rule=f.rule.value, message=f.message, at=f.at)
                 for f in h.findings
             ],
+        )
+
+
+class StopEtaOut(BaseModel):
+    order_id: str
+    eta: dt.datetime
+    earliest: dt.datetime = Field(description="p10: one in ten arrivals earlier")
+    latest: dt.datetime = Field(description="p90: one in ten arrivals later")
+    late_probability: float = Field(description="of starting service after the window")
+    late_risk: bool
+
+
+class RouteEtasOut(BaseModel):
+    vehicle_id: str
+    at: dt.datetime
+    stops: list[StopEtaOut]
+
+    @classmethod
+    def of(cls, found: RouteEtas) -> RouteEtasOut:
+        return cls(
+            vehicle_id=found.vehicle_id,
+            at=found.at,
+            stops=[StopEtaOut(**vars(s)) for s in found.stops],
         )

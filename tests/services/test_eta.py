@@ -1,0 +1,89 @@
+"""Live ETAs of a route's open stops, from its plan and its scans so far."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from doorstep.domain.orders import Order
+from doorstep.domain.scans import FailReason, ScanKind
+from doorstep.services import eta, sorting
+from doorstep.services.authorization import Principal
+from doorstep.services.scans import IncomingScan
+from tests.services.conftest import Ports
+from tests.services.planning.test_day import StraightTravel
+from tests.services.planning.test_runs import DAY
+from tests.services.test_loadout import day, load, station
+from tests.services.test_sorting import published, send
+
+__all__ = ["day", "station"]  # fixtures, used by name
+K = ScanKind
+ABSENT = FailReason.RECIPIENT_ABSENT
+
+
+def etas(ports: Ports, admin: Principal) -> eta.RouteEtas:
+    return eta.route_etas(
+        admin, "Van 1", DAY, uow=ports.uow, travel=StraightTravel(), clock=ports.clock
+    )
+
+
+def out(ports: Ports, admin: Principal) -> list[str]:
+    """Every parcel loaded onto the van and out with it; the barcodes in stop order."""
+    lines = sorting.sort_plan(admin, "HEL1", DAY, uow=ports.uow).lines
+    vehicle = lines[0].assignment.vehicle_id
+    codes = [a.assignment.barcode for a in sorted(lines, key=lambda x: x.assignment.position)]
+    load(ports, admin, codes, vehicle)
+    at = datetime(DAY.year, DAY.month, DAY.day, 6, 0, tzinfo=UTC)
+    report = send(ports, admin, *(IncomingScan(f"dep-{c}", K.DEPART, c, at) for c in codes))
+    assert [r.problem for r in report.results] == [None] * len(codes), report
+    return codes
+
+
+def test_etas_follow_the_route_and_hold_their_windows(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """Every open stop in route order, each p10 <= p50 <= p90, the p50s never going back."""
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    found = etas(ports, admin)
+    assert [s.order_id for s in found.stops] == list(route.stop_ids)
+    for stop in found.stops:
+        assert stop.earliest <= stop.eta <= stop.latest
+    times = [s.eta for s in found.stops]
+    assert times == sorted(times)
+
+
+def test_a_late_stop_pushes_every_later_eta_and_leaves_the_list(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The first stop done three hours after the plan: it is gone from the list, and the
+    next stops are expected at least two and a half hours later than planned."""
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    out(ports, admin)
+    first = route.visits[0]
+    late = version.at(first.start_s) + timedelta(hours=3)
+    code = ports.uow.tables.orders[first.stop_id].parcels[0].barcode
+    failed = send(ports, admin, IncomingScan("fail-0001", K.FAIL, code, late, reason=ABSENT))
+    assert (failed.results[0].outcome.value, failed.results[0].problem) == ("stored", None)
+    ports.clock.current = late + timedelta(minutes=1)
+    found = etas(ports, admin)
+    assert [s.order_id for s in found.stops] == list(route.stop_ids[1:])
+    for stop, visit in zip(found.stops, route.visits[1:], strict=True):
+        assert stop.eta - version.at(visit.arrival_s) >= timedelta(hours=2, minutes=30)
+
+
+def test_the_stop_the_driver_is_at_comes_first(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """An arrive scan at the last stop: it is being served now, so it is expected first."""
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    out(ports, admin)
+    at = datetime(DAY.year, DAY.month, DAY.day, 7, 0, tzinfo=UTC)  # an hour after leaving
+    code = ports.uow.tables.orders[route.stop_ids[-1]].parcels[0].barcode
+    came = send(ports, admin, IncomingScan("arrive-0001", K.ARRIVE, code, at)).results[0]
+    assert (came.outcome.value, came.problem) == ("stored", None)
+    ports.clock.current = at + timedelta(minutes=2)
+    found = etas(ports, admin)
+    assert found.stops[0].order_id == route.stop_ids[-1]
+    assert found.stops[0].eta == at
