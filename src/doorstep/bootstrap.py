@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from doorstep.adapters.broadcast.memory import Hub, MemoryBroadcaster
 from doorstep.adapters.email import SmtpEmailSender, SmtpSecurity, SmtpSettings
 from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
 from doorstep.adapters.message_templates import JinjaMessageTemplates
@@ -37,6 +38,7 @@ from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services import messages, webhooks
 from doorstep.services.intake.checks import OrderChecks
+from doorstep.services.message_links import LinkPorts
 from doorstep.services.planning.jobs import PlanningJobs, PlanningPorts
 from doorstep.services.planning.live import LivePorts, Matrices
 from doorstep.services.ports import (
@@ -73,6 +75,8 @@ class Container:
     _jobs: dict[str, PlanningJobs] = field(default_factory=dict, repr=False)
     _matrices: dict[str, Matrices] = field(default_factory=dict, repr=False)
     _clusters: dict[str, Cluster] = field(default_factory=dict, repr=False)
+    _hubs: dict[str, Hub] = field(default_factory=dict, repr=False)
+    _hubs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Request threads ask for the jobs concurrently; two stores would each forget the other's.
     _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -172,14 +176,31 @@ class Container:
 
     def run_outbox_once(self, rng: Callable[[], float]) -> tuple[int, int]:
         """Send the customer messages and webhook deliveries that are due; how many of each."""
+        links = LinkPorts(self.uow, self.clock, self.ids, self.secrets, self.settings.public_url)
         sent = messages.send_due(
             uow=self.uow, templates=self.message_templates(), email=self.email_sender(),
-            sms=self.sms_sender(), clock=self.clock, rng=rng,
+            sms=self.sms_sender(), clock=self.clock, rng=rng, links=links,
         )  # fmt: skip
         delivered = webhooks.deliver_due(
             uow=self.uow, sender=self.webhook_sender(), clock=self.clock, rng=rng
         )
         return sent, delivered
+
+    def broadcaster(self) -> Hub:
+        """The live pages' notices, made once per process: through PostgreSQL's LISTEN/NOTIFY
+        on PostgreSQL (where several server processes may run), else within this process."""
+        with self._hubs_lock:
+            found = self._hubs.get("default")
+            if found is None:
+                if self.engine.dialect.name == "postgresql":
+                    # Imported here: psycopg is only needed on PostgreSQL.
+                    from doorstep.adapters.broadcast.postgres import PostgresBroadcaster
+
+                    found = PostgresBroadcaster(self.engine)
+                else:
+                    found = MemoryBroadcaster()
+                self._hubs["default"] = found
+            return found
 
     def proofs(self) -> FileProofStore:
         """Proof-of-delivery images, in the data directory."""
@@ -246,6 +267,9 @@ class Container:
             return found
 
     def close(self) -> None:
+        for hub in self._hubs.values():  # first: it ends the live streams waiting on it
+            hub.close()
+        self._hubs.clear()
         # A running job stops at its next progress report, so shutting its pool down is quick.
         for jobs in self._jobs.values():
             jobs.cancel_all()

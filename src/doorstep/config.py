@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     twilio_from: str | None = Field(default=None, description="sender number or id")
     twilio_base_url: str | None = Field(default=None, description="for tests and proxies")
     outbox_interval_s: float = Field(default=5.0, ge=0)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where customers reach doorstep: the tracking links in messages start so",
+    )
 
     @property
     def resolved_database_url(self) -> str:

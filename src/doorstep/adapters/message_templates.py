@@ -30,12 +30,14 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.OUT_FOR_DELIVERY: (
             "Your parcel {{ reference }} is on its way",
             "Hi {{ name }}, your parcel {{ reference }} is out for delivery today"
-            "{% if window_start %} between {{ window_start }} and {{ window_end }}{% endif %}.",
+            "{% if window_start %} between {{ window_start }} and {{ window_end }}{% endif %}."
+            "{% if tracking_url %} Follow it: {{ tracking_url }}{% endif %}",
         ),
         T.STOPS_AWAY: (
             "Your parcel {{ reference }} is {{ stops }} stops away",
             "Hi {{ name }}, the driver is {{ stops }} stops away: expect your parcel "
-            "{{ reference }} between {{ window_start }} and {{ window_end }}.",
+            "{{ reference }} between {{ window_start }} and {{ window_end }}."
+            "{% if tracking_url %} Follow it: {{ tracking_url }}{% endif %}",
         ),
         T.DELIVERED: (
             "Your parcel {{ reference }} was delivered",
@@ -51,7 +53,8 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.DELAYED: (
             "Your parcel {{ reference }} is running late",
             "Hi {{ name }}, sorry: your parcel {{ reference }} is running late. New estimate: "
-            "{{ window_start }}-{{ window_end }}.",
+            "{{ window_start }}-{{ window_end }}."
+            "{% if tracking_url %} Follow it: {{ tracking_url }}{% endif %}",
         ),
     },
     "fi": {
@@ -63,12 +66,14 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.OUT_FOR_DELIVERY: (
             "Lähetyksesi {{ reference }} on matkalla",
             "Hei {{ name }}, lähetyksesi {{ reference }} toimitetaan tänään"
-            "{% if window_start %} klo {{ window_start }}-{{ window_end }}{% endif %}.",
+            "{% if window_start %} klo {{ window_start }}-{{ window_end }}{% endif %}."
+            "{% if tracking_url %} Seuraa: {{ tracking_url }}{% endif %}",
         ),
         T.STOPS_AWAY: (
             "Kuljettaja on {{ stops }} pysähdyksen päässä",
             "Hei {{ name }}, kuljettaja on {{ stops }} pysähdyksen päässä: lähetyksesi "
-            "{{ reference }} saapuu klo {{ window_start }}-{{ window_end }}.",
+            "{{ reference }} saapuu klo {{ window_start }}-{{ window_end }}."
+            "{% if tracking_url %} Seuraa: {{ tracking_url }}{% endif %}",
         ),
         T.DELIVERED: (
             "Lähetyksesi {{ reference }} on toimitettu",
@@ -83,7 +88,8 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.DELAYED: (
             "Lähetyksesi {{ reference }} myöhästyy",
             "Hei {{ name }}, pahoittelemme: lähetyksesi {{ reference }} myöhästyy. Uusi arvio: "
-            "klo {{ window_start }}-{{ window_end }}.",
+            "klo {{ window_start }}-{{ window_end }}."
+            "{% if tracking_url %} Seuraa: {{ tracking_url }}{% endif %}",
         ),
     },
     "sv": {
@@ -95,12 +101,14 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.OUT_FOR_DELIVERY: (
             "Ditt paket {{ reference }} är på väg",
             "Hej {{ name }}, ditt paket {{ reference }} levereras i dag"
-            "{% if window_start %} kl. {{ window_start }}-{{ window_end }}{% endif %}.",
+            "{% if window_start %} kl. {{ window_start }}-{{ window_end }}{% endif %}."
+            "{% if tracking_url %} Följ den: {{ tracking_url }}{% endif %}",
         ),
         T.STOPS_AWAY: (
             "Föraren är {{ stops }} stopp bort",
             "Hej {{ name }}, föraren är {{ stops }} stopp bort: ditt paket {{ reference }} "
-            "kommer kl. {{ window_start }}-{{ window_end }}.",
+            "kommer kl. {{ window_start }}-{{ window_end }}."
+            "{% if tracking_url %} Följ den: {{ tracking_url }}{% endif %}",
         ),
         T.DELIVERED: (
             "Ditt paket {{ reference }} har levererats",
@@ -115,7 +123,8 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
         T.DELAYED: (
             "Ditt paket {{ reference }} är försenat",
             "Hej {{ name }}, tyvärr är ditt paket {{ reference }} försenat. Ny uppskattning: "
-            "kl. {{ window_start }}-{{ window_end }}.",
+            "kl. {{ window_start }}-{{ window_end }}."
+            "{% if tracking_url %} Följ den: {{ tracking_url }}{% endif %}",
         ),
     },
 }

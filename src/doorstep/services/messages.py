@@ -25,6 +25,7 @@ from doorstep.domain.orders import StatusChange
 from doorstep.domain.permissions import Permission
 from doorstep.domain.webhooks import RetryPolicy, next_attempt_delay
 from doorstep.services.authorization import Principal, require
+from doorstep.services.message_links import LinkPorts, with_link
 from doorstep.services.ports import (
     Clock,
     Contact,
@@ -188,8 +189,10 @@ def send_due(
     clock: Clock,
     rng: Callable[[], float],
     limit: int = 100,
+    links: LinkPorts | None = None,
 ) -> int:
-    """Send the messages whose time has come; how many were attempted."""
+    """Send the messages whose time has come; how many were attempted. With ``links``, the
+    messages that offer the tracking page carry the order's link."""
     now = clock.now()
     with uow() as claim:
         due = claim.messages.claim(now, now + LEASE, limit)
@@ -207,7 +210,8 @@ def send_due(
         if sender_missing:
             after = message.skipped(sender_missing)
         else:
-            after = _attempt(message, own, templates, email, sms, clock, rng)
+            linked = with_link(message, links) if links else message
+            after = _attempt(linked, own, templates, email, sms, clock, rng)
         with uow() as record:
             record.messages.update(after)
             record.commit()

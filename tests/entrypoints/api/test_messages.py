@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,11 @@ def outbox(container: Container) -> tuple[int, int]:
     return container.run_outbox_once(random.Random(7).random)
 
 
+def text(envelope: Any) -> str:
+    parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    return str(parsed.get_content())  # type: ignore[attr-defined]
+
+
 def subjects(mailbox: Mailbox) -> list[str]:
     found = []
     for envelope in mailbox.envelopes:
@@ -122,6 +128,16 @@ def test_each_rule_sends_its_email_once_however_often_the_scans_come(
         mailbox.envelopes[2].original_content, policy=email.policy.default
     ).get_content()
     assert "recipient absent" in body
+    # The failed attempt's e-mail links to the tracking page: the link the "on its way"
+    # e-mail carried, still live, and it opens the order's page.
+    links = [
+        re.findall(r"http://127.0.0.1:8000/t/(trk_[\w-]+)", text(e)) for e in mailbox.envelopes
+    ]
+    assert links[0] == links[3] == []  # received and delivered offer no link
+    assert links[1] == links[2] != []
+    page = client.get(f"/api/v1/track/{links[2][0]}")
+    assert page.status_code == 200
+    assert page.json()["shipper_reference"] == "A-1"
     log = client.get("/api/v1/messages", headers=tenant_a.admin).json()
     assert [m["status"] for m in log] == ["sent"] * 4
     assert {m["trigger"] for m in log} == {
