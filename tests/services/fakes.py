@@ -26,6 +26,7 @@ from doorstep.domain.messages import Message, MessageSettings, MessageStatus
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order, StatusChange
+from doorstep.domain.positions import Ping, PositionSettings
 from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
@@ -36,6 +37,7 @@ from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.services.ports import (
     ApiKeyRepository,
     AssignmentRepository,
+    Broadcaster,
     Contact,
     DeliveryRepository,
     DepartureRepository,
@@ -53,6 +55,7 @@ from doorstep.services.ports import (
     OrganisationRepository,
     PlanVersionRepository,
     Position,
+    PositionRepository,
     RouteAssignmentRepository,
     RouteEndRepository,
     ScanContext,
@@ -119,6 +122,8 @@ class Tables:
     messages: dict[str, Message] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    positions: dict[tuple[str, str, datetime], Ping] = field(default_factory=dict)
+    position_settings: dict[str, PositionSettings] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -868,6 +873,51 @@ class FakeDeliveries:
         return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)[:limit]
 
 
+class FakePositions:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add_many(self, organisation_id: str, pings: Sequence[Ping]) -> int:
+        table, stored = self._uow.current().positions, 0
+        for ping in pings:
+            key = (organisation_id, ping.device_id, ping.device_time)
+            if key not in table:  # as ON CONFLICT DO NOTHING
+                table[key], stored = ping, stored + 1
+        return stored
+
+    def _of(self, organisation_id: str, vehicle_id: str) -> list[Ping]:
+        found = [
+            p
+            for (org, _, _), p in self._uow.current().positions.items()
+            if org == organisation_id and p.vehicle_id == vehicle_id
+        ]
+        return sorted(found, key=lambda p: (p.device_time, p.device_id))
+
+    def between(
+        self, organisation_id: str, vehicle_id: str, start: datetime, end: datetime
+    ) -> list[Ping]:
+        return [p for p in self._of(organisation_id, vehicle_id) if start <= p.device_time < end]
+
+    def latest(self, organisation_id: str, vehicle_id: str) -> Ping | None:
+        found = self._of(organisation_id, vehicle_id)
+        return found[-1] if found else None
+
+    def purge(self, organisation_id: str, vehicle_id: str, before: datetime, limit: int) -> int:
+        old = [p for p in self._of(organisation_id, vehicle_id) if p.device_time < before]
+        if not old:
+            return 0
+        gone = [p for p in old if p.device_time <= old[min(limit, len(old)) - 1].device_time]
+        for ping in gone:
+            del self._uow.current().positions[(organisation_id, ping.device_id, ping.device_time)]
+        return len(gone)
+
+    def settings(self, organisation_id: str) -> PositionSettings:
+        return self._uow.current().position_settings.get(organisation_id, PositionSettings())
+
+    def save_settings(self, organisation_id: str, settings: PositionSettings) -> None:
+        self._uow.current().position_settings[organisation_id] = settings
+
+
 class FakeUnitOfWork:
     """Re-entrant like SqlUnitOfWork: nested ``with`` joins, the outermost commit commits, and
     leaving the outermost block restores what was last committed (snapshots by deepcopy)."""
@@ -896,6 +946,7 @@ class FakeUnitOfWork:
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository
     tracking: TrackingRepository
+    positions: PositionRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -920,6 +971,7 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptions(self)
         self.deliveries = FakeDeliveries(self)
         self.tracking = FakeTracking(self)
+        self.positions = FakePositions(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""
@@ -1002,3 +1054,23 @@ class FakePasswords:
 
 # Checked by mypy: the fakes are drop-in implementations of the ports.
 _UOW: type[UnitOfWork] = FakeUnitOfWork
+
+
+class FakeBroadcaster:
+    """Records each notice, and whether ``uow`` was inside a transaction when it was sent."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self.published: list[tuple[str, dict[str, object]]] = []
+        self.sent_in_transaction = False
+
+    def publish(self, channel: str, payload: Mapping[str, object]) -> None:
+        self.sent_in_transaction |= self._uow._depth > 0
+        self.published.append((channel, dict(payload)))
+
+    def publish_many(self, notices: Sequence[tuple[str, Mapping[str, object]]]) -> None:
+        for channel, payload in notices:
+            self.publish(channel, payload)
+
+
+_BROADCASTER: type[Broadcaster] = FakeBroadcaster

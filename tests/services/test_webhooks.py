@@ -13,9 +13,9 @@ from doorstep.domain.order_status import OrderStatus as S
 from doorstep.domain.orders import StatusChange
 from doorstep.domain.subscriptions import DeliveryStatus, EventType
 from doorstep.domain.webhooks import secret_key
-from doorstep.services import webhooks
+from doorstep.services import orders, webhooks
 from doorstep.services.authorization import Principal
-from tests.services.conftest import Ports
+from tests.services.conftest import Ports, order_fields
 
 
 class Receiver:
@@ -106,3 +106,15 @@ def test_unsubscribed_deliveries_fail_and_bad_urls_are_refused(
         )  # fmt: skip
     with pytest.raises(NotFound):
         webhooks.replay(admin, "msg_nope", uow=ports.uow, clock=ports.clock)
+
+
+def test_a_new_order_is_announced_once(ports: Ports, admin: Principal) -> None:
+    """Creating an order puts one ``order.created`` delivery in the outbox, with its reference."""
+    subscribe(ports, admin, EventType.ORDER_CREATED)
+    made = orders.create_order(
+        admin, order_fields("R-77"), uow=ports.uow, clock=ports.clock, ids=ports.ids
+    )
+    (delivery,) = webhooks.list_deliveries(admin, uow=ports.uow)
+    assert delivery.event_type is EventType.ORDER_CREATED
+    data = json.loads(delivery.payload)["data"]
+    assert (data["order_id"], data["shipper_reference"]) == (made.id, "R-77")

@@ -16,10 +16,10 @@ from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import exceptions, messages
+from doorstep.services import broadcasts, exceptions, messages
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_driver, find_vehicle
-from doorstep.services.ports import Clock, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, UnitOfWork
 from doorstep.services.stations import resolve_station
 
 DONE = frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED_ATTEMPT})
@@ -107,10 +107,16 @@ def board(
 
 
 def watch(
-    principal: Principal, station_ref: str, day: date, *, uow: UnitOfWork, clock: Clock
+    principal: Principal,
+    station_ref: str,
+    day: date,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    broadcast: Broadcaster | None = None,
 ) -> Board:
     """The board, opening a case for each late departure, route behind and stop at risk (once
-    each); meant to run every few minutes through the day."""
+    each); meant to run every few minutes through the day. Open boards hear of it once committed."""
     require(principal, Permission.ORDERS_WRITE)
     org = principal.organisation_id
     with uow:
@@ -118,6 +124,7 @@ def watch(
         exceptions.raise_cases(uow, org, _troubles(found, day), found.at)
         messages.queue_for_routes(uow, org, found.routes, found.at)  # "3 stops away", delays
         uow.commit()
+    broadcasts.board_changed(broadcast, org, found.station.id, day)
     return found
 
 

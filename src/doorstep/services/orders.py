@@ -15,6 +15,7 @@ from doorstep.domain.flags import Flag, FlagCode
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import LocationSource, Order
 from doorstep.domain.permissions import Permission
+from doorstep.services import webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.intake.checks import OrderChecks, finish
 from doorstep.services.ports import Clock, IdGenerator, OrderFilter, Position, UnitOfWork
@@ -65,6 +66,7 @@ def create_order(
             order.location_source = LocationSource.GIVEN
         _assess(uow, order, checks, clock.now())
         uow.orders.add(order)
+        webhooks.publish_created(uow, principal.organisation_id, [order], order.created_at)
         uow.commit()
     return order
 

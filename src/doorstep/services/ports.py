@@ -24,6 +24,7 @@ from doorstep.domain.notifications import Channel, SendResult
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, ProofRequirement, StatusChange
+from doorstep.domain.positions import Ping, PositionSettings
 from doorstep.domain.proofs import ProofFile
 from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanEvent
@@ -466,6 +467,36 @@ class TrackingRepository(Protocol):
         ...
 
 
+class PositionRepository(Protocol):
+    """GPS pings, keyed by (organisation, device, device time), and the settings for them."""
+
+    def add_many(self, organisation_id: str, pings: Sequence[Ping]) -> int:
+        """Store the pings not stored yet (one per device and device time), in one statement;
+        how many were new (the rest were stored before: a retry)."""
+        ...
+
+    def between(
+        self, organisation_id: str, vehicle_id: str, start: datetime, end: datetime
+    ) -> builtins.list[Ping]:
+        """The vehicle's pings with ``start <= device_time < end``, in time order."""
+        ...
+
+    def latest(self, organisation_id: str, vehicle_id: str) -> Ping | None:
+        """The vehicle's ping with the latest device time."""
+        ...
+
+    def purge(self, organisation_id: str, vehicle_id: str, before: datetime, limit: int) -> int:
+        """Delete the vehicle's oldest pings before ``before``, about ``limit`` at most (pings
+        sharing the last instant go together); how many went."""
+        ...
+
+    def settings(self, organisation_id: str) -> PositionSettings:
+        """The organisation's settings; the defaults when it chose none."""
+        ...
+
+    def save_settings(self, organisation_id: str, settings: PositionSettings) -> None: ...
+
+
 class EtaWindows(Protocol):
     """When the recipient may expect the driver; a live ETA engine replaces the planned one."""
 
@@ -565,6 +596,8 @@ class UnitOfWork(Protocol):
     def subscriptions(self) -> SubscriptionRepository: ...
     @property
     def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def positions(self) -> PositionRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""
@@ -690,4 +723,21 @@ class MessageTemplates(Protocol):
     ) -> tuple[str, str]:
         """The subject and body of a message, from the organisation's ``own`` wording or the
         default one; InvalidValue for a template that does not render."""
+        ...
+
+
+class Broadcaster(Protocol):
+    """Tells the open web pages that something changed, so they fetch it (server-sent events).
+
+    Called only after the transaction committed, with small JSON payloads that say what changed
+    (ids, statuses, counts), never whole objects: a page refetches what it shows. Never raises:
+    a lost notice only delays a page until its next refresh, and the change is already stored.
+    """
+
+    def publish(self, channel: str, payload: Mapping[str, object]) -> None:
+        """Send ``payload`` to every subscriber of ``channel``, in every server process."""
+        ...
+
+    def publish_many(self, notices: Sequence[tuple[str, Mapping[str, object]]]) -> None:
+        """Send several ``(channel, payload)`` notices at once (one round trip where it counts)."""
         ...

@@ -32,11 +32,12 @@ from doorstep.domain.scans import (
     replay,
 )
 from doorstep.domain.sorting import Assignment
-from doorstep.services import messages, webhooks
+from doorstep.services import broadcasts, messages, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
 from doorstep.services.ports import (
+    Broadcaster,
     Clock,
     Position,
     ProofStore,
@@ -143,11 +144,13 @@ def ingest(
     uow: UnitOfWork,
     clock: Clock,
     proofs: ProofStore | None = None,
+    broadcast: Broadcaster | None = None,
 ) -> IngestReport:
     """Store a batch of up to ``MAX_BATCH`` events and bring their parcels and orders up to date.
 
     A delivery without the proof its order asks for, or naming a proof file not uploaded to
     ``proofs``, is rejected (not stored): the driver app captures it and sends it again.
+    Once committed, the batch's changes are announced on ``broadcast`` (the live pages).
     """
     require(principal, Permission.SCANS_WRITE)
     if len(scans) > MAX_BATCH:
@@ -170,9 +173,10 @@ def ingest(
         plan = uow.assignments.of_barcodes(org, sorted({e.barcode for e in new} & owners.keys()))
         seen = ScanTroubles(owners)
         replays = _store(uow, org, new, _Parcels(owners, before, plan), seen)
-        _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
+        changes = _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
         seen.settle(uow, org, now)
         uow.commit()
+    broadcasts.scans_applied(broadcast, org, changes, len(replays))
     known = _Known(owners, before, replays, {i: p for i, (_, p) in stored.items()})
     results = [known.result(event, outcomes[event_id]) for event_id, event in events.items()]
     return IngestReport(tuple(rejected + results))
@@ -339,8 +343,8 @@ def _follow(
     states: Mapping[str, ParcelState],
     context: ScanContext,
     now: datetime,
-) -> None:
-    """Move each order of the parcels in ``states`` to where all its parcels stand."""
+) -> list[tuple[str, StatusChange]]:
+    """Move each order of the parcels in ``states`` to where all its parcels stand; the moves."""
     stored = context.states
     changes: list[tuple[str, StatusChange]] = []
     for order_id in sorted({context.owners[b] for b in states}):
@@ -357,6 +361,7 @@ def _follow(
         contacts = {order_id: context.orders[order_id].contact for order_id, _ in changes}
         messages.queue_for_changes(uow, org, changes, now, reasons, contacts)
         webhooks.publish_changes(uow, org, changes, now, reasons)
+    return changes
 
 
 @dataclass(frozen=True)

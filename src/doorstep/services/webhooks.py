@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.exceptions import ExceptionCase
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import StatusChange
+from doorstep.domain.orders import Order, StatusChange
 from doorstep.domain.permissions import Permission
 from doorstep.domain.subscriptions import Delivery, DeliveryStatus, EventType, Subscription
 from doorstep.domain.webhooks import DEFAULT_RETRY, new_secret, next_attempt_delay
@@ -152,6 +152,26 @@ def publish_changes(
         if change.to_status is OrderStatus.FAILED_ATTEMPT:
             failed = {**data, "reason": (reasons or {}).get(order_id, "")}
             events.append((EventType.ORDER_FAILED, f"{key}:failed", failed))
+    return publish(uow, org, events, now)
+
+
+def publish_created(uow: UnitOfWork, org: str, orders: Sequence[Order], now: datetime) -> int:
+    """The ``order.created`` events of new orders (from the API or a file import)."""
+    events: list[tuple[EventType, str, Mapping[str, object]]] = [
+        (
+            EventType.ORDER_CREATED,
+            f"{order.id}:created",
+            {
+                "order_id": order.id,
+                "shipper": order.shipper,
+                "shipper_reference": order.shipper_reference,
+                "status": order.status.value,
+                "station_id": order.station_id,
+                "service_date": order.service_date.isoformat() if order.service_date else None,
+            },
+        )
+        for order in orders
+    ]
     return publish(uow, org, events, now)
 
 

@@ -21,9 +21,7 @@ def chunks(values: Iterable[str]) -> list[list[str]]:
     return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
 
 
-def execute_many(
-    conn: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]
-) -> None:
+def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> int:
     """Run ``statement`` once per row of ``rows`` (all with the same keys) in one driver call.
 
     The same as ``conn.execute(statement, rows)``, less SQLAlchemy's generic per-row work: it
@@ -31,9 +29,10 @@ def execute_many(
     the database on scan ingestion's thousands of rows per batch. Here the statement is
     compiled once, each column type's own bind processor converts its values (so what is
     stored is exactly what ``execute`` would store), and the driver gets plain tuples or dicts.
+    Returns the rows affected, summed over ``rows`` (sqlite3 and psycopg both sum them).
     """
     if not rows:
-        return
+        return 0
     dialect = conn.dialect
     compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
     names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
@@ -60,7 +59,7 @@ def execute_many(
             }
             for row in rows
         ]
-    conn.exec_driver_sql(compiled.string, params)
+    return conn.exec_driver_sql(compiled.string, params).rowcount
 
 
 class TableRows:

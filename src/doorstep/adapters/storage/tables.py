@@ -590,3 +590,34 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_org", "organisation_id", "created_at"),
 )
+
+# GPS pings (domain.positions.Ping): millions a day, so narrow rows of plain numbers and no
+# foreign keys (each would cost a lookup per row written; the service stores only the caller's
+# organisation and checks its vehicles). The key makes a retried batch store nothing twice;
+# the index serves "a vehicle's pings between two times" and its latest ping, and the purge.
+positions = Table(
+    "positions",
+    metadata,
+    Column("organisation_id", String(40), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("device_time", UtcDateTime(), primary_key=True),
+    Column("vehicle_id", String(40), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("accuracy_m", Float, nullable=False),
+    Column("speed_mps", Float, nullable=True),
+    Column("heading_deg", Float, nullable=True),
+    Column("source", String(10), nullable=False),
+    Index("ix_positions_vehicle_time", "organisation_id", "vehicle_id", "device_time"),
+)
+
+# Per organisation: how long pings are kept, and the geofence for arrivals at stops. No row:
+# the defaults (domain.positions.PositionSettings).
+position_settings = Table(
+    "position_settings",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("retention_days", Integer, nullable=False),
+    Column("geofence_radius_m", Float, nullable=False),
+    Column("geofence_dwell_s", Float, nullable=False),
+)

@@ -22,6 +22,7 @@ from doorstep.adapters.storage.messages import SqlDeliveries, SqlMessages, SqlSu
 from doorstep.adapters.storage.network import SqlDrivers, SqlStations, SqlVehicles
 from doorstep.adapters.storage.orders import SqlOrderFixes, SqlOrders
 from doorstep.adapters.storage.plans import SqlPlanVersions
+from doorstep.adapters.storage.positions import SqlPositions
 from doorstep.adapters.storage.route_assignments import SqlRouteAssignments
 from doorstep.adapters.storage.route_ends import SqlRouteEnds
 from doorstep.adapters.storage.scans import SqlScans
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
     messages: SqlMessages
     subscriptions: SqlSubscriptions
     deliveries: SqlDeliveries
+    positions: SqlPositions
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -132,6 +134,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessages(connection)
         self.subscriptions = SqlSubscriptions(connection)
         self.deliveries = SqlDeliveries(connection)
+        self.positions = SqlPositions(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -22,14 +22,17 @@ from doorstep.entrypoints.api.routes import (
     orders,
     organisations,
     plans,
+    positions,
     scans,
     station_day,
     stations,
+    stream,
     tracking,
     tracking_page,
     users,
     vehicles,
 )
+from doorstep.entrypoints.api.schemas.positions import MAX_BATCH_BYTES
 
 API_PREFIX = "/api/v1"
 
@@ -47,11 +50,12 @@ def create_app(container: Container) -> FastAPI:
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
-        orders, plans, live, scans, station_day, exceptions, driver_day, messages,
+        orders, plans, live, scans, station_day, exceptions, driver_day, messages, stream,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)
     v1.include_router(tracking.router)
+    v1.include_router(positions.router)
     app.include_router(v1)
     app.include_router(tracking_page.router)  # /t/{token}: the short link in messages
     problems.install(app)
@@ -63,6 +67,7 @@ def create_app(container: Container) -> FastAPI:
             f"{API_PREFIX}/orders:import": container.settings.max_import_bytes,
             f"{API_PREFIX}/orders:import-file": container.settings.max_import_bytes,
             f"{API_PREFIX}/proof-files": MAX_FILE_BYTES,
+            f"{API_PREFIX}/positions": MAX_BATCH_BYTES,  # 5,000 pings
         },
     )
 

@@ -19,6 +19,7 @@ from doorstep.entrypoints.cli import (
     output,
     plan_live,
     plans,
+    positions,
     region,
     server,
     setup,
@@ -109,6 +110,11 @@ app.add_typer(
     outbox.app,
     name="outbox",
     help="Send the customer messages and integrators' webhooks that are due (serve does it too).",
+)
+app.add_typer(
+    positions.app,
+    name="positions",
+    help="GPS pings: purge those past retention (daily), show and change the settings.",
 )
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)

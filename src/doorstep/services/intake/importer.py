@@ -23,6 +23,7 @@ from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.orders import LocationSource, Order, Recipient
 from doorstep.domain.permissions import Permission
 from doorstep.domain.stations import Station
+from doorstep.services import webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.intake.ahead import AheadChecks
 from doorstep.services.intake.checks import OrderChecks, Prechecked, finish, finish_many
@@ -256,6 +257,8 @@ class _Batch:
             with self.uow.savepoint():
                 finish_many(orders, self.uow, self.clock.now())
                 self.uow.orders.add_many(orders)
+                org = self.principal.organisation_id
+                webhooks.publish_created(self.uow, org, orders, self.clock.now())
         except Conflict:
             return False
         return True
@@ -312,6 +315,8 @@ class _Batch:
                 finish(order, self.uow, self.clock.now())
                 if current is None:
                     self.uow.orders.add(order)
+                    org = self.principal.organisation_id
+                    webhooks.publish_created(self.uow, org, [order], self.clock.now())
                 else:
                     self.uow.orders.update(order)
         except Conflict as error:

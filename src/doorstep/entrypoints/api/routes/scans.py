@@ -28,7 +28,9 @@ router = APIRouter(tags=["scans"])
 )
 def ingest(body: ScanBatchIn, principal: PrincipalDep, c: ContainerDep) -> ScanBatchOut:
     batch = [event.to_incoming() for event in body.events]
-    report = scans.ingest(principal, batch, uow=c.uow(), clock=c.clock, proofs=c.proofs())
+    report = scans.ingest(
+        principal, batch, uow=c.uow(), clock=c.clock, proofs=c.proofs(), broadcast=c.broadcaster()
+    )
     return ScanBatchOut.of(report)
 
 

@@ -86,7 +86,10 @@ def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> B
     summary="The board, opening a case for each late departure, route behind or stop at risk",
 )
 def watch(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
-    return BoardOut.of(dispatch.watch(principal, station, day, uow=c.uow(), clock=c.clock))
+    found = dispatch.watch(
+        principal, station, day, uow=c.uow(), clock=c.clock, broadcast=c.broadcaster()
+    )
+    return BoardOut.of(found)
 
 
 @router.post(

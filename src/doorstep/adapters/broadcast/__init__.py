@@ -1,0 +1,1 @@
+"""Notices to the live web pages: in-process fan-out, and across processes through PostgreSQL."""
