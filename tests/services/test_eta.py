@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.orders import Order
 from doorstep.domain.scans import FailReason, ScanKind
-from doorstep.services import eta, sorting
+from doorstep.domain.schedules import TimeWindow
+from doorstep.services import dispatch, eta, exceptions, sorting
 from doorstep.services.authorization import Principal
 from doorstep.services.scans import IncomingScan
 from tests.services.conftest import Ports
 from tests.services.planning.test_day import StraightTravel
 from tests.services.planning.test_runs import DAY
+from tests.services.test_inspections import depart, inspected
 from tests.services.test_loadout import day, load, station
 from tests.services.test_sorting import published, send
 
@@ -87,3 +90,35 @@ def test_the_stop_the_driver_is_at_comes_first(
     found = etas(ports, admin)
     assert found.stops[0].order_id == route.stop_ids[-1]
     assert found.stops[0].eta == at
+
+
+def test_the_watch_sees_a_stop_at_risk_from_its_live_eta_before_the_plan_does(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The driver has been at the first stop since early morning. By the plan, left on time
+    with nothing done, the last stop is fine; its live ETA says it will miss a window that
+    closes three minutes after its planned start, and only the live watch opens the case."""
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    lines = sorting.sort_plan(admin, "HEL1", DAY, uow=ports.uow).lines
+    load(ports, admin, [x.assignment.barcode for x in lines], lines[0].assignment.vehicle_id)
+    ports.clock.current = version.at(route.start_s) - timedelta(minutes=1)
+    inspected(ports, admin)
+    depart(ports, admin)  # on time, a minute on
+    first, last = route.visits[0], route.visits[-1]
+    code = ports.uow.tables.orders[first.stop_id].parcels[0].barcode
+    since = version.at(first.arrival_s)
+    send(ports, admin, IncomingScan("arrive-0002", K.ARRIVE, code, since))
+    planned = version.at(last.start_s)
+    window = TimeWindow(planned - timedelta(hours=2), planned + timedelta(minutes=3))
+    ports.uow.tables.orders[last.stop_id].time_windows = (window,)
+    ports.clock.current = planned - timedelta(minutes=2)
+
+    def risky(**live: object) -> list[str]:
+        board = dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock, **live)  # type: ignore[arg-type]
+        return list(board.routes[0].at_risk)
+
+    assert last.stop_id not in risky()
+    assert last.stop_id in risky(travel=StraightTravel())
+    cases = exceptions.list_cases(admin, uow=ports.uow).cases
+    assert any(c.type is ExceptionType.LATE_RISK and c.order_id == last.stop_id for c in cases)

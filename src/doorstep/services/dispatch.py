@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
-from doorstep.domain.errors import Conflict, InvalidValue, NotFound
+from doorstep.domain.errors import Conflict, DomainError, InvalidValue, NotFound
 from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_status import OrderStatus
@@ -15,8 +15,9 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
+from doorstep.planning.travel import TravelTimes
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import broadcasts, exceptions, messages
+from doorstep.services import broadcasts, eta, exceptions, messages
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import Broadcaster, Clock, UnitOfWork
@@ -114,18 +115,45 @@ def watch(
     uow: UnitOfWork,
     clock: Clock,
     broadcast: Broadcaster | None = None,
+    travel: TravelTimes | None = None,
 ) -> Board:
     """The board, opening a case for each late departure, route behind and stop at risk (once
-    each); meant to run every few minutes through the day. Open boards hear of it once committed."""
+    each); meant to run every few minutes through the day. Open boards hear of it once committed.
+
+    With ``travel``, routes on the road are also judged by their live ETAs (``services.eta``):
+    a stop the live ETA puts past its window is at risk before the plan's delay says so, and
+    "N stops away" tells the live window.
+    """
     require(principal, Permission.ORDERS_WRITE)
     org = principal.organisation_id
     with uow:
         found = _board(uow, org, station_ref, day, clock.now())
+        if travel is not None:
+            found = _live(uow, org, found, travel)
         exceptions.raise_cases(uow, org, _troubles(found, day), found.at)
         messages.queue_for_routes(uow, org, found.routes, found.at)  # "3 stops away", delays
         uow.commit()
     broadcasts.board_changed(broadcast, org, found.station.id, day)
     return found
+
+
+def _live(uow: UnitOfWork, org: str, found: Board, travel: TravelTimes) -> Board:
+    routes = []
+    for moving in found.routes:
+        route = found.version.route_of_vehicle(moving.vehicle_id)
+        if moving.state is not RouteState.ON_ROAD or route is None:
+            routes.append(moving)
+            continue
+        try:
+            live = eta.etas(uow, org, found.version, route, found.at, travel)
+        except DomainError:  # no road network, a stop off the roads: the plan's view stands
+            routes.append(moving)
+            continue
+        risky = [s.order_id for s in live.stops if s.late_risk]
+        at_risk = tuple(dict.fromkeys([*moving.at_risk, *risky]))
+        ahead = tuple((s.order_id, s.eta) for s in live.stops)
+        routes.append(replace(moving, at_risk=at_risk, ahead=ahead))
+    return replace(found, routes=tuple(routes))
 
 
 def _published(uow: UnitOfWork, org: str, station: Station, day: date) -> PlanVersion:

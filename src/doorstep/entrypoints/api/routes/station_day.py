@@ -87,8 +87,9 @@ def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> B
 )
 def watch(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
     found = dispatch.watch(
-        principal, station, day, uow=c.uow(), clock=c.clock, broadcast=c.broadcaster()
-    )
+        principal, station, day, uow=c.uow(), clock=c.clock, broadcast=c.broadcaster(),
+        travel=c.travel(),
+    )  # fmt: skip
     return BoardOut.of(found)
 
 
