@@ -9,11 +9,9 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, chunks
+from doorstep.adapters.storage.rows import TableRows, chunks, upsert_into
 from doorstep.domain.messages import (
     Message,
     MessageSettings,
@@ -33,11 +31,7 @@ class _Outbox(TableRows):
         """Insert the rows whose unique key is not taken; the others are the same news again."""
         if not rows:
             return 0
-        fresh = (
-            sqlite_insert(self.table)
-            if self._conn.dialect.name == "sqlite"
-            else postgresql_insert(self.table)
-        )
+        fresh = upsert_into(self._conn, self.table)
         # RETURNING tells what was inserted: rowcount is unreliable for ON CONFLICT DO NOTHING.
         statement = fresh.on_conflict_do_nothing(index_elements=unique).returning(self.table.c.id)
         return sum(len(self._conn.execute(statement, row).all()) for row in rows)

@@ -8,12 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import UpdateBase
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, execute_many
+from doorstep.adapters.storage.rows import TableRows, execute_many, upsert_into
 from doorstep.domain.positions import Ping, PingSource, PositionSettings
 
 _KEY = ["organisation_id", "device_id", "device_time"]
@@ -29,12 +27,7 @@ class SqlPositions(TableRows):
         return execute_many(self._conn, self._insert_new(), rows)
 
     def _insert_new(self) -> UpdateBase:
-        fresh = (
-            sqlite_insert(self.table)
-            if self._conn.dialect.name == "sqlite"
-            else postgresql_insert(self.table)
-        )
-        return fresh.on_conflict_do_nothing(index_elements=_KEY)
+        return upsert_into(self._conn, self.table).on_conflict_do_nothing(index_elements=_KEY)
 
     def between(
         self, organisation_id: str, vehicle_id: str, start: datetime, end: datetime

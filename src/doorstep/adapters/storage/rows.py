@@ -6,7 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import time
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, Table, insert, update
+from sqlalchemy import Connection, Executable, Row, Table, insert, text, update
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import UpdateBase
 
 from doorstep.domain.schedules import DailyWindow
@@ -60,6 +64,19 @@ def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[Mapping
             for row in rows
         ]
     return conn.exec_driver_sql(compiled.string, params).rowcount
+
+
+def upsert_into(conn: Connection, table: Table) -> SqliteInsert | PostgresInsert:
+    """An INSERT of this database's dialect, which has ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (both databases have INSERT ... ON CONFLICT)."""
+    return sqlite_insert(table) if conn.dialect.name == "sqlite" else postgresql_insert(table)
+
+
+def hold(conn: Connection, key: str) -> None:
+    """Hold ``key`` until the transaction ends. PostgreSQL only: on SQLite a writing unit of
+    work already holds the database's one write lock (BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 class TableRows:

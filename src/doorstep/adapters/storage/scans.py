@@ -9,12 +9,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, chunks, execute_many
+from doorstep.adapters.storage.rows import TableRows, chunks, execute_many, hold, upsert_into
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import ProofKind, ProofRequirement
@@ -30,11 +28,7 @@ class SqlScans(TableRows):
         # Two batches touching one parcel must not replay it each without the other's event.
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a lock per
         # organisation until the transaction ends (batches take milliseconds, so they queue).
-        if self._conn.dialect.name == "postgresql":
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                {"key": f"doorstep-scans:{organisation_id}"},
-            )
+        hold(self._conn, f"doorstep-scans:{organisation_id}")
 
     def stored(
         self, organisation_id: str, event_ids: Sequence[str]
@@ -149,11 +143,7 @@ class SqlScans(TableRows):
             return
         # An upsert, one statement for new and known parcels alike (both databases have
         # INSERT ... ON CONFLICT), where a delete then an insert wrote every index twice.
-        upsert = (
-            sqlite_insert(t.parcel_states)
-            if self._conn.dialect.name == "sqlite"
-            else postgresql_insert(t.parcel_states)
-        )
+        upsert = upsert_into(self._conn, t.parcel_states)
         key = {"organisation_id", "barcode"}
         statement = upsert.on_conflict_do_update(
             index_elements=sorted(key),

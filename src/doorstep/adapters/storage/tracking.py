@@ -6,10 +6,10 @@ import builtins
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, select
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows
+from doorstep.adapters.storage.rows import TableRows, hold
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.tracking import TrackingToken
 
@@ -37,11 +37,7 @@ class SqlTracking(TableRows):
 
     def lock_slots(self, organisation_id: str, station_id: str) -> None:
         # PostgreSQL only: SQLite's BEGIN IMMEDIATE already lets one booking write at a time.
-        if self._conn.dialect.name == "postgresql":
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                {"key": f"doorstep-slots:{organisation_id}:{station_id}"},
-            )
+        hold(self._conn, f"doorstep-slots:{organisation_id}:{station_id}")
 
     def booked_starts(
         self, organisation_id: str, station_id: str, first: date, last: date, exclude_order: str
