@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.orders import Order
+from doorstep.domain.positions import Ping
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.schedules import TimeWindow
 from doorstep.services import dispatch, eta, exceptions, sorting
@@ -122,3 +123,29 @@ def test_the_watch_sees_a_stop_at_risk_from_its_live_eta_before_the_plan_does(
     assert last.stop_id in risky(travel=StraightTravel())
     cases = exceptions.list_cases(admin, uow=ports.uow).cases
     assert any(c.type is ExceptionType.LATE_RISK and c.order_id == last.stop_id for c in cases)
+
+
+def test_a_gps_fix_moves_the_van_on(ports: Ports, admin: Principal, day: list[Order]) -> None:
+    """A fix a minute ago 20 km off (a detour): the next stop is expected at least 25 minutes
+    on (20 km at the test's 10 m/s), where the scans alone expected it sooner."""
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    lines = sorting.sort_plan(admin, "HEL1", DAY, uow=ports.uow).lines
+    vehicle = lines[0].assignment.vehicle_id
+    load(ports, admin, [x.assignment.barcode for x in lines], vehicle)
+    ports.clock.current = version.at(route.start_s) - timedelta(minutes=1)
+    inspected(ports, admin)
+    depart(ports, admin)
+    ports.clock.current = version.at(route.start_s) + timedelta(minutes=30)
+    first = route.visits[0].stop_id
+    before = etas(ports, admin).of(first)
+    assert before is not None
+    at = ports.clock.current - timedelta(minutes=1)
+    fix = Ping("phone-1", vehicle, at, 60.35, 24.94, 5.0, 20.0)  # 20 km north of the city
+    with ports.uow as uow:
+        uow.positions.add_many(admin.organisation_id, [fix])
+        uow.commit()
+    after = etas(ports, admin).of(first)
+    assert after is not None
+    assert after.eta >= ports.clock.current + timedelta(minutes=25)
+    assert before.eta < after.eta

@@ -165,22 +165,32 @@ def _where(
     first_open: str,
     now: datetime,
 ) -> VehicleState:
+    """Where the van is: serving the stop it arrived at, else driving on from the newest of
+    its last stop done, its departure and its last GPS fix (a fix before it left says
+    nothing of the route)."""
     seconds, now_s = _Seconds(version), _Seconds(version).of(now)
     if first_open in arrived:
         at = orders[first_open].location
         assert at is not None
         return VehicleState(now_s, at, seconds.of(arrived[first_open]), serving=True)
+    left = uow.departures.of_vehicle(
+        org, version.station_id, version.service_date, route.vehicle_id
+    )
     if done:
         last = max(done, key=lambda i: done[i])
         at = orders[last].location
         assert at is not None
-        return VehicleState(now_s, at, seconds.of(done[last]))
-    station = uow.stations.get(org, version.station_id)
-    if station is None:
-        raise NotFound("station", version.station_id)
-    left = uow.departures.of_vehicle(org, station.id, version.service_date, route.vehicle_id)
-    since = seconds.of(left.departed_at) if left else max(route.start_s, now_s)
-    return VehicleState(now_s, station.location, since)
+        state = VehicleState(now_s, at, seconds.of(done[last]))
+    else:
+        station = uow.stations.get(org, version.station_id)
+        if station is None:
+            raise NotFound("station", version.station_id)
+        since = seconds.of(left.departed_at) if left else max(route.start_s, now_s)
+        state = VehicleState(now_s, station.location, since)
+    fix = uow.positions.latest(org, route.vehicle_id) if left or done else None
+    if fix is not None and state.since_s < seconds.of(fix.device_time) <= now_s:
+        return VehicleState(now_s, fix.location, seconds.of(fix.device_time))
+    return state
 
 
 def _drift(route: Route, done: dict[str, datetime], seconds: _Seconds) -> Drift:
