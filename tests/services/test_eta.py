@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.exceptions import ExceptionType
@@ -9,7 +10,8 @@ from doorstep.domain.orders import Order
 from doorstep.domain.positions import Ping
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.schedules import TimeWindow
-from doorstep.services import dispatch, eta, exceptions, sorting
+from doorstep.domain.subscriptions import EventType
+from doorstep.services import dispatch, eta, exceptions, sorting, webhooks
 from doorstep.services.authorization import Principal
 from doorstep.services.scans import IncomingScan
 from tests.services.conftest import Ports
@@ -149,3 +151,27 @@ def test_a_gps_fix_moves_the_van_on(ports: Ports, admin: Principal, day: list[Or
     assert after is not None
     assert after.eta >= ports.clock.current + timedelta(minutes=25)
     assert before.eta < after.eta
+
+
+def test_integrators_hear_an_eta_change_once_per_quarter_hour(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The live watch tells a subscriber each open stop's ETA once; watching again with the
+    ETAs in the same quarter hours tells nothing more."""
+    webhooks.subscribe(
+        admin, "https://shop.example/hooks", [EventType.ORDER_ETA_CHANGED], uow=ports.uow,
+        clock=ports.clock, ids=ports.ids, secrets=ports.secrets,
+    )  # fmt: skip
+    version = published(ports, admin)
+    (route,) = [r for r in version.plan.routes if r.visits]
+    lines = sorting.sort_plan(admin, "HEL1", DAY, uow=ports.uow).lines
+    load(ports, admin, [x.assignment.barcode for x in lines], lines[0].assignment.vehicle_id)
+    ports.clock.current = version.at(route.start_s) - timedelta(minutes=1)
+    inspected(ports, admin)
+    depart(ports, admin)
+    for _ in range(2):
+        dispatch.watch(
+            admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock, travel=StraightTravel()
+        )
+    told = webhooks.list_deliveries(admin, uow=ports.uow)
+    assert sorted(json.loads(d.payload)["data"]["order_id"] for d in told) == sorted(route.stop_ids)

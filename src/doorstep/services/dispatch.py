@@ -17,7 +17,7 @@ from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import broadcasts, eta, exceptions, messages
+from doorstep.services import broadcasts, eta, exceptions, messages, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import Broadcaster, Clock, UnitOfWork
@@ -149,6 +149,7 @@ def _live(uow: UnitOfWork, org: str, found: Board, travel: TravelTimes) -> Board
         except DomainError:  # no road network, a stop off the roads: the plan's view stands
             routes.append(moving)
             continue
+        webhooks.publish_etas(uow, org, [(s.order_id, s.eta) for s in live.stops], found.at)
         risky = [s.order_id for s in live.stops if s.late_risk]
         at_risk = tuple(dict.fromkeys([*moving.at_risk, *risky]))
         ahead = tuple((s.order_id, s.eta) for s in live.stops)

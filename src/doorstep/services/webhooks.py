@@ -175,6 +175,25 @@ def publish_created(uow: UnitOfWork, org: str, orders: Sequence[Order], now: dat
     return publish(uow, org, events, now)
 
 
+ETA_STEP_S = 15 * 60  # an ETA change worth telling: into another quarter hour
+
+
+def publish_etas(
+    uow: UnitOfWork, org: str, etas: Sequence[tuple[str, datetime]], now: datetime
+) -> int:
+    """``order.eta_changed`` for each (order, live ETA) whose ETA entered a quarter hour not
+    told before: the key holds the quarter, so an ETA wavering inside one says nothing."""
+    events: list[tuple[EventType, str, Mapping[str, object]]] = [
+        (
+            EventType.ORDER_ETA_CHANGED,
+            f"{order_id}:eta:{int(eta.timestamp()) // ETA_STEP_S}",
+            {"order_id": order_id, "eta": eta.isoformat()},
+        )
+        for order_id, eta in etas
+    ]
+    return publish(uow, org, events, now)
+
+
 def publish_cases(
     uow: UnitOfWork, org: str, cases: Sequence[ExceptionCase], now: datetime, *, opened: bool
 ) -> int:
