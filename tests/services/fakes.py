@@ -25,7 +25,7 @@ from doorstep.domain.loadout import Departure
 from doorstep.domain.messages import Message, MessageSettings, MessageStatus
 from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
-from doorstep.domain.orders import Order, StatusChange
+from doorstep.domain.orders import Order, OrderKind, StatusChange
 from doorstep.domain.positions import Ping, PositionSettings
 from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanKind
@@ -62,6 +62,7 @@ from doorstep.services.ports import (
     ScannedOrder,
     ScanRecord,
     ScanRepository,
+    ServiceMark,
     SessionRepository,
     StationRepository,
     SubscriptionRepository,
@@ -613,6 +614,31 @@ class FakeScans:
     ) -> dict[str, tuple[str, ParcelState]]:
         table = self._uow.current().parcel_states
         return {b: table[(organisation_id, b)] for b in barcodes if (organisation_id, b) in table}
+
+    def service_marks(self, organisation_id: str, since: datetime, limit: int) -> list[ServiceMark]:
+        orders = self._uow.current().orders
+        kinds = {ScanKind.ARRIVE, ScanKind.DELIVER, ScanKind.FAIL}
+        found = [
+            r
+            for (org, _), r in self._uow.current().scan_events.items()
+            if org == organisation_id
+            and r.event.kind in kinds
+            and r.problem is None
+            and r.event.server_time >= since
+            and r.order_id in orders
+        ]
+        found.sort(key=lambda r: (r.event.server_time, r.event.id), reverse=True)
+        return [
+            ServiceMark(
+                r.order_id or "",
+                orders[r.order_id or ""].address.as_given.casefold(),
+                orders[r.order_id or ""].kind is OrderKind.PICKUP,
+                r.event.barcode,
+                r.event.kind is ScanKind.ARRIVE,
+                r.event.device_time,
+            )
+            for r in found[:limit]
+        ]
 
     def received_between(
         self, organisation_id: str, start: datetime, end: datetime

@@ -13,6 +13,7 @@ from doorstep.domain.schedules import TimeWindow
 from doorstep.domain.subscriptions import EventType
 from doorstep.services import dispatch, eta, exceptions, sorting, webhooks
 from doorstep.services.authorization import Principal
+from doorstep.services.ports import ServiceMark
 from doorstep.services.scans import IncomingScan
 from tests.services.conftest import Ports
 from tests.services.planning.test_day import StraightTravel
@@ -175,3 +176,20 @@ def test_integrators_hear_an_eta_change_once_per_quarter_hour(
         )
     told = webhooks.list_deliveries(admin, uow=ports.uow)
     assert sorted(json.loads(d.payload)["data"]["order_id"] for d in told) == sorted(route.stop_ids)
+
+
+def test_service_history_pairs_each_arrival_with_the_last_scan_that_ended_it() -> None:
+    """Arrive, deliver two parcels: one service of the later delivery's span and two parcels;
+    a failed visit without an arrive scan, and a span over two hours, teach nothing."""
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def mark(order: str, code: str, arrived: bool, minutes: float) -> ServiceMark:
+        return ServiceMark(order, "street 1", False, code, arrived, at + timedelta(minutes=minutes))
+
+    marks = [
+        mark("o1", "A", True, 0), mark("o1", "A", False, 1), mark("o1", "B", False, 3),
+        mark("o2", "C", False, 5),
+        mark("o3", "D", True, 0), mark("o3", "D", False, 180),
+    ]  # fmt: skip
+    (found,) = eta.service_history(list(reversed(marks)))
+    assert (found.address_key, found.kind, found.seconds) == ("street 1", "delivery:2-3", 180.0)

@@ -10,7 +10,8 @@ teaches them (``planning.service_times``). One travel-matrix call per route and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -24,14 +25,17 @@ from doorstep.domain.schedules import TimeWindow
 from doorstep.planning.eta import Drift, EtaModel, RemainingStop, VehicleState, live_etas
 from doorstep.planning.plan import Route
 from doorstep.planning.problem import Window
-from doorstep.planning.service_times import stop_kind
+from doorstep.planning.service_times import ServiceObservation, ServiceTimes, stop_kind
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.versions import PlanVersion
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_vehicle
-from doorstep.services.ports import Clock, EtaWindows, UnitOfWork
+from doorstep.services.ports import Clock, EtaWindows, ServiceMark, UnitOfWork
 
 DONE = frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED_ATTEMPT})
+HISTORY = timedelta(days=28)  # service times learnt from the last four weeks of scans
+HISTORY_MARKS = 20_000  # at most, the newest: a few thousand services, milliseconds to learn
+LONGEST_SERVICE_S = 2 * 3600
 SAMPLES = 200  # futures per recompute: p10/p90 to within a minute or so, in milliseconds
 
 
@@ -100,7 +104,9 @@ def etas(
     seconds = _Seconds(version)
     stops = [_remaining(orders[v.stop_id], v.start_s - v.arrival_s, seconds) for v in open_visits]
     state = _where(uow, org, version, route, orders, done, arrived, open_visits[0].stop_id, now)
-    model = EtaModel(legs=_drift(route, done, seconds), samples=SAMPLES)
+    marks = uow.scans.service_marks(org, now - HISTORY, HISTORY_MARKS)
+    service = ServiceTimes.learn(service_history(marks))
+    model = EtaModel(service=service, legs=_drift(route, done, seconds), samples=SAMPLES)
     found = live_etas(state, stops, travel=travel, epoch=version.epoch, model=model)
     return RouteEtas(
         route.vehicle_id,
@@ -117,6 +123,33 @@ def etas(
             for e in found
         ),
     )
+
+
+def service_history(marks: Sequence[ServiceMark]) -> list[ServiceObservation]:
+    """The services the scans saw: from a stop's arrive scan to the last delivery or failure
+    of its parcels before the next arrival there. A stop without an arrive scan says nothing
+    of its service, and a span over two hours is a forgotten scan, not a service."""
+    by_order: dict[str, list[ServiceMark]] = defaultdict(list)
+    for each in marks:
+        by_order[each.order_id].append(each)
+    found: list[ServiceObservation] = []
+    for order_marks in by_order.values():
+        order_marks.sort(key=lambda m: (m.at, not m.arrived))
+        start: ServiceMark | None = None
+        ended: list[ServiceMark] = []
+        closing: list[ServiceMark | None] = [*order_marks, None]  # None: the last one ends
+        for mark in closing:
+            if mark is None or mark.arrived:
+                if start is not None and ended:
+                    seconds = (ended[-1].at - start.at).total_seconds()
+                    if 0 < seconds <= LONGEST_SERVICE_S:
+                        parcels = len({m.barcode for m in ended})
+                        kind = stop_kind(pickup=start.pickup, parcels=parcels)
+                        found.append(ServiceObservation(start.address_key, kind, seconds))
+                start, ended = mark, []
+            elif start is not None:
+                ended.append(mark)
+    return found
 
 
 class _Seconds:

@@ -285,6 +285,18 @@ class ScanContext:
     states: Mapping[str, ParcelState]  # by barcode, the parcels of ``orders`` scanned before
 
 
+@dataclass(frozen=True)
+class ServiceMark:
+    """A scan that starts or ends a service at a stop, for learning service times."""
+
+    order_id: str
+    address_key: str  # the address as given, case-folded: the same door every time
+    pickup: bool
+    barcode: str
+    arrived: bool  # an arrive scan; else the delivery or failure that ended the service
+    at: datetime
+
+
 class ScanRepository(Protocol):
     def lock(self, organisation_id: str) -> None:
         """Hold the organisation's scan ingestion to this transaction until it ends."""
@@ -325,6 +337,13 @@ class ScanRepository(Protocol):
         self, organisation_id: str, start: datetime, end: datetime
     ) -> builtins.list[ScanRecord]:
         """Receive scans with a device time in [start, end)."""
+        ...
+
+    def service_marks(
+        self, organisation_id: str, since: datetime, limit: int
+    ) -> builtins.list[ServiceMark]:
+        """The arrive, deliver and fail scans that applied, stored since ``since``, newest
+        first, at most ``limit``."""
         ...
 
     def list(

@@ -128,3 +128,28 @@ def test_context_reads_the_whole_order_of_a_scanned_parcel(
     }
     assert found.owners == {"P-1": "ord_1", "P-2": "ord_1", "P-3": "ord_1"}
     assert found.states == {"P-2": state}
+
+
+def test_service_marks_are_the_arrivals_and_endings_that_applied(
+    container: Container, org: Organisation
+) -> None:
+    """Arrive and deliver scans come back newest first with the order's address and kind;
+    a sort scan, and a scan that did not apply, do not."""
+    arrive, deliver = event(1, ScanKind.ARRIVE), event(2, ScanKind.DELIVER)
+    sort, bad = (
+        event(0, ScanKind.SORT, lane="A3"),
+        event(3, ScanKind.FAIL, reason=FailReason.UNSAFE),
+    )
+    with container.uow() as uow:
+        uow.orders.add(order())
+        uow.scans.add_many([ScanRecord(e, "ord_1") for e in (arrive, deliver, sort)])
+        uow.scans.add_many([ScanRecord(bad, "ord_1", "did not apply")])
+        found = uow.scans.service_marks("org_a", T0 - timedelta(days=1), 10)
+        uow.commit()
+    # Newest first: stored at the same instant, the later id first; order() is a pickup.
+    assert [(m.barcode, m.arrived, m.pickup) for m in found] == [
+        ("P-1", False, True),
+        ("P-1", True, True),
+    ]
+    assert {m.address_key for m in found} == {"mannerheimintie 1 a 3, helsinki"}
+    assert {m.at for m in found} == {arrive.device_time, deliver.device_time}

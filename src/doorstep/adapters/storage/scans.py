@@ -15,10 +15,17 @@ from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows, chunks, execute_many, hold, upsert_into
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import ProofKind, ProofRequirement
+from doorstep.domain.orders import OrderKind, ProofKind, ProofRequirement
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ParcelState, ScanEvent, ScanKind
-from doorstep.services.ports import Contact, Position, ScanContext, ScannedOrder, ScanRecord
+from doorstep.services.ports import (
+    Contact,
+    Position,
+    ScanContext,
+    ScannedOrder,
+    ScanRecord,
+    ServiceMark,
+)
 
 
 class SqlScans(TableRows):
@@ -180,6 +187,35 @@ class SqlScans(TableRows):
             .order_by(c.device_time, c.id)
         )
         return [_record(row) for row in self._all(statement)]
+
+    def service_marks(
+        self, organisation_id: str, since: datetime, limit: int
+    ) -> builtins.list[ServiceMark]:
+        c, o = self.table.c, t.orders.c
+        kinds = [ScanKind.ARRIVE.value, ScanKind.DELIVER.value, ScanKind.FAIL.value]
+        statement = (
+            select(c.order_id, c.barcode, c.kind, c.device_time, o.address, o.kind.label("ok"))
+            .select_from(self.table.join(t.orders, o.id == c.order_id))
+            .where(
+                c.organisation_id == organisation_id,
+                c.server_time >= since,
+                c.kind.in_(kinds),
+                c.problem.is_(None),
+            )
+            .order_by(c.server_time.desc(), c.id.desc())
+            .limit(limit)
+        )
+        return [
+            ServiceMark(
+                row.order_id,
+                str(row.address["as_given"]).casefold(),
+                row.ok == OrderKind.PICKUP.value,
+                row.barcode,
+                row.kind == ScanKind.ARRIVE.value,
+                row.device_time,
+            )
+            for row in self._all(statement)
+        ]
 
     def list(
         self,
