@@ -21,6 +21,7 @@ from doorstep.domain.fleet import Vehicle
 from doorstep.domain.permissions import Permission
 from doorstep.domain.positions import Ping, PingSource, PositionSettings, thinned
 from doorstep.planning.versions import PlanVersion
+from doorstep.services import arrivals
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_vehicle
 from doorstep.services.ports import Clock, UnitOfWork
@@ -103,6 +104,8 @@ def ingest(
         keep = [ping for _, ping in valid if ping.vehicle_id not in foreign]
         stored = uow.positions.add_many(org, keep)
         uow.commit()
+    if stored:  # a batch all duplicates completes no arrival the first copy did not
+        arrivals.arrive_from_pings(principal, keep, uow=uow, clock=clock)
     rejected.sort(key=lambda r: r.index)
     return IngestReport(stored, len(keep) - stored, tuple(rejected))
 
