@@ -14,7 +14,7 @@ from doorstep.domain.scans import ScanKind
 from doorstep.domain.sorting import Assignment
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import scans, sorting
+from doorstep.services import scan_replay, scans, sorting
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import runs
 from doorstep.services.scans import IncomingScan
@@ -117,7 +117,7 @@ def test_a_parcel_moved_to_another_lane_is_replayed_against_its_new_place(
         uow.assignments.replace_day(
             admin.organisation_id, version.station_id, DAY, version.id, [moved]
         )
-        scans.refresh(uow, admin.organisation_id, [code], ports.clock.now())
+        scan_replay.refresh(uow, admin.organisation_id, [code], ports.clock.now())
         uow.commit()
     state = ports.uow.tables.parcel_states[(admin.organisation_id, code)][1]
     assert state.status is S.RECEIVED

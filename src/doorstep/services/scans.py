@@ -8,7 +8,7 @@ answered with the reason: a later event may make it apply, and a person sees it 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +17,6 @@ from enum import StrEnum
 from doorstep.domain.errors import DomainError, InvalidValue
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import StatusChange
 from doorstep.domain.permissions import Permission
 from doorstep.domain.proofs import Proof
 from doorstep.domain.proofs import missing as missing_proof
@@ -27,12 +26,8 @@ from doorstep.domain.scans import (
     Replay,
     ScanEvent,
     ScanKind,
-    extend,
-    order_change,
-    replay,
 )
-from doorstep.domain.sorting import Assignment
-from doorstep.services import broadcasts, messages, webhooks
+from doorstep.services import broadcasts
 from doorstep.services.authorization import Principal, require
 from doorstep.services.exceptions import ScanTroubles
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
@@ -45,6 +40,7 @@ from doorstep.services.ports import (
     ScanRecord,
     UnitOfWork,
 )
+from doorstep.services.scan_replay import Parcels, follow, store, unknown_barcode
 
 MAX_BATCH = 1000
 
@@ -130,13 +126,6 @@ def list_scans(
     return ScanPage(page, encode_cursor(Position(last.server_time, last.id)))
 
 
-def unknown_barcode(barcode: str) -> str:
-    return (
-        f"no parcel of this organisation has barcode {barcode!r}: check the label, or import "
-        "its order; the scan is kept"
-    )
-
-
 def ingest(
     principal: Principal,
     scans: Sequence[IncomingScan],
@@ -172,8 +161,8 @@ def ingest(
         events = {i: e for i, e in events.items() if i not in unproven}
         plan = uow.assignments.of_barcodes(org, sorted({e.barcode for e in new} & owners.keys()))
         seen = ScanTroubles(owners)
-        replays = _store(uow, org, new, _Parcels(owners, before, plan), seen)
-        changes = _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
+        replays = store(uow, org, new, Parcels(owners, before, plan), seen)
+        changes = follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
         seen.settle(uow, org, now)
         uow.commit()
     broadcasts.scans_applied(broadcast, org, changes, len(replays))
@@ -246,122 +235,6 @@ def _sort_out(
             same = known[0] == event.fingerprint
             outcomes[event_id] = Outcome.DUPLICATE if same else Outcome.CONFLICT
     return outcomes, new
-
-
-@dataclass(frozen=True)
-class _Parcels:
-    """What is known of a batch's parcels: their orders, stored states, sort plan places."""
-
-    owners: Mapping[str, str]
-    before: Mapping[str, ParcelState]
-    plan: Mapping[str, Assignment]
-
-
-def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -> None:
-    """Replay scanned ``barcodes`` whole (their sort plan changed) and move their orders."""
-    states = uow.scans.states(org, barcodes)
-    if not states:
-        return
-    context = uow.scans.context(org, list(states))
-    owners = context.owners
-    plan = uow.assignments.of_barcodes(org, list(states))
-    seen = ScanTroubles(owners)
-    replays = _replay_whole(uow, org, list(states), plan, seen)
-    uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
-    _follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
-    seen.settle(uow, org, now)
-
-
-def _store(
-    uow: UnitOfWork, org: str, new: Sequence[ScanEvent], parcels: _Parcels, seen: ScanTroubles
-) -> dict[str, Replay]:
-    """Store the new events and their parcels' new states; the replay of each parcel touched.
-
-    Events that come after everything a parcel has replayed carry its stored state on, which is
-    the common case and reads nothing more; a parcel with an event that slots in earlier is
-    replayed whole from all its stored events.
-    """
-    owners = parcels.owners
-    touched: dict[str, list[ScanEvent]] = defaultdict(list)
-    for event in new:
-        if event.barcode in owners:
-            touched[event.barcode].append(event)
-    replays: dict[str, Replay] = {}
-    for barcode, events in touched.items():
-        base = parcels.before.get(barcode, ParcelState(barcode))
-        found = extend(base, events, parcels.plan.get(barcode))
-        if found is not None:
-            replays[barcode] = found
-    records = [_record(e, owners, replays) for e in new]
-    uow.scans.add_many(records)
-    whole = [b for b in touched if b not in replays]
-    for record in records:
-        if record.event.barcode not in whole:  # the whole replay reports its own
-            seen.changed(record.event, None, record.problem)
-    replays |= _replay_whole(uow, org, whole, parcels.plan, seen)
-    uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
-    return replays
-
-
-def _record(
-    event: ScanEvent, owners: Mapping[str, str], replays: Mapping[str, Replay]
-) -> ScanRecord:
-    order_id = owners.get(event.barcode)
-    if order_id is None:
-        return ScanRecord(event, None, unknown_barcode(event.barcode))
-    found = replays.get(event.barcode)  # None: replayed whole next, which sets the problem
-    return ScanRecord(event, order_id, found.problems.get(event.id) if found else None)
-
-
-def _replay_whole(
-    uow: UnitOfWork,
-    org: str,
-    barcodes: Sequence[str],
-    plan: Mapping[str, Assignment],
-    seen: ScanTroubles,
-) -> dict[str, Replay]:
-    """Replay each barcode from all its stored events; save the problems that changed."""
-    if not barcodes:
-        return {}
-    replays: dict[str, Replay] = {}
-    changed: dict[str, str | None] = {}
-    for barcode, records in uow.scans.of_barcodes(org, barcodes).items():
-        events = (r.event for r in records)
-        found = replays[barcode] = replay(barcode, events, plan.get(barcode))
-        for record in records:
-            problem = found.problems.get(record.event.id)
-            if problem != record.problem:
-                changed[record.event.id] = problem
-                seen.changed(record.event, record.problem, problem)
-    uow.scans.set_problems(org, changed)
-    return replays
-
-
-def _follow(
-    uow: UnitOfWork,
-    org: str,
-    states: Mapping[str, ParcelState],
-    context: ScanContext,
-    now: datetime,
-) -> list[tuple[str, StatusChange]]:
-    """Move each order of the parcels in ``states`` to where all its parcels stand; the moves."""
-    stored = context.states
-    changes: list[tuple[str, StatusChange]] = []
-    for order_id in sorted({context.owners[b] for b in states}):
-        order = context.orders[order_id]
-        parcels = [states.get(b) or stored.get(b) or ParcelState(b) for b in order.barcodes]
-        change = order_change(order.status, parcels, now)
-        if change is not None:
-            changes.append((order_id, change))
-    uow.orders.record_changes(org, changes)
-    if changes:  # the customer's messages and the integrators' events, in this transaction
-        reasons = {
-            context.owners[b]: s.last_reason.value for b, s in states.items() if s.last_reason
-        }
-        contacts = {order_id: context.orders[order_id].contact for order_id, _ in changes}
-        messages.queue_for_changes(uow, org, changes, now, reasons, contacts)
-        webhooks.publish_changes(uow, org, changes, now, reasons)
-    return changes
 
 
 @dataclass(frozen=True)

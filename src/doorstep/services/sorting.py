@@ -12,7 +12,7 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.sorting import Assignment, SortLine, assign
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import scans
+from doorstep.services import scan_replay
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, UnitOfWork
 from doorstep.services.stations import resolve_station
@@ -46,7 +46,7 @@ def on_publish(uow: UnitOfWork, version: PlanVersion, clock: Clock) -> None:
     uow.assignments.replace_day(
         org, version.station_id, version.service_date, version.id, assignments
     )
-    scans.refresh(uow, org, [a.barcode for a in assignments], clock.now())
+    scan_replay.refresh(uow, org, [a.barcode for a in assignments], clock.now())
 
 
 def sort_plan(principal: Principal, station_ref: str, day: date, *, uow: UnitOfWork) -> SortPlan:
