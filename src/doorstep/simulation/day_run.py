@@ -29,7 +29,7 @@ from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.geo import Location
 from doorstep.domain.inspections import CHECKLIST, InspectionKind, ItemResult
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order, ProofKind
+from doorstep.domain.orders import Order, OrderKind, ProofKind
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.sorting import Assignment, SortLine
@@ -87,6 +87,7 @@ class DayRun:
     """What happened: counts a report can start from (the KPIs read the stored events)."""
 
     delivered: int = 0
+    picked_up: int = 0  # returns collected from customers
     failed: dict[str, int] = field(default_factory=dict)
     missed_scans: int = 0
     mis_sorts: int = 0
@@ -216,6 +217,11 @@ class _Day:
 
     def _stop(self, order: Order, arrive: datetime, leave: datetime) -> None:
         w = self.world
+        if order.kind is OrderKind.PICKUP:  # a return: collected, then received back
+            for parcel in order.parcels:
+                self._scan(leave, ScanKind.PICK_UP, parcel.barcode)
+            self.result.picked_up += 1
+            return
         for parcel in order.parcels:
             self._scan(arrive, ScanKind.ARRIVE, parcel.barcode)
         absent = w.absent_morning if arrive.hour < 12 else w.absent_afternoon
@@ -297,11 +303,12 @@ class _Day:
             self._depart(vehicle, "the shift cannot wait for the missing parcels")
 
     def _back(self, route: Route, orders: dict[str, Order], vehicle: str) -> None:
-        """Scan in what came back (the failed parcels), inspect, end the route."""
+        """Scan in what came back (failed parcels, collected returns), inspect, end the route."""
         codes = [p.barcode for i in route.stop_ids for p in orders[i].parcels]
         with self.ports.uow() as uow:
             states = uow.scans.states(self.principal.organisation_id, codes)
-        back = sorted(b for b, (_, s) in states.items() if s.status is OrderStatus.FAILED_ATTEMPT)
+        coming = (OrderStatus.FAILED_ATTEMPT, OrderStatus.RETURNING_TO_STATION)
+        back = sorted(b for b, (_, s) in states.items() if s.status in coming)
         now = self.ports.clock.now()
         if back:
             self._send([IncomingScan(self._event_id(), ScanKind.RECEIVE, b, now) for b in back])

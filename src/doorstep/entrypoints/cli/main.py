@@ -10,9 +10,11 @@ from typer.core import TyperGroup
 
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
+    demo,
     driver_day,
     drivers,
     geocode,
+    kpis,
     matrix,
     orders,
     outbox,
@@ -116,9 +118,11 @@ app.add_typer(
     name="positions",
     help="GPS pings: purge those past retention (daily), show and change the settings.",
 )
+app.command("demo")(demo.demo)
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)
 app.command("solve")(solve.solve)
+app.command("kpis")(kpis.kpis_command)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,114 @@
+"""``doorstep demo``: a whole delivery day of the bundled city, set up, planned and played.
+
+Each run makes a fresh demo organisation (``doorstep demo N``) in the configured database, a
+station at the centre of the region with vans and drivers, and the orders; plans and
+publishes the day; plays it through the services in fast-forward (``simulation.day_run``);
+and prints what happened. The clock stands still while the day is set up, ids come from a
+counter and the solver stops after a number of iterations, so the same seed prints the same
+figures. The live mode (the server running while the day plays) comes with the web pages.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from doorstep.bootstrap import Container, optimizer
+from doorstep.domain.errors import NotFound
+from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.scope import migrate, opened
+from doorstep.services import accounts
+from doorstep.services.authorization import system_principal
+from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, run_day
+from doorstep.simulation.demo import CountingIds, DemoPorts, plan, prepare
+
+
+def demo(
+    orders: Annotated[int, typer.Option(min=1, max=20_000, help="Orders of the day.")] = 500,
+    seed: Annotated[int, typer.Option(help="Same seed, same day and same figures.")] = 1,
+    region: Annotated[
+        str | None, typer.Option(help="Region to deliver in; the configured one if left out.")
+    ] = None,
+    iterations: Annotated[
+        int, typer.Option(min=1, help="The solver's budget, in iterations (not seconds).")
+    ] = 1000,
+    headless: Annotated[
+        bool,
+        typer.Option(help="Play the day at full speed and print the report (for now, always)."),
+    ] = True,
+) -> None:
+    """Set up, plan and play a delivery day in fast-forward, then print what happened."""
+    started = time.perf_counter()
+    with opened() as c:
+        migrate(c)
+        name = region or c.settings.region
+        _ensure_region(c, name)
+        zone = c.regions.info(name).timezone
+        places = [a.location for a in c.regions.addresses(name).known()]
+        day = (c.clock.now().astimezone(ZoneInfo(zone)) + timedelta(days=1)).date()
+        principal = system_principal(_organisation(c))
+        eve = datetime.combine(day - timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
+        ids = CountingIds(principal.organisation_id.removeprefix("org_")[:8])
+        ports = DemoPorts(c.uow, SimClock(eve.replace(hour=18)), ids, c.travel())
+        output.note(f"setting up {orders:,} orders in {name} for {day.isoformat()} (seed {seed})")
+        station = prepare(
+            principal, ports=ports, places=places, orders_count=orders, seed=seed, day=day,
+            timezone=zone,
+        )  # fmt: skip
+        output.note(f"planning {station.code} with {iterations:,} solver iterations")
+        version = plan(
+            principal, station, day, ports=ports, optimizer=optimizer(), iterations=iterations,
+            seed=seed,
+        )  # fmt: skip
+        routes = sum(1 for r in version.plan.routes if r.visits)
+        output.note(f"playing the day: {routes} routes")
+        sim = SimPorts(c.uow, SimClock(eve), ids, ports.travel, c.proofs())
+        result = run_day(principal, station.code, day, ports=sim, seed=seed)
+    _report(result, orders, time.perf_counter() - started)
+
+
+def _ensure_region(c: Container, name: str) -> None:
+    try:
+        c.regions.info(name)
+    except NotFound:
+        if name != "helsinki":
+            output.usage_error(f"region {name} is not built: doorstep region build or synth")
+        output.note("building the bundled Helsinki region (once, about a minute)")
+        c.regions.build(None)
+
+
+def _organisation(c: Container) -> str:
+    """A new demo organisation: doorstep demo 1, 2, ... (one per run)."""
+    with c.reader() as uow:
+        taken = {o.slug for o in uow.organisations.list()}
+    n = next(i for i in range(1, 10_000) if f"doorstep-demo-{i}" not in taken)
+    setup = accounts.ensure_organisation(
+        f"doorstep demo {n}", f"demo{n}@doorstep.example", c.secrets.token("pw"),
+        uow=c.uow(), clock=c.clock, ids=c.ids, hasher=c.hasher,
+    )  # fmt: skip
+    return setup.organisation.id
+
+
+def _report(result: DayRun, orders: int, seconds: float) -> None:
+    failed = sum(result.failed.values())
+    reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(result.failed.items()))
+    output.table(
+        "The day",
+        ["what", "count"],
+        [
+            ("orders", f"{orders:,}"),
+            ("routes", result.routes),
+            ("delivered", result.delivered),
+            ("returns collected", result.picked_up),
+            ("failed attempts", f"{failed} ({reasons or 'none'})"),
+            ("scans forgotten", result.missed_scans),
+            ("mis-sorts (refused, then right)", result.mis_sorts),
+            ("late departures", result.late_departures),
+            ("day closed at", result.ended_at.strftime("%H:%M") if result.ended_at else "-"),
+        ],
+    )
+    output.done(f"a whole day in {seconds:.0f} s")

@@ -1,0 +1,111 @@
+"""The demo day: a station, its fleet and its orders at real places, planned, then played.
+
+``prepare`` draws a synthetic station day (``station_day``: a hub at the centre of the
+places, vans with drivers, orders with windows, parcels and priorities) and creates it
+through the services, as a station's staff and shippers would. ``plan`` plans and publishes
+it with the solver stopped after a number of iterations, not seconds, so the plan does not
+depend on the machine's speed; ids come from a counter and the clock stands still while
+the day is set up, so the same seed gives the same plan and the same day. ``day_run``
+plays it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from doorstep.domain.geo import Location
+from doorstep.domain.stations import Station
+from doorstep.planning.optimizer import Cancelled, Progress, ProgressCallback, RouteOptimizer
+from doorstep.planning.travel import TravelTimes
+from doorstep.planning.versions import PlanVersion
+from doorstep.services import fleet, orders, stations
+from doorstep.services.authorization import Principal
+from doorstep.services.planning import runs
+from doorstep.services.ports import Clock, UnitOfWork
+from doorstep.simulation.station_day import synthetic_station_day
+
+# What a service's ``fields`` leave out: the service sets these itself.
+_OWN = {"id", "organisation_id", "created_at", "updated_at", "status", "history", "flags"}
+
+
+class CountingIds:
+    """Ids from a counter under a tag (the organisation's): the same day gets the same ids,
+    and two demo organisations in one database never share one."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag, self.count = tag, 0
+
+    def new_id(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}_{self.tag}{self.count:06d}"
+
+
+@dataclass(frozen=True)
+class DemoPorts:
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: CountingIds
+    travel: TravelTimes
+
+
+def prepare(
+    principal: Principal,
+    *,
+    ports: DemoPorts,
+    places: Sequence[Location],
+    orders_count: int,
+    seed: int,
+    day: date,
+    timezone: str,
+) -> Station:
+    """Create the demo station, vans, drivers and ``orders_count`` ready orders for ``day``."""
+    drawn = synthetic_station_day(
+        orders_count, seed=seed, travel=ports.travel, places=places, day=day, timezone=timezone
+    )
+    station = stations.add_station(
+        principal, _fields(drawn.station), uow=ports.uow(), ids=ports.ids
+    )
+    for vehicle in sorted(drawn.vehicles.values(), key=lambda v: v.name):
+        values = _fields(vehicle) | {"station_id": station.id}
+        fleet.add_vehicle(principal, values, uow=ports.uow(), ids=ports.ids)
+    for driver in sorted(drawn.drivers.values(), key=lambda d: d.name):
+        values = _fields(driver) | {"home_station_id": station.id}
+        fleet.add_driver(principal, values, uow=ports.uow(), ids=ports.ids)
+    for order in sorted(drawn.orders.values(), key=lambda o: o.id):
+        values = _fields(order) | {"station_id": station.id}
+        orders.create_order(principal, values, uow=ports.uow(), clock=ports.clock, ids=ports.ids)
+    return station
+
+
+def plan(
+    principal: Principal,
+    station: Station,
+    day: date,
+    *,
+    ports: DemoPorts,
+    optimizer: RouteOptimizer,
+    iterations: int,
+    seed: int,
+    progress: ProgressCallback | None = None,
+) -> PlanVersion:
+    """Plan the day (the solver stopped after ``iterations``) and publish the plan."""
+
+    def budget(report: Progress) -> None:
+        if progress is not None:
+            progress(report)
+        if report.iterations >= iterations:
+            raise Cancelled
+
+    version = runs.plan_day(
+        principal, station.code, day, uow=ports.uow(), travel=ports.travel,
+        optimizer=optimizer, clock=ports.clock, ids=ports.ids, time_limit_s=600.0,
+        seed=seed, progress=budget,
+    )  # fmt: skip
+    return runs.publish(principal, version.id, uow=ports.uow(), clock=ports.clock)
+
+
+def _fields(entity: Any) -> dict[str, Any]:
+    return {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in _OWN}
