@@ -459,6 +459,12 @@ class FakeExceptions(_Scoped[ExceptionCase]):
             if c.order_id in wanted
         ]
 
+    def opened_between(
+        self, organisation_id: str, start: datetime, end: datetime
+    ) -> list[ExceptionCase]:
+        found = [c for c in self._of(organisation_id) if start <= c.opened_at < end]
+        return sorted(found, key=lambda c: (c.opened_at, c.id))
+
     def list(
         self,
         organisation_id: str,

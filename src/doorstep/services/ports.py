@@ -404,6 +404,12 @@ class ExceptionRepository(Protocol):
     def open_of_orders(
         self, organisation_id: str, order_ids: Sequence[str], type: ExceptionType
     ) -> builtins.list[ExceptionCase]: ...
+    def opened_between(
+        self, organisation_id: str, start: datetime, end: datetime
+    ) -> builtins.list[ExceptionCase]:
+        """Cases with ``start <= opened_at < end``, by opening time (then id)."""
+        ...
+
     def list(
         self,
         organisation_id: str,

@@ -17,6 +17,7 @@ from doorstep.entrypoints.api.routes import (
     exceptions,
     import_file,
     intake,
+    kpis,
     live,
     messages,
     orders,
@@ -51,6 +52,7 @@ def create_app(container: Container) -> FastAPI:
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
         orders, plans, live, scans, station_day, exceptions, driver_day, messages, stream,
+        kpis,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

@@ -1,0 +1,131 @@
+"""``doorstep kpis --date D [--station S] [--format table|csv|json]``: a day's KPIs."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from doorstep.domain.kpis import Ratio, Scorecard
+from doorstep.entrypoints.api.schemas.kpis import KpiReportOut
+from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.options import service_day
+from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
+from doorstep.services import kpis, stations
+from doorstep.services.authorization import Principal
+from doorstep.services.kpis import KpiReport
+from doorstep.services.ports import UnitOfWork
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+PERCENT = "%"  # a rate, shown as a percentage; else the quotient itself
+
+
+def kpis_command(
+    day: Annotated[str, typer.Option("--date", help="The service day, YYYY-MM-DD.")],
+    station: Annotated[
+        str | None,
+        typer.Option(help="The station, by code (HEL1) or id; needed when there are several."),
+    ] = None,
+    shape: Annotated[Format, typer.Option("--format", help="How to print them.")] = Format.TABLE,
+    org: OrgOption = None,
+) -> None:
+    """The KPIs of a station's published day: the day as a whole and each route and driver."""
+    service_date = service_day(day)
+    with organisation_scope(org) as s:
+        ref = station or _only_station(s.principal, s.uow())
+        report = kpis.day_kpis(s.principal, ref, service_date, uow=s.uow())
+    if shape is Format.JSON:
+        output.json(KpiReportOut.of(report))
+    elif shape is Format.CSV:
+        _csv(report)
+    else:
+        _tables(report)
+
+
+def _only_station(principal: Principal, uow: UnitOfWork) -> str:
+    found = stations.list_stations(principal, uow=uow)
+    if len(found) != 1:
+        codes = ", ".join(s.code for s in found) or "none yet"
+        output.usage_error(f"--station: say which station ({codes})")
+    return found[0].code
+
+
+def rows(card: Scorecard) -> list[tuple[str, Ratio | None, str]]:
+    """Each KPI of a scorecard as (name, ratio or None when unknown, unit)."""
+    road = card.road
+    found: list[tuple[str, Ratio | None, str]] = [
+        ("on time", card.on_time, PERCENT),
+        ("first attempt", card.first_attempt, PERCENT),
+        ("scan compliance", card.scan_compliance, PERCENT),
+        ("scan events with a problem", card.scan_problems, PERCENT),
+        *((f"load use ({k})", v, PERCENT) for k, v in card.load_use.items()),
+        ("shift use", card.shift_use, PERCENT),
+        ("stops per hour", road.stops_per_hour, ""),
+        ("planned m per stop", road.planned_m_per_stop, ""),
+        ("GPS m per stop", road.gps_m_per_stop, ""),
+        ("cost per stop", road.cost_per_stop, ""),
+        ("CO2 g per stop", road.co2_g_per_stop, ""),
+        ("actual / planned time", road.actual_vs_planned_s, PERCENT),
+        ("GPS / planned distance", road.gps_vs_planned_m, PERCENT),
+        ("sequence adherence", road.sequence, PERCENT),
+    ]
+    found += [(f"failures: {r}", x, PERCENT) for r, x in card.failure_reasons]
+    found += [(f"cases opened: {t.value}", Ratio(n, 1), "") for t, n in card.cases.opened.items()]
+    median = card.cases.median_to_resolve
+    seconds = None if median is None else Ratio(median.total_seconds() / 60, 1)
+    found.append(("median minutes to resolve", seconds, ""))
+    found.append(("cases still open", Ratio(len(card.cases.still_open), 1), ""))
+    return found
+
+
+def shown(ratio: Ratio | None, unit: str) -> str:
+    """ "2/3 (66.7%)", "38.50 (154/4)", or n/a when undefined or unknown."""
+    if ratio is None or ratio.value is None:
+        return "n/a" if ratio is None else f"n/a ({ratio})"
+    if unit == PERCENT:
+        return f"{ratio} ({ratio.value:.1%})"
+    if ratio.denominator == 1:
+        return f"{ratio.value:g}"
+    return f"{ratio.value:.2f} ({ratio})"
+
+
+def _scopes(report: KpiReport) -> list[tuple[str, str, Scorecard]]:
+    numbers = report.kpis
+    return [
+        ("day", report.station.code, numbers.day),
+        *(("route", report.vehicles.get(v, v), c) for v, c in numbers.routes.items()),
+        *(("driver", report.drivers.get(d, d), c) for d, c in numbers.drivers.items()),
+    ]
+
+
+def _tables(report: KpiReport) -> None:
+    scopes = _scopes(report)
+    names = [name for name, _, _ in rows(scopes[0][2])]
+    per_scope = [{n: shown(r, u) for n, r, u in rows(card)} for _, _, card in scopes]
+    title = f"KPIs {report.station.code} {report.day.isoformat()} (plan {report.plan_number})"
+    headers = ["KPI", *(f"{kind} {name}" for kind, name, _ in scopes)]
+    extra = sorted({n for cells in per_scope for n in cells} - set(names))
+    output.table(
+        title, headers, ([n, *(cells.get(n, "") for cells in per_scope)] for n in names + extra)
+    )
+
+
+def _csv(report: KpiReport) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["scope", "name", "kpi", "numerator", "denominator", "value"])
+    for kind, name, card in _scopes(report):
+        for kpi, ratio, _ in rows(card):
+            if ratio is None:
+                writer.writerow([kind, name, kpi, "", "", ""])
+                continue
+            value = "" if ratio.value is None else f"{ratio.value:.4f}"
+            writer.writerow([kind, name, kpi, ratio.numerator, ratio.denominator, value])

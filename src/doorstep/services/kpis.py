@@ -1,0 +1,164 @@
+"""A station's day in KPIs: the facts gathered from storage, the numbers from ``domain.kpis``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+
+from doorstep.domain import kpis
+from doorstep.domain.day_facts import DayFacts, OrderFacts, RouteFacts
+from doorstep.domain.errors import NotFound
+from doorstep.domain.exceptions import ExceptionCase
+from doorstep.domain.fleet import VehicleCosts
+from doorstep.domain.geo import distance_m
+from doorstep.domain.orders import Order
+from doorstep.domain.permissions import Permission
+from doorstep.domain.stations import Station
+from doorstep.planning.plan import Route
+from doorstep.planning.problem import OPEN_END_S
+from doorstep.planning.versions import PlanVersion
+from doorstep.services.authorization import Principal, require
+from doorstep.services.dispatch import drivers_of_day
+from doorstep.services.ports import UnitOfWork
+from doorstep.services.stations import resolve_station
+
+DAY_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    station: Station
+    day: date
+    plan_number: int
+    kpis: kpis.DayKpis
+    vehicles: Mapping[str, str]  # vehicle id -> name
+    drivers: Mapping[str, str]  # driver id -> name
+
+
+def day_kpis(
+    principal: Principal,
+    station_ref: str,
+    day: date,
+    *,
+    uow: UnitOfWork,
+    co2_g_per_km: Mapping[str, float] = kpis.CO2_G_PER_KM,
+) -> KpiReport:
+    """The KPIs of a station's published day: the day, each route and each driver.
+
+    The day runs from local midnight to midnight at the station (the plan's epoch). Works
+    on a day under way as well as a finished one: what has not happened yet counts nowhere.
+    """
+    require(principal, Permission.ORDERS_READ)
+    org = principal.organisation_id
+    with uow:
+        station = resolve_station(uow, org, "station", station_ref)
+        version = uow.plans.published(org, station.id, day)
+        if version is None:
+            raise NotFound("published plan", f"{station.code} {day.isoformat()}")
+        facts = day_facts(uow, version)
+        vehicles = {v.id: v.name for v in uow.vehicles.list(org, station.id)}
+        crew = {r.driver_id for r in facts.routes if r.driver_id}
+        drivers = {d: who.name for d in crew if (who := uow.drivers.get(org, d))}
+    numbers = kpis.day_kpis(facts, co2_g_per_km)
+    return KpiReport(station, day, version.number, numbers, vehicles, drivers)
+
+
+def day_facts(uow: UnitOfWork, version: PlanVersion) -> DayFacts:
+    """What the day of ``version`` left behind, read inside the caller's unit of work."""
+    org = version.organisation_id
+    start, end = version.at(0), version.at(DAY_S)
+    routes = [r for r in version.plan.routes if r.visits]
+    orders = uow.orders.get_many(org, [s for r in routes for s in r.stop_ids])
+    codes = [p.barcode for o in orders.values() for p in o.parcels]
+    events = tuple(r.event for found in uow.scans.of_barcodes(org, codes).values() for r in found)
+    crew = drivers_of_day(uow, version)
+    return DayFacts(
+        day=version.service_date,
+        start=start,
+        end=end,
+        routes=tuple(_route(uow, version, r, crew.get(r.vehicle_id), end) for r in routes),
+        orders={o.id: _order(o) for o in orders.values()},
+        events=events,
+        cases=_cases(uow, version, start, end, orders, routes),
+        dimensions=version.inputs.dimensions,
+    )
+
+
+def _order(order: Order) -> OrderFacts:
+    windows = tuple((w.start_at, w.end_at) for w in order.time_windows)
+    return OrderFacts(
+        order.id, tuple(p.barcode for p in order.parcels), windows, order.service_date
+    )
+
+
+def _route(
+    uow: UnitOfWork, version: PlanVersion, route: Route, driver: str | None, day_end: datetime
+) -> RouteFacts:
+    org = version.organisation_id
+    planned = version.inputs.vehicles_by_id.get(route.vehicle_id)
+    vehicle = uow.vehicles.get(org, route.vehicle_id)
+    departure = uow.departures.of_vehicle(
+        org, version.station_id, version.service_date, route.vehicle_id
+    )
+    end = uow.route_ends.of_departure(org, departure.id) if departure else None
+    left = departure.departed_at if departure else None
+    ended = end.ended_at if end else None
+    shift = planned.shift if planned else None
+    return RouteFacts(
+        vehicle_id=route.vehicle_id,
+        stop_ids=route.stop_ids,
+        planned_start=version.at(route.start_s),
+        planned_end=version.at(route.end_s),
+        planned_distance_m=route.distance_m,
+        capacity=planned.capacity if planned else (),
+        peak_load=_peak(route),
+        shift_s=shift.end_s - shift.start_s if shift and shift.end_s < OPEN_END_S else None,
+        vehicle_kind=vehicle.vehicle_type.value if vehicle else "van",
+        costs=vehicle.costs if vehicle else VehicleCosts(),
+        driver_id=driver,
+        departed_at=left,
+        ended_at=ended,
+        gps_distance_m=_gps_m(uow, org, route.vehicle_id, left, ended or day_end),
+    )
+
+
+def _peak(route: Route) -> tuple[int, ...]:
+    """The most on board in each dimension: at departure, or after a pickup later on."""
+    loads = [route.load_at_start, *(v.load_after for v in route.visits)]
+    loads = [load for load in loads if load]
+    return tuple(max(d) for d in zip(*loads, strict=True)) if loads else ()
+
+
+def _gps_m(
+    uow: UnitOfWork, org: str, vehicle_id: str, left: datetime | None, until: datetime
+) -> float | None:
+    """Metres along the vehicle's breadcrumbs from departure; None without two pings."""
+    if left is None:
+        return None
+    pings = uow.positions.between(org, vehicle_id, left, until)
+    if len(pings) < 2:
+        return None
+    return sum(distance_m(a.location, b.location) for a, b in pairwise(pings))
+
+
+def _cases(
+    uow: UnitOfWork,
+    version: PlanVersion,
+    start: datetime,
+    end: datetime,
+    orders: Mapping[str, Order],
+    routes: list[Route],
+) -> tuple[ExceptionCase, ...]:
+    """The organisation's cases of the day that concern this station's orders, parcels or
+    vehicles (cases carry no station)."""
+    codes = {p.barcode for o in orders.values() for p in o.parcels}
+    vehicles = {f":{r.vehicle_id}:" for r in routes}
+    return tuple(
+        c
+        for c in uow.exceptions.opened_between(version.organisation_id, start, end)
+        if c.order_id in orders
+        or (c.barcode and c.barcode in codes)
+        or (c.order_id is None and not c.barcode and any(v in c.key for v in vehicles))
+    )
