@@ -5,7 +5,8 @@ station at the centre of the region with vans and drivers, and the orders; plans
 publishes the day; plays it through the services in fast-forward (``simulation.day_run``);
 and prints what happened. The clock stands still while the day is set up, ids come from a
 counter and the solver stops after a number of iterations, so the same seed prints the same
-figures. The live mode (the server running while the day plays) comes with the web pages.
+figures, the day's own and the KPIs that ``doorstep kpis`` prints for a real day. The
+live mode (the server running while the day plays) comes with the web pages.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import typer
 from doorstep.bootstrap import Container, optimizer
 from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.kpis import show_tables
 from doorstep.entrypoints.cli.scope import migrate, opened
-from doorstep.services import accounts
+from doorstep.services import accounts, kpis
 from doorstep.services.authorization import system_principal
 from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, run_day
 from doorstep.simulation.demo import CountingIds, DemoPorts, plan, prepare
@@ -68,7 +70,9 @@ def demo(
         output.note(f"playing the day: {routes} routes")
         sim = SimPorts(c.uow, SimClock(eve), ids, ports.travel, c.proofs())
         result = run_day(principal, station.code, day, ports=sim, seed=seed)
+        report = kpis.day_kpis(principal, station.code, day, uow=c.reader())
     _report(result, orders, time.perf_counter() - started)
+    show_tables(report)  # the same KPIs as `doorstep kpis` prints for a real day
 
 
 def _ensure_region(c: Container, name: str) -> None:

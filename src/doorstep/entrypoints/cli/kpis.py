@@ -48,7 +48,7 @@ def kpis_command(
     elif shape is Format.CSV:
         _csv(report)
     else:
-        _tables(report)
+        show_tables(report)
 
 
 def _only_station(principal: Principal, uow: UnitOfWork) -> str:
@@ -107,7 +107,7 @@ def _scopes(report: KpiReport) -> list[tuple[str, str, Scorecard]]:
     ]
 
 
-def _tables(report: KpiReport) -> None:
+def show_tables(report: KpiReport) -> None:
     scopes = _scopes(report)
     names = [name for name, _, _ in rows(scopes[0][2])]
     per_scope = [{n: shown(r, u) for n, r, u in rows(card)} for _, _, card in scopes]
