@@ -41,6 +41,7 @@ from doorstep.services.ports import IdGenerator, ProofStore, UnitOfWork
 from doorstep.services.scans import IncomingScan
 from doorstep.services.stations import resolve_station
 
+LOAD_S = 20  # seconds to scan a parcel onto a van
 PNG = b"\x89PNG\r\n\x1a\n" + b"a signature drawn on the driver's phone"
 JPEG = b"\xff\xd8\xff\xe0" + b"a photo of the parcel at the door"
 
@@ -148,9 +149,10 @@ class _Day:
             names = {v.id: v.name for v in uow.vehicles.list(org, station.id)}
         plan = sorting.sort_plan(self.principal, station.code, self.day, uow=self.ports.uow())
         traffic = math.exp(self.rng.gauss(0, self.world.day_traffic_spread))
-        # The night's trucks are in two and a half hours before the first van leaves.
+        # The night's trucks are in three and a half hours before the first van leaves: an
+        # hour to receive and sort, time to load the biggest van (LOAD_S a parcel).
         first = min((version.at(r.start_s) for r in routes), default=version.at(6 * 3600))
-        self._station_morning(plan.lines, first - timedelta(hours=2, minutes=30))
+        self._station_morning(plan.lines, first - timedelta(hours=3, minutes=30))
         for route in routes:
             start = version.at(route.start_s)
             self._route(route, names[route.vehicle_id], start, orders, station.location, traffic)
@@ -188,10 +190,11 @@ class _Day:
     ) -> None:
         """Load, inspect and leave; drive, serve and scan each stop; come back and end."""
         w = self.world
-        loading = start - timedelta(minutes=45)
         load = sorted(self._loads.get(route.vehicle_id, []), key=lambda x: x.load_index)
+        # Twenty seconds a parcel, done a quarter of an hour before the planned start.
+        loading = start - timedelta(minutes=15, seconds=LOAD_S * len(load))
         for n, a in enumerate(load):
-            at = loading + timedelta(seconds=20 * n)
+            at = loading + timedelta(seconds=LOAD_S * n)
             self._scan(at, ScanKind.LOAD, a.barcode, vehicle_id=a.vehicle_id)
         late = self.rng.random() < w.late_departure_share
         leave = start + timedelta(minutes=self.rng.uniform(*w.late_departure_min) if late else 0)
