@@ -29,10 +29,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,8 +45,7 @@ from doorstep.planning.plan import Plan  # noqa: E402
 from doorstep.planning.problem import Problem  # noqa: E402
 from doorstep.services import accounts, kpis  # noqa: E402
 from doorstep.services.authorization import system_principal  # noqa: E402
-from doorstep.simulation.day_run import SimClock, SimPorts, run_day  # noqa: E402
-from doorstep.simulation.demo import CountingIds, DemoPorts, plan, prepare  # noqa: E402
+from doorstep.simulation.demo import demo_day  # noqa: E402
 from station_baselines import run_ortools  # noqa: E402
 from station_days import common, plan_of  # noqa: E402
 
@@ -92,22 +90,15 @@ def one(c: Container, strategy: str, planner: RouteOptimizer, seed: int, args: A
         uow=c.uow(), clock=c.clock, ids=c.ids, hasher=c.hasher,
     )  # fmt: skip
     principal = system_principal(setup.organisation.id)
-    zone = c.regions.info(args.region).timezone
-    eve = datetime.combine(DAY - timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
-    ids = CountingIds(f"{strategy[:2]}{seed}")
-    ports = DemoPorts(c.uow, SimClock(eve.replace(hour=18)), ids, c.travel())
-    places = [a.location for a in c.regions.addresses(args.region).known()]
-    station = prepare(
-        principal, ports=ports, places=places, orders_count=args.orders, seed=seed, day=DAY,
-        timezone=zone,
+    played = demo_day(
+        principal, uow=c.uow, travel=c.travel(), optimizer=planner, proofs=c.proofs(),
+        places=[a.location for a in c.regions.addresses(args.region).known()],
+        orders_count=args.orders, seed=seed, day=DAY,
+        timezone=c.regions.info(args.region).timezone, iterations=args.iterations,
+        tag=f"{strategy[:2]}{seed}",
     )  # fmt: skip
-    version = plan(
-        principal, station, DAY, ports=ports, optimizer=planner, iterations=args.iterations,
-        seed=seed,
-    )  # fmt: skip
-    sim = SimPorts(c.uow, SimClock(eve), ids, ports.travel, c.proofs())
-    run_day(principal, station.code, DAY, ports=sim, seed=seed)
-    card = kpis.day_kpis(principal, station.code, DAY, uow=c.reader()).kpis.day
+    version = played.version
+    card = kpis.day_kpis(principal, played.station.code, DAY, uow=c.reader()).kpis.day
     return Outcome(
         card.road.planned_m_per_stop.value or 0.0,
         card.on_time.value or 0.0,

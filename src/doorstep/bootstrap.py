@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -177,13 +178,17 @@ class Container:
     def run_outbox_once(self, rng: Callable[[], float]) -> tuple[int, int]:
         """Send the customer messages and webhook deliveries that are due; how many of each."""
         links = LinkPorts(self.uow, self.clock, self.ids, self.secrets, self.settings.public_url)
-        sent = messages.send_due(
-            uow=self.uow, templates=self.message_templates(), email=self.email_sender(),
-            sms=self.sms_sender(), clock=self.clock, rng=rng, links=links,
-        )  # fmt: skip
-        delivered = webhooks.deliver_due(
-            uow=self.uow, sender=self.webhook_sender(), clock=self.clock, rng=rng
-        )
+        # The HTTP senders hold connection pools: closed after each pass, not leaked per pass.
+        with ExitStack() as held:
+            sms = self.sms_sender()
+            if sms is not None:
+                held.enter_context(sms)
+            hooks = held.enter_context(self.webhook_sender())
+            sent = messages.send_due(
+                uow=self.uow, templates=self.message_templates(), email=self.email_sender(),
+                sms=sms, clock=self.clock, rng=rng, links=links,
+            )  # fmt: skip
+            delivered = webhooks.deliver_due(uow=self.uow, sender=hooks, clock=self.clock, rng=rng)
         return sent, delivered
 
     def broadcaster(self) -> Hub:

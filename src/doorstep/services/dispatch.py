@@ -139,13 +139,16 @@ def watch(
 
 def _live(uow: UnitOfWork, org: str, found: Board, travel: TravelTimes) -> Board:
     routes = []
+    moving_routes = [r for r in found.routes if r.state is RouteState.ON_ROAD]
+    # Learnt once for all routes, and only when some route is on the road.
+    service = eta.learned_service_times(uow, org, found.at) if moving_routes else None
     for moving in found.routes:
         route = found.version.route_of_vehicle(moving.vehicle_id)
         if moving.state is not RouteState.ON_ROAD or route is None:
             routes.append(moving)
             continue
         try:
-            live = eta.etas(uow, org, found.version, route, found.at, travel)
+            live = eta.etas(uow, org, found.version, route, found.at, travel, service)
         except DomainError:  # no road network, a stop off the roads: the plan's view stands
             routes.append(moving)
             continue

@@ -87,8 +87,10 @@ def etas(
     route: Route,
     now: datetime,
     travel: TravelTimes,
+    service: ServiceTimes | None = None,
 ) -> RouteEtas:
-    """The route's live ETAs inside an open unit of work (for the tracking page and the board)."""
+    """The route's live ETAs inside an open unit of work (for the tracking page and the board);
+    ``service`` when the caller learnt the service times already (one read for all routes)."""
     orders = uow.orders.get_many(org, list(route.stop_ids))
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
     states = {b: s for b, (_, s) in uow.scans.states(org, barcodes).items()}
@@ -104,8 +106,7 @@ def etas(
     seconds = _Seconds(version)
     stops = [_remaining(orders[v.stop_id], v.start_s - v.arrival_s, seconds) for v in open_visits]
     state = _where(uow, org, version, route, orders, done, arrived, open_visits[0].stop_id, now)
-    marks = uow.scans.service_marks(org, now - HISTORY, HISTORY_MARKS)
-    service = ServiceTimes.learn(service_history(marks))
+    service = service or learned_service_times(uow, org, now)
     model = EtaModel(service=service, legs=_drift(route, done, seconds), samples=SAMPLES)
     found = live_etas(state, stops, travel=travel, epoch=version.epoch, model=model)
     return RouteEtas(
@@ -123,6 +124,12 @@ def etas(
             for e in found
         ),
     )
+
+
+def learned_service_times(uow: UnitOfWork, org: str, now: datetime) -> ServiceTimes:
+    """Service times learnt from the organisation's last ``HISTORY`` of scans."""
+    marks = uow.scans.service_marks(org, now - HISTORY, HISTORY_MARKS)
+    return ServiceTimes.learn(service_history(marks))
 
 
 def service_history(marks: Sequence[ServiceMark]) -> list[ServiceObservation]:
@@ -201,7 +208,8 @@ def _where(
     """Where the van is: serving the stop it arrived at, else driving on from the newest of
     its last stop done, its departure and its last GPS fix (a fix before it left says
     nothing of the route)."""
-    seconds, now_s = _Seconds(version), _Seconds(version).of(now)
+    seconds = _Seconds(version)
+    now_s = seconds.of(now)
     if first_open in arrived:
         at = orders[first_open].location
         assert at is not None

@@ -76,7 +76,7 @@ def queue_for_changes(
         return 0
     book = _Book(uow, org, settings, now, [order_id for order_id, _, _ in wanted], contacts)
     for order_id, change, trigger in wanted:
-        facts: dict[str, object] = {"at": book.clock(order_id, change.at)}
+        facts: dict[str, object] = {"at": book.local_time(order_id, change.at)}
         if trigger is Trigger.ATTEMPT_FAILED:
             facts["reason"] = (reasons or {}).get(order_id, "")
         book.add(order_id, trigger, facts)
@@ -92,19 +92,26 @@ def queue_for_routes(
     away, delayed = settings.rule(Trigger.STOPS_AWAY), settings.rule(Trigger.DELAYED)
     if away is None and delayed is None:
         return 0
-    book = _Book(uow, org, settings, now, [o for r in routes for o, _ in r.ahead])
+    wanted: list[tuple[str, Trigger, datetime, dict[str, object]]] = []
     for route in routes:
         if route.state is not RouteState.ON_ROAD:
             continue
         if away is not None and len(route.ahead) >= away.stops_away:
             order_id, eta = route.ahead[away.stops_away - 1]
-            facts = {"stops": away.stops_away, **book.window(order_id, eta)}
-            book.add(order_id, Trigger.STOPS_AWAY, facts)
+            wanted.append((order_id, Trigger.STOPS_AWAY, eta, {"stops": away.stops_away}))
         if delayed is not None:
             etas = dict(route.ahead)
-            for order_id in route.at_risk:
-                if order_id in etas:
-                    book.add(order_id, Trigger.DELAYED, book.window(order_id, etas[order_id]))
+            wanted += [
+                (order_id, Trigger.DELAYED, etas[order_id], {})
+                for order_id in route.at_risk
+                if order_id in etas
+            ]
+    if not wanted:
+        return 0
+    # Contacts of the few stops told, not of every stop ahead: the watch runs all day.
+    book = _Book(uow, org, settings, now, [order_id for order_id, _, _, _ in wanted])
+    for order_id, trigger, eta, facts in wanted:
+        book.add(order_id, trigger, {**facts, **book.window(order_id, eta)})
     return uow.messages.add_new(book.messages)
 
 
@@ -138,13 +145,13 @@ class _Book:
         station = contact.station_id if contact else None
         return self._zones.get(station or "", "UTC")
 
-    def clock(self, order_id: str, at: datetime) -> str:
+    def local_time(self, order_id: str, at: datetime) -> str:
         return at.astimezone(ZoneInfo(self.zone(order_id))).strftime("%H:%M")
 
     def window(self, order_id: str, eta: datetime) -> dict[str, object]:
         return {
-            "window_start": self.clock(order_id, eta - ETA_MARGIN),
-            "window_end": self.clock(order_id, eta + ETA_MARGIN),
+            "window_start": self.local_time(order_id, eta - ETA_MARGIN),
+            "window_end": self.local_time(order_id, eta + ETA_MARGIN),
         }
 
     def add(self, order_id: str, trigger: Trigger, facts: dict[str, object]) -> None:

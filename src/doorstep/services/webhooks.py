@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from doorstep.domain.errors import InvalidValue, NotFound
@@ -56,7 +57,7 @@ def unsubscribe(principal: Principal, subscription_id: str, *, uow: UnitOfWork) 
     require(principal, Permission.ORGANISATION_WRITE)
     with uow:
         found = _subscription(uow, principal.organisation_id, subscription_id)
-        stopped = Subscription(**{**vars(found), "active": False})
+        stopped = replace(found, active=False)
         uow.subscriptions.update(stopped)
         uow.commit()
     return stopped
@@ -238,9 +239,7 @@ def deliver_due(
     for delivery in due:
         subscription = secrets.get(delivery.subscription_id)
         if subscription is None or not subscription.active:
-            after = Delivery(
-                **{**vars(delivery), "status": DeliveryStatus.FAILED, "last_error": "unsubscribed"}
-            )
+            after = replace(delivery, status=DeliveryStatus.FAILED, last_error="unsubscribed")
         else:
             at = clock.now()
             result = sender.send(

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from doorstep.domain.geo import Location
 from doorstep.domain.stations import Station
@@ -24,7 +25,8 @@ from doorstep.planning.versions import PlanVersion
 from doorstep.services import fleet, orders, stations
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import runs
-from doorstep.services.ports import Clock, UnitOfWork
+from doorstep.services.ports import Clock, ProofStore, UnitOfWork
+from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, run_day
 from doorstep.simulation.station_day import synthetic_station_day
 
 # What a service's ``fields`` leave out: the service sets these itself.
@@ -109,3 +111,46 @@ def plan(
 
 def _fields(entity: Any) -> dict[str, Any]:
     return {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in _OWN}
+
+
+@dataclass(frozen=True)
+class DemoDay:
+    station: Station
+    version: PlanVersion  # the published plan
+    played: DayRun
+
+
+def demo_day(
+    principal: Principal,
+    *,
+    uow: Callable[[], UnitOfWork],
+    travel: TravelTimes,
+    optimizer: RouteOptimizer,
+    proofs: ProofStore | None,
+    places: Sequence[Location],
+    orders_count: int,
+    seed: int,
+    day: date,
+    timezone: str,
+    iterations: int,
+    tag: str,
+    say: Callable[[str], None] = lambda _: None,
+) -> DemoDay:
+    """The whole demo day: set up (the clock standing at 18:00 the evening before, ids under
+    ``tag``), planned and published, then played from midnight with the same seed."""
+    eve = datetime.combine(day - timedelta(days=1), time(0), ZoneInfo(timezone))
+    ids = CountingIds(tag)
+    ports = DemoPorts(uow, SimClock(eve.replace(hour=18)), ids, travel)
+    say(f"setting up {orders_count:,} orders for {day.isoformat()} (seed {seed})")
+    station = prepare(
+        principal, ports=ports, places=places, orders_count=orders_count, seed=seed, day=day,
+        timezone=timezone,
+    )  # fmt: skip
+    say(f"planning {station.code} with {iterations:,} solver iterations")
+    version = plan(
+        principal, station, day, ports=ports, optimizer=optimizer, iterations=iterations,
+        seed=seed,
+    )  # fmt: skip
+    say(f"playing the day: {sum(1 for r in version.plan.routes if r.visits)} routes")
+    sim = SimPorts(uow, SimClock(eve), ids, travel, proofs)
+    return DemoDay(station, version, run_day(principal, station.code, day, ports=sim, seed=seed))

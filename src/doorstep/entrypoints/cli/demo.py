@@ -12,7 +12,7 @@ live mode (the server running while the day plays) comes with the web pages.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,8 @@ from doorstep.entrypoints.cli.kpis import show_tables
 from doorstep.entrypoints.cli.scope import migrate, opened
 from doorstep.services import accounts, kpis
 from doorstep.services.authorization import system_principal
-from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, run_day
-from doorstep.simulation.demo import CountingIds, DemoPorts, plan, prepare
+from doorstep.simulation.day_run import DayRun
+from doorstep.simulation.demo import demo_day
 
 
 def demo(
@@ -53,24 +53,14 @@ def demo(
         places = [a.location for a in c.regions.addresses(name).known()]
         day = (c.clock.now().astimezone(ZoneInfo(zone)) + timedelta(days=1)).date()
         principal = system_principal(_organisation(c))
-        eve = datetime.combine(day - timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
-        ids = CountingIds(principal.organisation_id.removeprefix("org_")[:8])
-        ports = DemoPorts(c.uow, SimClock(eve.replace(hour=18)), ids, c.travel())
-        output.note(f"setting up {orders:,} orders in {name} for {day.isoformat()} (seed {seed})")
-        station = prepare(
-            principal, ports=ports, places=places, orders_count=orders, seed=seed, day=day,
-            timezone=zone,
+        played = demo_day(
+            principal, uow=c.uow, travel=c.travel(), optimizer=optimizer(), proofs=c.proofs(),
+            places=places, orders_count=orders, seed=seed, day=day, timezone=zone,
+            iterations=iterations, tag=principal.organisation_id.removeprefix("org_")[:8],
+            say=lambda text: output.note(f"{name}: {text}"),
         )  # fmt: skip
-        output.note(f"planning {station.code} with {iterations:,} solver iterations")
-        version = plan(
-            principal, station, day, ports=ports, optimizer=optimizer(), iterations=iterations,
-            seed=seed,
-        )  # fmt: skip
-        routes = sum(1 for r in version.plan.routes if r.visits)
-        output.note(f"playing the day: {routes} routes")
-        sim = SimPorts(c.uow, SimClock(eve), ids, ports.travel, c.proofs())
-        result = run_day(principal, station.code, day, ports=sim, seed=seed)
-        report = kpis.day_kpis(principal, station.code, day, uow=c.reader())
+        report = kpis.day_kpis(principal, played.station.code, day, uow=c.reader())
+    result = played.played
     _report(result, orders, time.perf_counter() - started)
     show_tables(report)  # the same KPIs as `doorstep kpis` prints for a real day
 
