@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.geo import Location
@@ -62,6 +63,19 @@ class World:
     damaged: float = 0.003
     mis_sort: float = 0.01
     missed_scan: float = 0.005
+    breakdown_share: float = 0.02  # of routes: the van breaks down on the road, once
+    gps_interval_s: float = 30.0  # the driver app's ping interval while driving
+    gps_noise_m: float = 8.0  # sigma of a ping's error, each axis
+
+
+@dataclass(frozen=True)
+class LateOrder:
+    """An order a shipper sends during the day: created at ``at`` with the fields
+    ``POST /orders`` takes. One for the played day goes into the running plan at once (or is
+    left for the next day, when no van can take it); one for a later day just waits."""
+
+    at: datetime
+    values: Mapping[str, Any]
 
 
 class SimClock:
@@ -112,6 +126,7 @@ def run_day(
     ports: SimPorts,
     seed: int,
     world: World = World(),
+    late_orders: Sequence[LateOrder] = (),
 ) -> DayRun:
     """Play the station's published ``day``; the services store everything as they would."""
     rng = random.Random(seed)  # noqa: S311 - a repeatable day, not a secret
