@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doorstep.domain.sorting import assign, lane_code
+from doorstep.domain.sorting import assign, lane_code, lanes
 
 
 def test_each_route_gets_a_lane_and_each_parcel_its_stop() -> None:
@@ -34,3 +34,14 @@ def test_lane_codes_sort_in_route_order() -> None:
     codes = [lane_code(i) for i in range(12)]
     assert codes == sorted(codes)
     assert codes[0] == "L01"
+
+
+def test_lanes_stay_with_their_vans_when_a_route_is_added() -> None:
+    """v1 had L01 and v3 L02; a live change gives v2 a route between them: it takes L03, the
+    first lane nobody has, and nobody's lane moves. A van without a route gives its lane up."""
+    before = {"v1": "L01", "v3": "L02", "v9": "L05"}
+    assert lanes(["v1", "v2", "v3"], before) == {"v1": "L01", "v2": "L03", "v3": "L02"}
+    assert lanes(["v1", "v2"]) == {"v1": "L01", "v2": "L02"}
+    lane_of = lanes(["v2", "v1"], before)
+    found = assign([("v2", ["o1"]), ("v1", ["o2"])], {"o1": ["B1"], "o2": ["B2"]}, None, lane_of)
+    assert {a.barcode: a.lane for a in found} == {"B1": "L02", "B2": "L01"}

@@ -95,6 +95,30 @@ def test_a_new_pickup_may_join_a_van_on_the_road() -> None:
     assert_valid(changed.problem, changed.plan)
 
 
+def test_a_new_pickup_never_joins_a_route_that_has_ended() -> None:
+    """The early van is back and its route ended: the pickup waits for the noon van, though
+    the early one would take it sooner by the plan."""
+    problem = _two_vans(stop("a", 1), stop("new", 2, delivery=(), pickup=(1, 1, 1)))
+    plan = _plan(_without(problem, "new"))
+    back = plan.routes[0].end_s + 60
+    now = Underway(back, frozenset({"a"}), departed=frozenset({"early"}))
+    assert insert_order(problem, plan, "new", now).plan.route_of("new").vehicle_id == "early"  # type: ignore[union-attr]
+    ended = replace(now, ended=frozenset({"early"}))
+    route = insert_order(problem, plan, "new", ended).plan.route_of("new")
+    assert route is not None
+    assert route.vehicle_id == "noon"
+
+
+def test_a_new_delivery_never_goes_to_a_van_that_left_early() -> None:
+    """By the plan the noon van is still at the station, but it left early (its departure
+    was scanned): the parcel cannot follow it."""
+    problem = _two_vans(stop("a", 5), stop("new", 4))
+    plan = _plan(_without(problem, "new"))
+    now = Underway(11 * HOUR, departed=frozenset({"noon"}))
+    changed = insert_order(problem, plan, "new", now)
+    assert [u.stop_id for u in changed.plan.unassigned] == ["new"]
+
+
 def test_a_new_order_after_every_van_left_is_listed_unassigned() -> None:
     problem = line_problem(stop("a", 1), stop("new", 2))
     plan = _plan(_without(problem, "new"))
@@ -151,6 +175,22 @@ def test_a_broken_down_van_keeps_what_it_served_and_the_others_take_the_rest() -
     more = replace(more, locked=changed.problem.locked)
     again = insert_order(more, changed.plan, "d", now)
     assert again.plan.route_of("d") is None or again.plan.route_of("d").vehicle_id == "v2"  # type: ignore[union-attr]
+
+
+def test_a_broken_down_van_keeps_only_what_drivers_reported_when_they_report() -> None:
+    """By the plan's clock a and b are served, but the driver reported a alone: the van broke
+    down before b, so b and c go to the other van."""
+    vans = (Vehicle("v1", (100, 100, 10), shift=DAY), Vehicle("v2", (100, 100, 10), shift=DAY))
+    problem = line_problem(stop("a", 1), stop("b", 2), stop("c", 3), vehicles=vans)
+    plan = _plan(problem)
+    first = plan.routes[0]
+    now = Underway(first.visits[1].departure_s + 1, frozenset({"a"}))
+    changed = take_off_road(problem, plan, first.vehicle_id, now)
+    assert changed.plan.routes[0].stop_ids == ("a",)
+    helper = changed.plan.route_of("b")
+    assert helper is not None
+    assert helper.vehicle_id == "v2"
+    assert_valid(changed.problem, changed.plan)
 
 
 @settings(max_examples=60, deadline=None)

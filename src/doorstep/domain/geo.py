@@ -23,6 +23,7 @@ class Location:
 
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG), as OSRM and Valhalla use
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180  # of latitude; of longitude times cos(lat)
 
 
 def distance_m(a: Location, b: Location) -> float:

@@ -22,10 +22,8 @@ from datetime import datetime
 from enum import Enum
 
 from doorstep.domain.errors import InvalidValue
-from doorstep.domain.geo import Location, distance_m
+from doorstep.domain.geo import METRES_PER_DEGREE, Location, distance_m
 from doorstep.domain.positions import Ping
-
-_M_PER_DEGREE = 111_195.0  # along a meridian, on the mean earth radius
 
 
 @dataclass(frozen=True)
@@ -106,11 +104,11 @@ class _Grid:
     """Ping indices by square cell of ``cell_m``, so a stop measures only its neighbours."""
 
     def __init__(self, pings: Sequence[Ping], cell_m: float) -> None:
-        self._lat_step = cell_m / _M_PER_DEGREE
+        self._lat_step = cell_m / METRES_PER_DEGREE
         # Cells narrow towards the poles; one width from the first ping is plenty for a
         # vehicle's day (cos changes by < 1% over 50 km at 60 degrees north).
         cos = max(math.cos(math.radians(pings[0].lat)), 0.01)
-        self._lon_step = cell_m / (_M_PER_DEGREE * cos)
+        self._lon_step = cell_m / (METRES_PER_DEGREE * cos)
         self._cells: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i, ping in enumerate(pings):
             self._cells[self._cell(ping.lat, ping.lon)].append(i)

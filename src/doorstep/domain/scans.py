@@ -82,6 +82,9 @@ MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     ScanKind.DELIVER: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.DELIVERED),
 }
 
+# Away from the station: a receive scan from here brings the parcel back (a new trip).
+AWAY = frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION})
+
 _RANK = {kind: n for n, kind in enumerate(ScanKind)}
 
 ReplayKey = tuple[datetime, int, str]  # device time, rank of the kind, event id
@@ -168,6 +171,7 @@ class ParcelState:
     # The replay key of the last event replayed, applied or not: events after it can carry
     # the state on (``extend``); one before it means replaying the parcel whole.
     replayed_to: ReplayKey | None = None
+    trips: int = 0  # times it came back into the station after leaving it
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,8 @@ def apply(
         changes["vehicle_id"] = event.vehicle_id
     elif kind in (ScanKind.UNLOAD, ScanKind.RECEIVE):
         changes["vehicle_id"] = ""
+        if kind is ScanKind.RECEIVE and state.status in AWAY:  # back: its next trip begins
+            changes["trips"] = state.trips + 1
     elif kind is ScanKind.FAIL:
         changes["attempts"] = state.attempts + 1
         changes["last_reason"] = event.reason
@@ -256,10 +262,11 @@ def apply(
 def _misplaced(state: ParcelState, event: ScanEvent, expected: Assignment | None) -> str:
     """Why a sort or load scan goes against the sort plan, or "" if it does not.
 
-    The plan holds for the parcel's attempt it was made for: the scans of an earlier day,
-    before a failed attempt brought the parcel back, followed that day's plan.
+    The plan holds for the parcel's trip it was made for: the scans of an earlier trip, before
+    the parcel came back to the station (after a failed attempt, or towed back on a
+    broken-down van), followed the plan of their time.
     """
-    if expected is None or state.attempts != expected.attempt:
+    if expected is None or state.trips != expected.attempt:
         return ""
     if event.kind is ScanKind.SORT and event.lane != expected.lane:
         return (

@@ -23,8 +23,9 @@ class Assignment:
     lane: str
     position: int  # stop number on the route, 1 = first stop
     load_index: int  # 1 = into the van first (the route's last stop)
-    # Failed attempts the parcel had when the plan was published: the plan judges only the
-    # sort and load scans of this attempt, not those of an earlier day's.
+    # The parcel's trip (``ParcelState.trips``: times it came back to the station) when the
+    # plan was published: the plan judges only the sort and load scans of this trip, not
+    # those of an earlier day's, or of a trip it was towed back from.
     attempt: int = 0
 
 
@@ -48,22 +49,38 @@ def lane_code(route_index: int) -> str:
     return f"L{route_index + 1:02d}"
 
 
+def lanes(vehicle_ids: Sequence[str], before: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A lane per vehicle, in order: the lane it had ``before`` (a day's earlier sort plan)
+    if any, else the lowest lane nobody has. A live change to the day never renumbers the
+    lanes, so parcels already in one never belong in another because a route was added."""
+    found = {v: lane for v, lane in (before or {}).items() if v in vehicle_ids}
+    taken = set(found.values())
+    codes = (lane_code(i) for i in range(len(vehicle_ids) + len(taken)))
+    free = (code for code in codes if code not in taken)
+    for vehicle_id in vehicle_ids:
+        if vehicle_id not in found:
+            found[vehicle_id] = next(free)
+    return found
+
+
 def assign(
     routes: Sequence[tuple[str, Sequence[str]]],
     parcels: Mapping[str, Sequence[str]],
     attempts: Mapping[str, int] | None = None,
+    lane_of: Mapping[str, str] | None = None,
 ) -> list[Assignment]:
     """Assignments for ``routes`` (vehicle id, its stops' order ids in visiting order).
 
     ``parcels`` gives each delivery order's barcodes; stops not in it (pickups, which have no
     parcel at the station yet) take a position but no line. Load order counts parcels, last
-    stop first, and keeps a stop's parcels together. ``attempts``: failed attempts so far by
-    barcode (none: 0).
+    stop first, and keeps a stop's parcels together. ``attempts``: each parcel's trip so far by
+    barcode (none: 0). ``lane_of``: each vehicle's lane (``lanes``); by default the routes
+    take L01, L02, ... in order.
     """
     tried = attempts or {}
     found: list[Assignment] = []
     for index, (vehicle_id, order_ids) in enumerate(routes):
-        lane = lane_code(index)
+        lane = lane_of[vehicle_id] if lane_of is not None else lane_code(index)
         loads = [
             (position, order_id, barcode)
             for position, order_id in enumerate(order_ids, start=1)

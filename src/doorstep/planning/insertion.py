@@ -287,6 +287,7 @@ def survey(
     locked = {lock.vehicle_id for lock in problem.locked if lock.closed or lock.stop_ids}
     for vehicle in problem.vehicles:
         free = vehicle.id not in used and vehicle.id not in locked
+        free = free and counts.get(vehicle.id, 0) is not None  # None: it takes nothing
         if free and stop.skills <= vehicle.skills:
             found.append(_alone(problem, vehicle, stop))
     return found

@@ -33,6 +33,8 @@ class Underway:
 
     now_s: int
     done: frozenset[str] = frozenset()
+    departed: frozenset[str] = frozenset()  # vehicles that left the station, by their scans
+    ended: frozenset[str] = frozenset()  # vehicles whose route is over: they take nothing new
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,17 @@ def insert_order(
 ) -> Changed:
     """``stop_id`` (in ``problem``, not in ``plan``) put where it costs least and fits.
 
-    Frozen visits and locked routes never change and nothing is reordered. With ``at_station``
-    (a new order's parcel waits at the station) a delivery only goes to a van still there.
+    Frozen visits and locked routes never change and nothing is reordered, and a route that
+    has ended takes nothing. With ``at_station`` (a new order's parcel waits at the station) a
+    delivery only goes to a van still there, by the plan's clock and by its departure.
     """
     history = frozen(plan, underway)
     gone = on_the_road(plan, underway, history)
     now = as_of(problem, plan, underway, gone)
-    counts: dict[str, int | None] = dict(history)
+    counts: dict[str, int | None] = dict(history) | dict.fromkeys(underway.ended)
     stop = now.stop(stop_id)
     if at_station and any(stop.delivery):
-        counts |= dict.fromkeys(gone)
+        counts |= dict.fromkeys(gone | underway.departed)
     before = {r.vehicle_id: r for r in plan.routes}
     after = cheapest_insertion(now, _without(now, plan, [stop_id]), stop_id, frozen=counts)
     return Changed(now, after, _changed(before, after))
@@ -114,9 +117,11 @@ def insert_order(
 def take_off_road(problem: Problem, plan: Plan, vehicle_id: str, underway: Underway) -> Changed:
     """``vehicle_id`` out for the rest of the day; its open stops go to the others.
 
-    The vehicle keeps what it had served (done, or finished by now by the plan) as a closed
-    route; the rest are inserted one by one, required and costliest first, each where it costs
-    least after the other vans' frozen visits. Those that fit nowhere are left unassigned.
+    The vehicle keeps what it had served (what drivers reported done; on a day without
+    reports, what the plan has finished by now) as a closed route; the rest are inserted one
+    by one, required and costliest first, each where it costs least after the other vans'
+    frozen visits, never on a route that has ended. Those that fit nowhere are left
+    unassigned.
     """
     now = as_of(problem, plan, underway)
     vehicle = now.vehicle(vehicle_id)  # KeyError names an unknown vehicle
@@ -124,10 +129,12 @@ def take_off_road(problem: Problem, plan: Plan, vehicle_id: str, underway: Under
     kept: tuple[str, ...] = ()
     routes = [r for r in plan.routes if r.vehicle_id != vehicle_id]
     if route is not None:
+        # Drivers who scan say what the broken van served; the plan's clock, which runs on
+        # while the van stands still, only speaks for a station whose drivers report nothing.
         done = [
             i
             for i, v in enumerate(route.visits)
-            if v.stop_id in underway.done or v.departure_s <= underway.now_s
+            if v.stop_id in underway.done or (not underway.done and v.departure_s <= underway.now_s)
         ]
         kept = route.stop_ids[: max(done, default=-1) + 1]
         if kept:  # what it served stays on record; the break too if it was owed by then
@@ -141,7 +148,7 @@ def take_off_road(problem: Problem, plan: Plan, vehicle_id: str, underway: Under
     rest = (*plan.unassigned, *(Unassigned(s) for s in open_stops))
     changed = Plan(tuple(routes), rest, plan_cost(now, routes, rest), notes=plan.notes)
     counts: dict[str, int | None] = dict(frozen(changed, underway))
-    counts[vehicle_id] = None
+    counts |= dict.fromkeys({vehicle_id, *underway.ended})
     waiting = sorted(
         (now.stop(s) for s in open_stops), key=lambda s: (not s.required, -s.penalty, s.id)
     )

@@ -12,15 +12,18 @@ tracking page follow GPS alone.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from doorstep.domain import geofence
+from doorstep.domain.geo import METRES_PER_DEGREE
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.positions import Ping
 from doorstep.domain.scans import ScanKind
+from doorstep.planning.problem import Problem
 from doorstep.services import scans
 from doorstep.services.authorization import Principal
 from doorstep.services.ports import Clock, UnitOfWork
@@ -64,9 +67,16 @@ def _arrivals(
     day = last.astimezone(ZoneInfo(station.timezone)).date()
     version = uow.plans.published(org, station.id, day)
     route = version.route_of_vehicle(vehicle.id) if version else None
-    if route is None or not route.visits:
+    if version is None or route is None or not route.visits:
         return []
-    orders = uow.orders.get_many(org, list(route.stop_ids))
+    first = min(p.device_time for p in batch) - LOOK_BACK
+    recent = uow.positions.between(org, vehicle.id, first, last + timedelta(seconds=1))
+    # Only the stops the recent pings came near can be arrived at: reading those orders
+    # alone keeps a ping batch's cost flat however long the route.
+    near = _near(version.inputs, route.stop_ids, recent, rules.reach_m)
+    if not near:
+        return []
+    orders = uow.orders.get_many(org, near)
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
     states = {b: s for b, (_, s) in uow.scans.states(org, barcodes).items()}
     stops = [
@@ -78,8 +88,6 @@ def _arrivals(
     ]
     if not stops:
         return []
-    first = min(p.device_time for p in batch) - LOOK_BACK
-    recent = uow.positions.between(org, vehicle.id, first, last + timedelta(seconds=1))
     found = []
     for visit in geofence.visits(recent, stops, rules):
         order = orders[visit.stop_id]
@@ -98,6 +106,34 @@ def _arrivals(
                     position=order.location,
                 )
             )
+    return found
+
+
+def _near(
+    inputs: Problem, stop_ids: Sequence[str], pings: Sequence[Ping], reach_m: float
+) -> list[str]:
+    """The stops of ``stop_ids`` within ``reach_m`` (plus a fix's worst error) of the box
+    around ``pings``; all of them when the plan holds no coordinates."""
+    if not pings:
+        return []
+    where = inputs.coordinates
+    if not where:
+        return list(stop_ids)
+    margin = reach_m + max(p.accuracy_m for p in pings)
+    south, north = min(p.lat for p in pings), max(p.lat for p in pings)
+    west, east = min(p.lon for p in pings), max(p.lon for p in pings)
+    d_lat = margin / METRES_PER_DEGREE
+    widest = math.cos(math.radians(max(abs(south), abs(north))))  # the box's narrowest degree
+    d_lon = margin / (METRES_PER_DEGREE * max(0.01, widest))
+    found = []
+    for stop_id in stop_ids:
+        stop = inputs.stops_by_id.get(stop_id)
+        if stop is None or stop.location >= len(where):
+            found.append(stop_id)  # not placed in the plan: look at it the slow way
+            continue
+        lat, lon = where[stop.location]
+        if south - d_lat <= lat <= north + d_lat and west - d_lon <= lon <= east + d_lon:
+            found.append(stop_id)
     return found
 
 

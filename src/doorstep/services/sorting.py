@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from datetime import date
 
 from doorstep.domain.errors import NotFound
+from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order, OrderKind
 from doorstep.domain.permissions import Permission
-from doorstep.domain.sorting import Assignment, SortLine, assign
+from doorstep.domain.sorting import Assignment, SortLine, assign, lanes
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
 from doorstep.services import scan_replay
 from doorstep.services.authorization import Principal, require
 from doorstep.services.ports import Clock, UnitOfWork
 from doorstep.services.stations import resolve_station
+
+AWAY_FROM_STATION = frozenset(
+    {
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERED,
+        OrderStatus.FAILED_ATTEMPT,
+        OrderStatus.RETURNING_TO_STATION,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -28,8 +38,9 @@ class SortPlan:
 def on_publish(uow: UnitOfWork, version: PlanVersion, clock: Clock) -> None:
     """Make ``version`` (being published, in ``uow``'s transaction) the day's sort plan.
 
-    Parcels scanned already are replayed against their new places, so a sort scan that was
-    right for the old plan but not the new one shows as a mis-sort.
+    Parcels scanned already at the station are replayed against their new places, so a sort
+    scan that was right for the old plan but not the new one shows as a mis-sort. Parcels on
+    the road keep their places.
     """
     org = version.organisation_id
     routes = [(r.vehicle_id, r.stop_ids) for r in version.plan.routes if r.visits]
@@ -41,8 +52,20 @@ def on_publish(uow: UnitOfWork, version: PlanVersion, clock: Clock) -> None:
         if order.kind is OrderKind.DELIVERY
     }
     barcodes = [b for found in parcels.values() for b in found]
-    attempts = {b: s.attempts for b, (_, s) in uow.scans.states(org, barcodes).items()}
-    assignments = assign(routes, parcels, attempts)
+    states = {b: s for b, (_, s) in uow.scans.states(org, barcodes).items()}
+    attempts = {b: s.trips for b, s in states.items()}
+    earlier = uow.assignments.of_day(org, version.station_id, version.service_date)
+    lane_of = lanes([v for v, _ in routes], {a.vehicle_id: a.lane for a in earlier})
+    fresh = assign(routes, parcels, attempts, lane_of)
+    # A parcel out on the road keeps the place it was sorted and loaded by: its station scans
+    # were right for the plan of their time, and a van taking it over in the street (after a
+    # breakdown) sorts nothing. Only parcels still at the station move to their new lanes.
+    gone = {b for b, s in states.items() if s.status in AWAY_FROM_STATION}
+    before = uow.assignments.of_barcodes(org, sorted(gone)) if gone else {}
+    assignments = [
+        before[a.barcode] if a.barcode in before and before[a.barcode].attempt == a.attempt else a
+        for a in fresh
+    ]
     uow.assignments.replace_day(
         org, version.station_id, version.service_date, version.id, assignments
     )

@@ -347,6 +347,7 @@ parcel_states = Table(
     Column("vehicle_id", String(40), nullable=False),
     Column("damaged", Boolean, nullable=False),
     Column("attempts", Integer, nullable=False),
+    Column("trips", Integer, nullable=False),
     Column("last_reason", String(30), nullable=True),
     Column("last_event_at", UtcDateTime(), nullable=True),
     Column("arrived_at", UtcDateTime(), nullable=True),

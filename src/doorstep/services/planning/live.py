@@ -324,12 +324,24 @@ def _fits_day(
 
 
 def _underway(uow: UnitOfWork, base: PlanVersion, now: datetime) -> live.Underway:
-    """Now in the plan's seconds, and the plan's stops drivers have finished with."""
+    """Now in the plan's seconds, the plan's stops drivers have finished with, and the
+    vehicles that have left the station and come back for good."""
     planned = set(base.inputs.stops_by_id)
     where = OrderFilter(statuses=DONE, station_id=base.station_id, service_date=base.service_date)
     finished = orders_matching(uow, base.organisation_id, where)
     done = frozenset(o.id for o in finished if o.id in planned)
-    return live.Underway(seconds_after(base.epoch, now), done)
+    departed, ended = set(), set()
+    for vehicle_id in base.inputs.vehicles_by_id:
+        left = uow.departures.of_vehicle(
+            base.organisation_id, base.station_id, base.service_date, vehicle_id
+        )
+        if left is not None:
+            departed.add(vehicle_id)
+            if uow.route_ends.of_departure(base.organisation_id, left.id) is not None:
+                ended.add(vehicle_id)
+    return live.Underway(
+        seconds_after(base.epoch, now), done, frozenset(departed), frozenset(ended)
+    )
 
 
 def _problem(base: PlanVersion, ports: LivePorts) -> Problem:
