@@ -196,6 +196,20 @@ def test_a_sort_to_another_lane_is_refused_naming_the_right_one() -> None:
     assert replay("P1", wrong).problems == {}  # no published plan: any lane will do
 
 
+def test_a_parcel_brought_back_without_a_failure_starts_a_new_trip() -> None:
+    """Towed back on a broken-down van: no failed attempt, but a new trip. The plan made for
+    that trip judges its sort (L02 is right now), never the morning's sort to L03."""
+    out = [scan(0, K.RECEIVE, 0), scan(1, K.SORT, 10, lane="L03"), scan(2, K.LOAD, 20)]
+    out += [scan(3, K.DEPART, 30), scan(4, K.RECEIVE, 90), scan(5, K.SORT, 100, lane="L02")]
+    new_plan = Assignment("P1", "ord_1", "veh_2", "L02", 4, 1, attempt=1)
+    result = replay("P1", out, new_plan)
+    assert result.problems == {}
+    assert (result.state.status, result.state.trips, result.state.attempts) == (S.SORTED, 1, 0)
+    old_plan = Assignment("P1", "ord_1", "veh_1", "L03", 7, 2)  # trip 0's: not judged again
+    assert replay("P1", out, old_plan).problems == {}
+    assert replay("P1", day_of("P1", BACK)).state.trips == 1  # a failure brought back too
+
+
 def test_arriving_marks_the_stop_until_the_parcel_is_delivered_or_failed() -> None:
     day = day_of("P1", [K.RECEIVE, K.SORT, K.LOAD, K.DEPART])
     there = replay("P1", [*day, scan(10, K.ARRIVE, 50)])
