@@ -3,14 +3,25 @@ and the same seed gives the same day."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Order
+from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.services import reconciliation, stations
 from doorstep.services.authorization import Principal
-from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, World, run_day
-from tests.services.conftest import T0, Ports, admin, make_admin, ports, station_fields
+from doorstep.simulation.day_run import DayRun, LateOrder, SimClock, SimPorts, World, run_day
+from tests.services.conftest import (
+    T0,
+    Ports,
+    admin,
+    make_admin,
+    order_fields,
+    ports,
+    station_fields,
+)
 from tests.services.fakes import (
     FakeClock,
     FakePasswords,
@@ -26,13 +37,19 @@ from tests.services.test_sorting import published
 __all__ = ["admin", "day", "ports", "station"]  # fixtures, used by name
 
 
-def play(ports: Ports, admin: Principal, seed: int, world: World = World()) -> DayRun:
+def play(
+    ports: Ports,
+    admin: Principal,
+    seed: int,
+    world: World = World(),
+    late: Sequence[LateOrder] = (),
+) -> DayRun:
     published(ports, admin)
     sim = SimPorts(
         lambda: ports.uow, SimClock(datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)),
         ports.ids, StraightTravel(),
     )  # fmt: skip
-    return run_day(admin, "HEL1", DAY, ports=sim, seed=seed, world=world)
+    return run_day(admin, "HEL1", DAY, ports=sim, seed=seed, world=world, late_orders=late)
 
 
 def events(ports: Ports) -> list[tuple[str, str, str, datetime]]:
@@ -93,3 +110,54 @@ def test_the_same_seed_plays_the_same_day() -> None:
         played.append((result, events(ports)))
     assert played[0] == played[1]
     assert played[0][1] != played[2][1]
+
+
+CALM = World(
+    late_departure_share=0, absent_morning=0, absent_afternoon=0, refused=0, damaged=0,
+    mis_sort=0, missed_scan=0, breakdown_share=0,
+)  # fmt: skip
+
+
+def late_pickup(ref: str, hour: int, minute: int = 0) -> LateOrder:
+    """A return a customer books at ``hour:minute`` (UTC) of the played day, near the stops."""
+    fields = order_fields(
+        ref, station_id="HEL1", location=Location(60.175, 24.945), service_date=DAY,
+        address=Address(f"Street {ref}, Helsinki"), kind=OrderKind.PICKUP,
+    )  # fmt: skip
+    return LateOrder(datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=UTC), fields)
+
+
+def test_a_late_return_joins_the_van_out_and_none_joins_a_route_that_ended(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """Booked at 07:05 local, while the van is out (07:00-07:18 by the plan), the return rides
+    with it and is collected; booked at midnight, after the van came back and ended its route,
+    it waits (for the next day) unplanned."""
+    late = [late_pickup("LATE-1", 5, 5), late_pickup("LATE-2", 22)]
+    result = play(ports, admin, 1, CALM, late)
+    assert (result.late_orders, result.late_planned, result.picked_up) == (2, 1, 1)
+    by_ref = {o.shipper_reference: o for o in ports.uow.tables.orders.values()}
+    assert by_ref["LATE-1"].status is OrderStatus.RECEIVED  # collected, scanned in at home
+    assert by_ref["LATE-2"].status is OrderStatus.READY
+    assert result.delivered == 3
+
+
+def test_a_broken_down_van_hands_its_stops_and_parcels_to_another(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """Van 1 breaks down on the road; dispatch takes it off, Van 2 (at the station with an
+    empty route) drives to it, takes the parcels over and delivers them; Van 1 is towed back
+    with its defect on the post-trip inspection. Every parcel ends delivered."""
+    van(ports, admin, "Van 2", parcels=10)
+    result = play(ports, admin, 3, replace(CALM, breakdown_share=1.0))
+    assert result.breakdowns >= 1
+    statuses = {o.status for o in ports.uow.tables.orders.values()}
+    assert statuses == {OrderStatus.DELIVERED}
+    assert result.parcels_taken_over >= 1
+    # The new plan moved the parcel to Van 2, but its morning sort and load scans, right for
+    # the plan of their time, were not judged again: no scan has a problem.
+    assert [r.problem for r in ports.uow.tables.scan_events.values() if r.problem] == []
+    assert len(ports.uow.tables.route_ends) == 2 - (result.routes == 1)
+    versions = [v for v in ports.uow.tables.plans.values() if v.status.value == "published"]
+    assert len(versions) == 1
+    assert versions[0].number > 1  # the breakdown made a new published version

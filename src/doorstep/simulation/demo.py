@@ -7,6 +7,10 @@ it with the solver stopped after a number of iterations, not seconds, so the pla
 depend on the machine's speed; ids come from a counter and the clock stands still while
 the day is set up, so the same seed gives the same plan and the same day. ``day_run``
 plays it.
+
+With a ``scenario`` (``simulation.scenario``) the day is drawn from it: its station, fleet
+and order mix; the orders its shippers send during the day (``day_run.LateOrder``, those
+after its cut-off for the next day); and its ``World``.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from doorstep.services import fleet, orders, stations
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import runs
 from doorstep.services.ports import Clock, ProofStore, UnitOfWork
-from doorstep.simulation.day_run import DayRun, SimClock, SimPorts, run_day
-from doorstep.simulation.station_day import synthetic_station_day
+from doorstep.simulation.day_run import DayRun, LateOrder, SimClock, SimPorts, World, run_day
+from doorstep.simulation.scenario import Scenario
+from doorstep.simulation.station_day import late_orders, synthetic_station_day
 
 # What a service's ``fields`` leave out: the service sets these itself.
 _OWN = {"id", "organisation_id", "created_at", "updated_at", "status", "history", "flags"}
@@ -62,11 +67,14 @@ def prepare(
     seed: int,
     day: date,
     timezone: str,
+    scenario: Scenario | None = None,
 ) -> Station:
-    """Create the demo station, vans, drivers and ``orders_count`` ready orders for ``day``."""
+    """Create the demo station, vans, drivers and ``orders_count`` ready orders for ``day``
+    (the mix of ``scenario``, when given)."""
     drawn = synthetic_station_day(
-        orders_count, seed=seed, travel=ports.travel, places=places, day=day, timezone=timezone
-    )
+        orders_count, seed=seed, travel=ports.travel, places=places, day=day, timezone=timezone,
+        scenario=scenario,
+    )  # fmt: skip
     station = stations.add_station(
         principal, _fields(drawn.station), uow=ports.uow(), ids=ports.ids
     )
@@ -114,6 +122,16 @@ def _fields(entity: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Playing:
+    """How the day is played: on ``clock`` (one a live server reads too), ``pace`` told each
+    moment before it is played, and ``ready`` called with the published plan just before."""
+
+    clock: SimClock | None = None
+    pace: Callable[[datetime, DayRun], None] | None = None
+    ready: Callable[[Station, PlanVersion], None] | None = None
+
+
+@dataclass(frozen=True)
 class DemoDay:
     station: Station
     version: PlanVersion  # the published plan
@@ -128,29 +146,57 @@ def demo_day(
     optimizer: RouteOptimizer,
     proofs: ProofStore | None,
     places: Sequence[Location],
-    orders_count: int,
     seed: int,
     day: date,
     timezone: str,
     iterations: int,
     tag: str,
+    orders_count: int | None = None,
     say: Callable[[str], None] = lambda _: None,
+    scenario: Scenario | None = None,
+    playing: Playing | None = None,
 ) -> DemoDay:
     """The whole demo day: set up (the clock standing at 18:00 the evening before, ids under
-    ``tag``), planned and published, then played from midnight with the same seed."""
+    ``tag``), planned and published, then played from midnight with the same seed.
+
+    ``orders_count`` defaults to the scenario's count (500 without one). With a scenario,
+    its late orders arrive during the play and its ``world`` says how the day goes.
+    ``playing`` says how it is played (a live demo's clock and pace)."""
+    playing = playing or Playing()
+    count = orders_count if orders_count is not None else (scenario or Scenario()).orders.count
     eve = datetime.combine(day - timedelta(days=1), time(0), ZoneInfo(timezone))
     ids = CountingIds(tag)
     ports = DemoPorts(uow, SimClock(eve.replace(hour=18)), ids, travel)
-    say(f"setting up {orders_count:,} orders for {day.isoformat()} (seed {seed})")
+    say(f"setting up {count:,} orders for {day.isoformat()} (seed {seed})")
     station = prepare(
-        principal, ports=ports, places=places, orders_count=orders_count, seed=seed, day=day,
-        timezone=timezone,
+        principal, ports=ports, places=places, orders_count=count, seed=seed, day=day,
+        timezone=timezone, scenario=scenario,
     )  # fmt: skip
     say(f"planning {station.code} with {iterations:,} solver iterations")
     version = plan(
         principal, station, day, ports=ports, optimizer=optimizer, iterations=iterations,
         seed=seed,
     )  # fmt: skip
+    clock = playing.clock or SimClock(eve)
+    clock.current = eve
+    if playing.ready is not None:
+        playing.ready(station, version)
     say(f"playing the day: {sum(1 for r in version.plan.routes if r.visits)} routes")
-    sim = SimPorts(uow, SimClock(eve), ids, travel, proofs)
-    return DemoDay(station, version, run_day(principal, station.code, day, ports=sim, seed=seed))
+    sim = SimPorts(uow, clock, ids, travel, proofs)
+    if scenario is None:
+        played = run_day(principal, station.code, day, ports=sim, seed=seed, pace=playing.pace)
+        return DemoDay(station, version, played)
+    late = [
+        LateOrder(at, _fields(order) | {"station_id": station.id})
+        for at, order in late_orders(
+            scenario, seed=seed, travel=travel, places=places, day=day, timezone=timezone
+        )
+    ]
+    if late:
+        say(f"{len(late)} orders will arrive during the day")
+    world: World = scenario.day_world()
+    played = run_day(
+        principal, station.code, day, ports=sim, seed=seed, world=world, late_orders=late,
+        pace=playing.pace,
+    )  # fmt: skip
+    return DemoDay(station, version, played)

@@ -24,15 +24,26 @@ so the van's shift decides); the station is open
 
 Everything is drawn from ``numpy.random.default_rng(seed)`` in a fixed order, so the same
 arguments give the same day (order ids ``ord_00000``..., vehicles ``veh_000``...).
+
+A ``simulation.scenario.Scenario`` changes the mix: the station (its name, centre, opening
+hours, and how far and how densely around it orders are drawn), the orders' windows,
+parcels, service times, pickups and priorities, and the fleet (groups of vans and cargo
+bikes, each vehicle with a driver on the group's shift). ``Scenario()`` is the mix above, so
+it draws exactly the day drawn without one. ``late_orders`` draws the orders a scenario's
+shippers send during the day.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.fleet import (
@@ -50,6 +61,9 @@ from doorstep.domain.schedules import DailyWindow, OpeningHours, TimeWindow
 from doorstep.domain.stations import Station
 from doorstep.planning.travel import TravelTimes
 from doorstep.services.planning.day import Day, build_day
+
+if TYPE_CHECKING:  # scenario reads this module's mix for its defaults
+    from doorstep.simulation.scenario import Scenario, VehicleGroup
 
 DAY = date(2026, 11, 23)  # a Monday
 ORGANISATION = "org_synth"
@@ -79,6 +93,7 @@ def synthetic_station_day(
     vehicles: int | None = None,
     day: date = DAY,
     timezone: str = "UTC",
+    scenario: Scenario | None = None,
 ) -> Day:
     """A day of ``stops`` orders at ``places`` around a central station, as ``build_day`` plans it.
 
@@ -88,29 +103,156 @@ def synthetic_station_day(
     without replacement while there are enough, else with replacement. The station stands at
     the routable place nearest the centre of the places' bounding box. ``vehicles`` defaults
     to one per 100 orders. ``timezone`` is the station's; the day starts at its midnight.
-    The module docstring describes the mix of orders and the fleet.
+    The module docstring describes the mix of orders and the fleet; ``scenario`` changes it
+    (its order count is the caller's to pass as ``stops``). ``vehicles`` counts the default
+    fleet, so it cannot go with a scenario that lists its own.
     """
     if stops < 0:
         raise InvalidValue("stops", f"must be 0 or more, got {stops}")
+    groups = scenario.fleet if scenario is not None else None
+    if groups is not None and vehicles is not None:
+        raise InvalidValue("vehicles", "the scenario lists its fleet; leave vehicles out")
     rng = np.random.default_rng(seed)
-    usable = _routable(places, travel)
-    centre = _centre(usable)
+    area = _area(places, travel, scenario)
     epoch = datetime.combine(day, time(0), ZoneInfo(timezone))
+    spec = scenario.station if scenario is not None else None
     station = Station(
         STATION_ID,
         ORGANISATION,
-        "SYN1",
-        "Synthetic station",
-        centre,
+        spec.code if spec else "SYN1",
+        spec.name if spec else "Synthetic station",
+        area.station,
         "",
         timezone,
-        OpeningHours.every_day(OPENING),
+        OpeningHours.every_day(spec.opening if spec else OPENING),
     )
-    chosen = rng.choice(len(usable), size=stops, replace=stops > len(usable))
-    orders = _orders([usable[int(i)] for i in chosen], rng, epoch)
-    count = vehicles if vehicles is not None else max(1, round(stops / STOPS_PER_VEHICLE))
-    fleet, drivers = _fleet(count, rng)
+    chosen = _choose(area, stops, rng)
+    orders = _orders(chosen, rng, epoch, _Mix.of(scenario))
+    if groups is not None:
+        fleet, drivers = _groups(groups)
+    else:
+        count = vehicles if vehicles is not None else max(1, round(stops / STOPS_PER_VEHICLE))
+        fleet, drivers = _fleet(count, rng)
     return build_day(station, epoch, orders, fleet, drivers, travel)
+
+
+def late_orders(
+    scenario: Scenario,
+    *,
+    seed: int,
+    travel: TravelTimes,
+    places: Sequence[Location],
+    day: date = DAY,
+    timezone: str = "UTC",
+) -> list[tuple[datetime, Order]]:
+    """The orders shippers send during ``day`` (``scenario.late_orders``), in time order: when
+    each arrives (local time, seeded between the scenario's hours) and the order, drawn from
+    the same places and mix as the day's. One arriving after the scenario's cut-off is for
+    the next day: its service date and windows are a day later. Ids, references and
+    barcodes carry an ``L`` (``ord_L00000``), so they never meet the day's own.
+
+    The draws come from their own stream of ``seed``, so the day's orders are the same
+    whatever the number of late ones.
+    """
+    spec = scenario.late_orders
+    rng = np.random.default_rng([seed, 1])
+    area = _area(places, travel, scenario)
+    zone = ZoneInfo(timezone)
+    epoch = datetime.combine(day, time(0), zone)
+    first, last = (datetime.combine(day, t, zone) for t in (spec.start, spec.end))
+    span = (last - first).total_seconds()
+    seconds = np.sort(rng.uniform(0, span, size=spec.count)).round()
+    chosen = _choose(area, spec.count, rng)
+    drawn = _orders(chosen, rng, epoch, _Mix.of(scenario), tag="L")
+    found = []
+    for offset, order in zip(seconds.tolist(), drawn, strict=True):
+        at = first + timedelta(seconds=offset)
+        if scenario.cutoff is not None and at.time() > scenario.cutoff:
+            later = tuple(
+                TimeWindow(w.start_at + timedelta(days=1), w.end_at + timedelta(days=1))
+                for w in order.time_windows
+            )
+            order = dataclasses.replace(
+                order, service_date=day + timedelta(days=1), time_windows=later
+            )
+        found.append((at, order))
+    return found
+
+
+@dataclass(frozen=True)
+class _Area:
+    """Where orders go: candidate places, their weights (None: all alike), the station's."""
+
+    places: list[Location]
+    weights: npt.NDArray[np.float64] | None
+    station: Location
+
+
+def _area(places: Sequence[Location], travel: TravelTimes, scenario: Scenario | None) -> _Area:
+    usable = _routable(places, travel)
+    spec = scenario.station if scenario is not None else None
+    if spec is None or spec.centre is None:
+        centre = _centre(usable)
+    else:  # the station stands at the routable place nearest the given centre
+        centre = usable[int(np.argmin(_km(usable, spec.centre)))]
+    if spec is None or (spec.radius_km is None and spec.density_km is None):
+        return _Area(usable, None, centre)
+    km = _km(usable, spec.centre or centre)
+    inside = km <= spec.radius_km if spec.radius_km is not None else np.ones(len(usable), bool)
+    if not inside.any():
+        raise InvalidValue(
+            "station.radius_km",
+            f"no routable address lies within {spec.radius_km:g} km of the centre; widen it",
+        )
+    kept = [p for p, keep in zip(usable, inside.tolist(), strict=True) if keep]
+    if spec.density_km is None:
+        return _Area(kept, None, centre)
+    # Distance decay: the density of orders falls by e every density_km from the centre.
+    weight = np.exp(-km[inside] / spec.density_km)
+    return _Area(kept, weight / weight.sum(), centre)
+
+
+def _km(places: Sequence[Location], centre: Location) -> npt.NDArray[np.float64]:
+    """Kilometres from ``centre`` (flat-earth, fine within a city)."""
+    lat = np.fromiter((p.lat for p in places), dtype=np.float64, count=len(places))
+    lon = np.fromiter((p.lon for p in places), dtype=np.float64, count=len(places))
+    shrink = np.cos(np.radians(centre.lat))
+    km: npt.NDArray[np.float64] = 111.195 * np.hypot(lat - centre.lat, (lon - centre.lon) * shrink)
+    return km
+
+
+def _choose(area: _Area, n: int, rng: np.random.Generator) -> list[Location]:
+    """``n`` places, without replacement while there are enough (with weight, enough that
+    may be drawn at all), else with replacement."""
+    if area.weights is None:
+        chosen = rng.choice(len(area.places), size=n, replace=n > len(area.places))
+    else:
+        drawable = int(np.count_nonzero(area.weights))
+        chosen = rng.choice(len(area.places), size=n, replace=n > drawable, p=area.weights)
+    return [area.places[int(i)] for i in chosen]
+
+
+@dataclass(frozen=True)
+class _Mix:
+    """The order mix: the module's constants, or a scenario's."""
+
+    one_window: float = SHARE_ONE_WINDOW
+    two_windows: float = SHARE_TWO_WINDOWS
+    hours: int = 2
+    parcels: tuple[tuple[int, float], ...] = PARCELS
+    service_s: tuple[int, int] = (60, 120)
+    pickup: float = SHARE_PICKUP
+    priorities: tuple[tuple[Priority, float], ...] = PRIORITIES
+
+    @classmethod
+    def of(cls, scenario: Scenario | None) -> _Mix:
+        if scenario is None:
+            return cls()
+        o = scenario.orders
+        return cls(
+            o.windows.one_window, o.windows.two_windows, o.windows.hours, o.parcels,
+            o.service_s, o.pickup_share, o.priorities,
+        )  # fmt: skip
 
 
 def _routable(places: Sequence[Location], travel: TravelTimes) -> list[Location]:
@@ -133,15 +275,24 @@ def _centre(places: Sequence[Location]) -> Location:
     return places[nearest]
 
 
-def _orders(points: Sequence[Location], rng: np.random.Generator, epoch: datetime) -> list[Order]:
-    n = len(points)
+def _orders(
+    points: Sequence[Location],
+    rng: np.random.Generator,
+    epoch: datetime,
+    mix: _Mix = _Mix(),
+    tag: str = "",
+) -> list[Order]:
+    n, h = len(points), mix.hours
     kind_draw = rng.random(n)
     window_draw = rng.random(n)
-    first_hour = rng.integers(9, 16, size=n)  # a two-hour window starting 09:00-15:00
-    morning = rng.integers(8, 11, size=n)  # two alternatives: 08-10..10-12 and 13-15..16-18
-    afternoon = rng.integers(13, 17, size=n)
-    parcel_counts = rng.choice([k for k, _ in PARCELS], size=n, p=[share for _, share in PARCELS])
-    service = rng.integers(60, 121, size=n)
+    # One window within 09:00-17:00 (two hours: starting 09:00-15:00); two alternatives
+    # within 08:00-12:00 and 13:00-18:00 (two hours: 08-10..10-12 and 13-15..16-18).
+    first_hour = rng.integers(9, 18 - h, size=n)
+    morning = rng.integers(8, 13 - h, size=n)
+    afternoon = rng.integers(13, 19 - h, size=n)
+    counts, shares = [k for k, _ in mix.parcels], [share for _, share in mix.parcels]
+    parcel_counts = rng.choice(counts, size=n, p=shares)
+    service = rng.integers(mix.service_s[0], mix.service_s[1] + 1, size=n)
     skill_draw = rng.random(n)
     priority_draw = rng.random(n)
     created = epoch.astimezone(UTC) - timedelta(days=1)
@@ -149,16 +300,17 @@ def _orders(points: Sequence[Location], rng: np.random.Generator, epoch: datetim
     for k, point in enumerate(points):
         skilled = bool(skill_draw[k] < SHARE_SKILL)
         parcels = tuple(
-            _parcel(f"SYN{k:05d}P{j}", rng, heavy=skilled) for j in range(int(parcel_counts[k]))
+            _parcel(f"SYN{tag}{k:05d}P{j}", rng, heavy=skilled)
+            for j in range(int(parcel_counts[k]))
         )
         orders.append(
             Order(
-                id=f"ord_{k:05d}",
+                id=f"ord_{tag}{k:05d}",
                 organisation_id=ORGANISATION,
                 shipper="synthetic",
-                shipper_reference=f"S{k:05d}",
-                kind=OrderKind.PICKUP if kind_draw[k] < SHARE_PICKUP else OrderKind.DELIVERY,
-                recipient=Recipient(f"Recipient {k}"),
+                shipper_reference=f"S{tag}{k:05d}",
+                kind=OrderKind.PICKUP if kind_draw[k] < mix.pickup else OrderKind.DELIVERY,
+                recipient=Recipient(f"Recipient {tag}{k}"),
                 address=Address(f"{point.lat:.6f}, {point.lon:.6f}"),
                 created_at=created,
                 station_id=STATION_ID,
@@ -169,10 +321,11 @@ def _orders(points: Sequence[Location], rng: np.random.Generator, epoch: datetim
                     int(first_hour[k]),
                     (int(morning[k]), int(afternoon[k])),
                     epoch,
+                    mix,
                 ),
                 service_duration_s=int(service[k]),
                 parcels=parcels,
-                priority=_priority(float(priority_draw[k])),
+                priority=_priority(float(priority_draw[k]), mix.priorities),
                 required_skills=frozenset({LIFT_GATE}) if skilled else frozenset(),
                 status=OrderStatus.READY,
             )
@@ -181,18 +334,18 @@ def _orders(points: Sequence[Location], rng: np.random.Generator, epoch: datetim
 
 
 def _windows(
-    draw: float, hour: int, alternatives: tuple[int, int], epoch: datetime
+    draw: float, hour: int, alternatives: tuple[int, int], epoch: datetime, mix: _Mix
 ) -> tuple[TimeWindow, ...]:
-    if draw < SHARE_ONE_WINDOW:
-        return (_two_hours(epoch, hour),)
-    if draw < SHARE_ONE_WINDOW + SHARE_TWO_WINDOWS:
-        return tuple(_two_hours(epoch, h) for h in alternatives)
+    if draw < mix.one_window:
+        return (_window(epoch, hour, mix.hours),)
+    if draw < mix.one_window + mix.two_windows:
+        return tuple(_window(epoch, h, mix.hours) for h in alternatives)
     return ()
 
 
-def _two_hours(epoch: datetime, hour: int) -> TimeWindow:
+def _window(epoch: datetime, hour: int, hours: int) -> TimeWindow:
     start = datetime.combine(epoch.date(), time(hour), epoch.tzinfo)
-    return TimeWindow(start, start + timedelta(hours=2))
+    return TimeWindow(start, start + timedelta(hours=hours))
 
 
 def _parcel(barcode: str, rng: np.random.Generator, *, heavy: bool) -> Parcel:
@@ -202,9 +355,9 @@ def _parcel(barcode: str, rng: np.random.Generator, *, heavy: bool) -> Parcel:
     return Parcel(barcode, weight_kg=round(weight, 2), volume_l=round(volume, 1))
 
 
-def _priority(draw: float) -> Priority:
+def _priority(draw: float, mix: Sequence[tuple[Priority, float]] = PRIORITIES) -> Priority:
     bound = 0.0
-    for priority, share in PRIORITIES:
+    for priority, share in mix:
         bound += share
         if draw < bound:
             return priority
@@ -235,4 +388,32 @@ def _fleet(count: int, rng: np.random.Generator) -> tuple[list[Vehicle], list[Dr
         drivers.append(
             Driver(f"drv_{k:03d}", ORGANISATION, STATION_ID, f"Driver {k:03d}", DRIVER_SHIFT)
         )
+    return vehicles, drivers
+
+
+def _groups(groups: Sequence[VehicleGroup]) -> tuple[list[Vehicle], list[Driver]]:
+    """A scenario's fleet: each group's vehicles in turn, a driver each on the group's shift.
+    A cargo bike's speed profile follows from its type (``Vehicle``)."""
+    vehicles: list[Vehicle] = []
+    drivers: list[Driver] = []
+    for group in groups:
+        label = "Cargo bike" if group.type is VehicleType.CARGO_BIKE else "Van"
+        for _ in range(group.count):
+            k = len(vehicles)
+            vehicles.append(
+                Vehicle(
+                    id=f"veh_{k:03d}",
+                    organisation_id=ORGANISATION,
+                    station_id=STATION_ID,
+                    name=f"{label} {k:03d}",
+                    vehicle_type=group.type,
+                    capacity=group.capacity,
+                    shift=group.shift,
+                    costs=group.costs,
+                    skills=group.skills,
+                )
+            )
+            drivers.append(
+                Driver(f"drv_{k:03d}", ORGANISATION, STATION_ID, f"Driver {k:03d}", group.shift)
+            )
     return vehicles, drivers

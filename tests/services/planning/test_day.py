@@ -15,7 +15,7 @@ from doorstep.domain.orders import Address, Order, OrderKind, Parcel, Priority, 
 from doorstep.domain.schedules import DailyWindow, OpeningHours, TimeWindow
 from doorstep.domain.stations import Station
 from doorstep.planning.problem import local_time
-from doorstep.planning.travel import TravelMatrix
+from doorstep.planning.travel import Path, TravelMatrix
 from doorstep.services.planning.day import COST_UNITS, build_day
 
 HEL = ZoneInfo("Europe/Helsinki")
@@ -35,6 +35,12 @@ class StraightTravel:
             [[round(distance_m(a, b)) for b in targets] for a in origins], dtype=np.int32
         )
         return TravelMatrix(metres // 10, metres)
+
+    def path(self, origin: Location, destination: Location, **_: Any) -> Path:
+        metres = round(distance_m(origin, destination))
+        return Path(
+            ((origin.lat, origin.lon), (destination.lat, destination.lon)), metres // 10, metres
+        )
 
 
 def station() -> Station:

@@ -13,25 +13,32 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from doorstep.bootstrap import Container, optimizer
-from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.kpis import show_tables
-from doorstep.entrypoints.cli.scope import migrate, opened
+from doorstep.entrypoints.cli.scope import ensure_region, migrate, opened
 from doorstep.services import accounts, kpis
 from doorstep.services.authorization import system_principal
+from doorstep.simulation import scenario as scenarios
 from doorstep.simulation.day_run import DayRun
 from doorstep.simulation.demo import demo_day
 
 
 def demo(
-    orders: Annotated[int, typer.Option(min=1, max=20_000, help="Orders of the day.")] = 500,
-    seed: Annotated[int, typer.Option(help="Same seed, same day and same figures.")] = 1,
+    orders: Annotated[
+        int | None,
+        typer.Option(min=1, max=20_000, help="Orders of the day; the scenario's if left out."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Same seed, same day and same figures; the scenario's if left out."),
+    ] = None,
     region: Annotated[
         str | None, typer.Option(help="Region to deliver in; the configured one if left out.")
     ] = None,
@@ -42,13 +49,24 @@ def demo(
         bool,
         typer.Option(help="Play the day at full speed and print the report (for now, always)."),
     ] = True,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.yaml",
+            help="The day's scenario (station, orders, fleet, cut-off, late orders); the "
+            "shipped Helsinki micro-hub if left out.",
+        ),
+    ] = None,
 ) -> None:
     """Set up, plan and play a delivery day in fast-forward, then print what happened."""
     started = time.perf_counter()
+    drawn = scenarios.load(scenario) if scenario is not None else scenarios.default()
+    orders = orders if orders is not None else drawn.orders.count
+    seed = seed if seed is not None else drawn.orders.seed
     with opened() as c:
         migrate(c)
         name = region or c.settings.region
-        _ensure_region(c, name)
+        ensure_region(c, name)
         zone = c.regions.info(name).timezone
         places = [a.location for a in c.regions.addresses(name).known()]
         day = (c.clock.now().astimezone(ZoneInfo(zone)) + timedelta(days=1)).date()
@@ -57,22 +75,12 @@ def demo(
             principal, uow=c.uow, travel=c.travel(), optimizer=optimizer(), proofs=c.proofs(),
             places=places, orders_count=orders, seed=seed, day=day, timezone=zone,
             iterations=iterations, tag=principal.organisation_id.removeprefix("org_")[:8],
-            say=lambda text: output.note(f"{name}: {text}"),
+            say=lambda text: output.note(f"{name}: {text}"), scenario=drawn,
         )  # fmt: skip
         report = kpis.day_kpis(principal, played.station.code, day, uow=c.reader())
     result = played.played
     _report(result, orders, time.perf_counter() - started)
     show_tables(report)  # the same KPIs as `doorstep kpis` prints for a real day
-
-
-def _ensure_region(c: Container, name: str) -> None:
-    try:
-        c.regions.info(name)
-    except NotFound:
-        if name != "helsinki":
-            output.usage_error(f"region {name} is not built: doorstep region build or synth")
-        output.note("building the bundled Helsinki region (once, about a minute)")
-        c.regions.build(None)
 
 
 def _organisation(c: Container) -> str:
@@ -100,6 +108,9 @@ def _report(result: DayRun, orders: int, seconds: float) -> None:
             ("returns collected", result.picked_up),
             ("failed attempts", f"{failed} ({reasons or 'none'})"),
             ("scans forgotten", result.missed_scans),
+            ("on a route, not attempted", result.not_attempted),
+            ("sent during the day", f"{result.late_orders} ({result.late_planned} on a route)"),
+            ("breakdowns", result.breakdowns),
             ("mis-sorts (refused, then right)", result.mis_sorts),
             ("late departures", result.late_departures),
             ("day closed at", result.ended_at.strftime("%H:%M") if result.ended_at else "-"),

@@ -30,6 +30,7 @@ from doorstep.entrypoints.cli import (
     stations,
     users,
     vehicles,
+    whatif,
 )
 from doorstep.entrypoints.cli.records import Rejected, plain, problems_of
 
@@ -123,6 +124,7 @@ app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)
 app.command("solve")(solve.solve)
 app.command("kpis")(kpis.kpis_command)
+app.command("whatif")(whatif.whatif)
 
 if __name__ == "__main__":
     app()

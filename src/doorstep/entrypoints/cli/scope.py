@@ -11,6 +11,7 @@ import typer
 
 from doorstep.bootstrap import Container, build
 from doorstep.domain.accounts import Organisation
+from doorstep.domain.errors import NotFound
 from doorstep.entrypoints.cli import output
 from doorstep.services import accounts
 from doorstep.services.authorization import Principal, system_principal
@@ -85,3 +86,14 @@ def choose(organisations: Sequence[Organisation], slug: str | None) -> Organisat
         f"this database holds {len(organisations)} organisations ({slugs}); "
         f"choose one with --org SLUG or {ORG_SLUG_ENV}"
     )
+
+
+def ensure_region(c: Container, name: str) -> None:
+    """The region is built: Helsinki (bundled) is built now if not; another is an error."""
+    try:
+        c.regions.info(name)
+    except NotFound:
+        if name != "helsinki":
+            output.usage_error(f"region {name} is not built: doorstep region build or synth")
+        output.note("building the bundled Helsinki region (once, about a minute)")
+        c.regions.build(None)
