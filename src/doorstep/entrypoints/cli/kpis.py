@@ -1,14 +1,18 @@
-"""``doorstep kpis --date D [--station S] [--format table|csv|json]``: a day's KPIs."""
+"""``doorstep kpis --date D [--station S] [--format table|csv|json] [--chart PATH]``: a day's
+KPIs, printed, and drawn as a PNG or an HTML page if asked."""
 
 from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from doorstep.adapters import charts
 from doorstep.domain.kpis import Ratio, Scorecard
 from doorstep.entrypoints.api.schemas.kpis import KpiReportOut
 from doorstep.entrypoints.cli import output
@@ -36,10 +40,19 @@ def kpis_command(
         typer.Option(help="The station, by code (HEL1) or id; needed when there are several."),
     ] = None,
     shape: Annotated[Format, typer.Option("--format", help="How to print them.")] = Format.TABLE,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            metavar="PATH",
+            help="Also draw them: PATH.png (one image) or PATH.html (a page with the numbers).",
+        ),
+    ] = None,
     org: OrgOption = None,
 ) -> None:
     """The KPIs of a station's published day: the day as a whole and each route and driver."""
     service_date = service_day(day)
+    save = _chart_saver(chart)  # a wrong ending fails before any work
     with organisation_scope(org) as s:
         ref = station or _only_station(s.principal, s.uow())
         report = kpis.day_kpis(s.principal, ref, service_date, uow=s.uow())
@@ -49,6 +62,32 @@ def kpis_command(
         _csv(report)
     else:
         show_tables(report)
+    if save:
+        save(report)
+
+
+CHART_WRITERS: dict[str, Callable[[KpiReport], bytes]] = {
+    ".png": charts.report_png,
+    ".html": lambda report: charts.report_html(report).encode("utf-8"),
+}
+
+
+def _chart_saver(path: Path | None) -> Callable[[KpiReport], None] | None:
+    if path is None:
+        return None
+    draw = CHART_WRITERS.get(path.suffix.lower())
+    if draw is None:
+        output.usage_error(f"--chart: PATH must end in .png or .html, got {path.name!r}")
+    return lambda report: _write_chart(path, draw(report))
+
+
+def _write_chart(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        output.fail(f"--chart: cannot write {path}: {e.strerror or e}")
+    # On stderr, so the table, CSV or JSON on stdout can still be piped.
+    output.note(f"chart written to {path}")
 
 
 def _only_station(principal: Principal, uow: UnitOfWork) -> str:
