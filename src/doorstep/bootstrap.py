@@ -29,7 +29,7 @@ from doorstep.adapters.sms import TwilioSettings, TwilioSmsSender
 from doorstep.adapters.storage import schema
 from doorstep.adapters.storage.engine import build_engine
 from doorstep.adapters.storage.unit_of_work import SqlUnitOfWork
-from doorstep.adapters.system import RandomIds, SystemClock, TokenSecrets
+from doorstep.adapters.system import PacedClock, RandomIds, SystemClock, TokenSecrets
 from doorstep.adapters.webhook_sender import HttpWebhookSender
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
@@ -307,12 +307,20 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Co
     return Container(
         settings=settings,
         engine=build_engine(settings.resolved_database_url),
-        clock=clock or SystemClock(),
+        clock=clock or settings_clock(settings),
         ids=RandomIds(),
         secrets=TokenSecrets(),
         hasher=Argon2Passwords(fast=settings.fast_password_hashing),
         regions=RegionStore(settings.regions_dir),
     )
+
+
+def settings_clock(settings: Settings) -> Clock:
+    """The real clock, or a paced simulated one when ``clock_start`` is set (demos, load
+    tests); it starts when the container is built, i.e. as the server starts."""
+    if settings.clock_start is None:
+        return SystemClock()
+    return PacedClock(settings.clock_start, settings.clock_speed)
 
 
 def travel_provider(settings: Settings, regions: RegionStore) -> TravelTimes:

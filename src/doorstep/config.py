@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from doorstep.domain.fleet import SpeedProfile
@@ -91,6 +92,33 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="where customers reach doorstep: the tracking links in messages start so",
     )
+
+    # A simulated clock, so a running server can live in the digital twin's day (e.g.
+    # tomorrow 06:00) while the twin drives it over HTTP: with the real clock, the twin's
+    # pings would be refused as far ahead of the server's time.
+    clock_start: datetime | None = Field(
+        default=None,
+        description="for demos and load tests only: the server's clock starts at this moment "
+        "(ISO 8601 with a UTC offset, e.g. 2026-11-23T06:00:00+02:00) instead of the real time",
+    )
+    clock_speed: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="for demos and load tests only: with clock_start, the server's clock runs "
+        "this many times as fast as real time (at most 3600: an hour a second)",
+    )
+
+    @field_validator("clock_start")
+    @classmethod
+    def _clock_start_has_offset(cls, value: datetime | None) -> datetime | None:
+        # A naive moment would be read in whatever zone the server runs in: refuse to guess.
+        if value is not None and value.utcoffset() is None:
+            raise ValueError(
+                f"DOORSTEP_CLOCK_START {value.isoformat()} has no UTC offset; give one, "
+                f"e.g. {value.isoformat()}+02:00 or {value.isoformat()}Z"
+            )
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -24,7 +24,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, Parcel, Recipient
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
-from tests.entrypoints.cli.test_server import STARTUP_LIMIT_S, _free_port, _health, _running
+from tests.support.server import STARTUP_LIMIT_S, free_port, health, running
 
 PARCELS = 600
 BATCH = 100
@@ -102,7 +102,7 @@ def _serve(c: Container, tmp_path: Path, port: int, log: str) -> Any:
         "DOORSTEP_DATA_DIR": str(tmp_path / "data"),
     }
     command = [sys.executable, "-m", "doorstep.entrypoints.cli.main", "serve", "--port", str(port)]
-    return _running(command, env, tmp_path / log)
+    return running(command, env, tmp_path / log)
 
 
 def test_killing_the_server_mid_ingestion_loses_no_acknowledged_event(
@@ -111,12 +111,12 @@ def test_killing_the_server_mid_ingestion_loses_no_acknowledged_event(
     """SIGKILL while batches stream in; acknowledged events are on disk, resending completes."""
     org, token = _setup(container)
     batches = _batches()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1/events"
     acknowledged: list[str] = []
     with _serve(container, tmp_path, port, "first.log") as server:
-        health = f"http://127.0.0.1:{port}/healthz"
-        assert _health(health, time.monotonic() + STARTUP_LIMIT_S, server) is not None
+        health_url = f"http://127.0.0.1:{port}/healthz"
+        assert health(health_url, time.monotonic() + STARTUP_LIMIT_S, server) is not None
         in_flight = threading.Event()
 
         def stream() -> None:
@@ -143,7 +143,7 @@ def test_killing_the_server_mid_ingestion_loses_no_acknowledged_event(
     assert len(on_disk) % BATCH == 0, "a batch is stored whole or not at all"
 
     with _serve(container, tmp_path, port, "second.log") as server:
-        assert _health(health, time.monotonic() + STARTUP_LIMIT_S, server) is not None
+        assert health(health_url, time.monotonic() + STARTUP_LIMIT_S, server) is not None
         answers = [_post(url, token, batch) for batch in batches]
     duplicates = sum(a["counts"]["duplicate"] for a in answers)
     assert duplicates == len(on_disk)

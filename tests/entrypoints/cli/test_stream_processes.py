@@ -23,7 +23,7 @@ from doorstep.domain.orders import Address, Order, OrderKind, Parcel, Recipient
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
 from tests.entrypoints.cli.test_scans_kill import _post
-from tests.entrypoints.cli.test_server import STARTUP_LIMIT_S, _free_port, _health, _running
+from tests.support.server import STARTUP_LIMIT_S, free_port, health, running
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 # A hang guard only: heartbeats (every 15 s) keep each read well inside the socket's timeout.
@@ -55,16 +55,16 @@ def _setup(c: Container) -> tuple[str, str]:
 
 def _server(stack: ExitStack, c: Container, tmp_path: Path, name: str) -> str:
     """Start `doorstep serve` on the test's database; its base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DOORSTEP_DATABASE_URL": c.settings.resolved_database_url,
         "DOORSTEP_DATA_DIR": str(tmp_path / name),
     }
     command = [sys.executable, "-m", "doorstep.entrypoints.cli.main", "serve", "--port", str(port)]
-    server = stack.enter_context(_running(command, env, tmp_path / f"{name}.log"))
+    server = stack.enter_context(running(command, env, tmp_path / f"{name}.log"))
     base = f"http://127.0.0.1:{port}"
-    answered = _health(f"{base}/healthz", time.monotonic() + STARTUP_LIMIT_S, server)
+    answered = health(f"{base}/healthz", time.monotonic() + STARTUP_LIMIT_S, server)
     assert answered is not None, (tmp_path / f"{name}.log").read_text(errors="replace")
     return base
 
