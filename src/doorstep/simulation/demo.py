@@ -30,6 +30,7 @@ from doorstep.services import fleet, orders, stations
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import runs
 from doorstep.services.ports import Clock, ProofStore, UnitOfWork
+from doorstep.simulation.actions import Actions
 from doorstep.simulation.day_run import DayRun, LateOrder, SimClock, SimPorts, World, run_day
 from doorstep.simulation.scenario import Scenario
 from doorstep.simulation.station_day import late_orders, synthetic_station_day
@@ -124,11 +125,13 @@ def _fields(entity: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Playing:
     """How the day is played: on ``clock`` (one a live server reads too), ``pace`` told each
-    moment before it is played, and ``ready`` called with the published plan just before."""
+    moment before it is played, ``ready`` called with the published plan just before, and
+    ``actions`` carrying its writes (to a running server, say)."""
 
     clock: SimClock | None = None
     pace: Callable[[datetime, DayRun], None] | None = None
     ready: Callable[[Station, PlanVersion], None] | None = None
+    actions: Actions | None = None  # where the day's writes go: the services by default
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,10 @@ def demo_day(
     say(f"playing the day: {sum(1 for r in version.plan.routes if r.visits)} routes")
     sim = SimPorts(uow, clock, ids, travel, proofs)
     if scenario is None:
-        played = run_day(principal, station.code, day, ports=sim, seed=seed, pace=playing.pace)
+        played = run_day(
+            principal, station.code, day, ports=sim, seed=seed, pace=playing.pace,
+            actions=playing.actions,
+        )  # fmt: skip
         return DemoDay(station, version, played)
     late = [
         LateOrder(at, _fields(order) | {"station_id": station.id})
@@ -197,6 +203,6 @@ def demo_day(
     world: World = scenario.day_world()
     played = run_day(
         principal, station.code, day, ports=sim, seed=seed, world=world, late_orders=late,
-        pace=playing.pace,
+        pace=playing.pace, actions=playing.actions,
     )  # fmt: skip
     return DemoDay(station, version, played)
