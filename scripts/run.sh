@@ -38,5 +38,6 @@ if [[ -z "${DOORSTEP_REGION:-}" || "${DOORSTEP_REGION}" == helsinki ]]; then
   doorstep region build >/dev/null
 fi
 
-if (($# == 0)); then set -- serve --host 127.0.0.1 --port 8000; fi
+# The main job: a whole delivery day played while the server runs (`serve` for the server alone).
+if (($# == 0)); then set -- demo; fi
 exec doorstep "$@"

@@ -9,7 +9,7 @@ driver's full name, phone numbers, the access notes (they may hold door codes) o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,6 +109,14 @@ def view(
 ) -> TrackingView:
     spot = _spot(uow, order)
     proof = delivery_proof(uow, order) if order.status is OrderStatus.DELIVERED else None
+    # Scans and pings are stored in UTC; the customer reads the station's clock.
+    station = uow.stations.get(order.organisation_id, order.station_id or "")
+    if station is not None:
+        zone = ZoneInfo(station.timezone)
+        if proof is not None:
+            proof = replace(proof, at=proof.at.astimezone(zone))
+        if spot is not None and spot.vehicle is not None:
+            spot = replace(spot, vehicle=replace(spot.vehicle, at=spot.vehicle.at.astimezone(zone)))
     return TrackingView(
         order.shipper, order.shipper_reference, order.kind, order.status,
         CUSTOMER_WORDS[order.status], order.service_date,

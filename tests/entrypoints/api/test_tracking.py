@@ -117,6 +117,9 @@ def test_the_token_of_order_a_reveals_nothing_of_order_b(
     for text in (page_a.text, client.get(f"/t/{token_a}").text):
         for secret in (b["order_id"], b["barcode"], sha_b, "+358", "Meikäläinen", "Virtanen"):
             assert secret not in text
+    # Delivered at 09:01 Helsinki time (07:01 UTC, as stored): the page reads the station's.
+    assert "09:01" in client.get(f"/t/{token_a}").text
+    assert page_a.json()["proof"]["at"].endswith("+02:00")
     own = client.get(f"/api/v1/track/{token_a}/proof/{sha_a}")
     assert (own.status_code, own.content) == (200, PNG + b"\x01")
     assert client.get(f"/api/v1/track/{token_a}/proof/{sha_b}").status_code == 404

@@ -16,7 +16,7 @@ def test_the_demo_plays_a_day_and_the_same_seed_prints_the_same_figures(cli: Cli
     """On a fresh data directory the demo builds the region, plays 40 orders and reports
     every one; a second run with the same seed, in a second demo organisation, prints the
     same table, and the day leaves no scan that did not apply but the refused mis-sorts."""
-    args = ("demo", "--orders", "40", "--seed", "3", "--iterations", "100")
+    args = ("demo", "--headless", "--orders", "40", "--seed", "3", "--iterations", "100")
     first = cli.ok(*args)
     assert "building the bundled Helsinki region" in first.stderr
     rows = table(first.stdout)

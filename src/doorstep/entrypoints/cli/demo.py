@@ -5,29 +5,42 @@ station at the centre of the region with vans and drivers, and the orders; plans
 publishes the day; plays it through the services in fast-forward (``simulation.day_run``);
 and prints what happened. The clock stands still while the day is set up, ids come from a
 counter and the solver stops after a number of iterations, so the same seed prints the same
-figures, the day's own and the KPIs that ``doorstep kpis`` prints for a real day. The
-live mode (the server running while the day plays) comes with the web pages.
+figures, the day's own and the KPIs that ``doorstep kpis`` prints for a real day.
+
+Live (the default), the API server runs in this process on the played day's clock while the
+day plays ``--speed`` times as fast as real time (``demo_live``): the printed tracking pages,
+the dispatch board and the live event stream follow the day as it happens. ``--headless``
+plays it at full speed. In the bundled Helsinki extract the day is the shipped micro-hub
+scenario; in another region (a synthetic city, ``--orders 10000``) it is a depot at its
+centre with one van per 100 orders, unless ``--scenario`` says otherwise.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from doorstep.bootstrap import Container, optimizer
+from doorstep.bootstrap import Container, optimizer, travel_provider
+from doorstep.config import Settings
+from doorstep.domain.stations import Station
 from doorstep.entrypoints.cli import output
+from doorstep.entrypoints.cli.demo_live import Pacer, WatchLinks, live_server, watch_links
 from doorstep.entrypoints.cli.kpis import show_tables
 from doorstep.entrypoints.cli.scope import ensure_region, migrate, opened
+from doorstep.planning.versions import PlanVersion
 from doorstep.services import accounts, kpis
-from doorstep.services.authorization import system_principal
+from doorstep.services.authorization import Principal, system_principal
 from doorstep.simulation import scenario as scenarios
-from doorstep.simulation.day_run import DayRun
-from doorstep.simulation.demo import demo_day
+from doorstep.simulation.day_run import DayRun, SimClock
+from doorstep.simulation.demo import DemoDay, Playing, demo_day
 
 
 def demo(
@@ -47,52 +60,151 @@ def demo(
     ] = 1000,
     headless: Annotated[
         bool,
-        typer.Option(help="Play the day at full speed and print the report (for now, always)."),
-    ] = True,
+        typer.Option(
+            "--headless", help="Play the day at full speed, without the server, and report."
+        ),
+    ] = False,
     scenario: Annotated[
         Path | None,
         typer.Option(
             metavar="FILE.yaml",
             help="The day's scenario (station, orders, fleet, cut-off, late orders); the "
-            "shipped Helsinki micro-hub if left out.",
+            "shipped Helsinki micro-hub if left out (a depot at the centre elsewhere).",
         ),
     ] = None,
+    speed: Annotated[
+        float,
+        typer.Option(min=1, max=3600, help="Live: simulated seconds per second of real time."),
+    ] = 120.0,
+    host: Annotated[str, typer.Option(help="Live: the address the server listens on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Live: the server's port.")] = 8000,
 ) -> None:
-    """Set up, plan and play a delivery day in fast-forward, then print what happened."""
+    """Set up, plan and play a delivery day while the server runs (or --headless), then
+    print what happened and the day's KPIs."""
     started = time.perf_counter()
-    drawn = scenarios.load(scenario) if scenario is not None else scenarios.default()
-    orders = orders if orders is not None else drawn.orders.count
-    seed = seed if seed is not None else drawn.orders.seed
     with opened() as c:
         migrate(c)
         name = region or c.settings.region
         ensure_region(c, name)
+        drawn = _scenario(scenario, name)
+        count = orders if orders is not None else drawn.orders.count
         zone = c.regions.info(name).timezone
         places = [a.location for a in c.regions.addresses(name).known()]
         day = (c.clock.now().astimezone(ZoneInfo(zone)) + timedelta(days=1)).date()
-        principal = system_principal(_organisation(c))
-        played = demo_day(
-            principal, uow=c.uow, travel=c.travel(), optimizer=optimizer(), proofs=c.proofs(),
-            places=places, orders_count=orders, seed=seed, day=day, timezone=zone,
-            iterations=iterations, tag=principal.organisation_id.removeprefix("org_")[:8],
-            say=lambda text: output.note(f"{name}: {text}"), scenario=drawn,
-        )  # fmt: skip
+        settings = c.settings.model_copy(update={"region": name})  # its roads, not the default's
+        travel = travel_provider(settings, c.regions)
+        organisation, login = _organisation(c)
+        principal = system_principal(organisation)
+        clock = SimClock(datetime.combine(day, dt_time(0), ZoneInfo(zone)))
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=output.errors(), transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("setting up", total=None)
+
+            def show(at: datetime, so_far: DayRun) -> None:
+                bar.update(task, description=_progress(at, so_far))
+
+            def play(pace: Callable[[datetime, DayRun], None], ready: Ready) -> DemoDay:
+                return demo_day(
+                    principal, uow=c.uow, travel=travel, optimizer=optimizer(),
+                    proofs=c.proofs(), places=places, orders_count=count,
+                    seed=seed if seed is not None else drawn.orders.seed, day=day,
+                    timezone=zone, iterations=iterations,
+                    tag=principal.organisation_id.removeprefix("org_")[:8],
+                    say=lambda text: output.note(f"{name}: {text}"), scenario=drawn,
+                    playing=Playing(clock=clock, pace=pace, ready=ready),
+                )  # fmt: skip
+
+            if headless:
+                played = play(show, lambda _s, _v: None)
+            else:
+                played = _live(c, settings, clock, principal, login, play, show, host, port, speed)
         report = kpis.day_kpis(principal, played.station.code, day, uow=c.reader())
-    result = played.played
-    _report(result, orders, time.perf_counter() - started)
+    _report(played.played, count, time.perf_counter() - started)
     show_tables(report)  # the same KPIs as `doorstep kpis` prints for a real day
 
 
-def _organisation(c: Container) -> str:
-    """A new demo organisation: doorstep demo 1, 2, ... (one per run)."""
+Ready = Callable[[Station, PlanVersion], None]
+
+
+def _live(
+    c: Container,
+    settings: Settings,
+    clock: SimClock,
+    principal: Principal,
+    login: tuple[str, str],
+    play: Callable[[Callable[[datetime, DayRun], None], Ready], DemoDay],
+    show: Callable[[datetime, DayRun], None],
+    host: str,
+    port: int,
+    speed: float,
+) -> DemoDay:
+    """Play the day while the server runs on its clock; what to open is printed first."""
+    try:
+        with live_server(settings, clock, host, port) as url:
+
+            def ready(station: Station, version: PlanVersion) -> None:
+                links = watch_links(c, principal, version, clock)
+                _say_where(url, station, version, login, links, speed)
+
+            return play(Pacer(clock, speed, show), ready)
+    except OSError as error:
+        output.fail(f"--port: {error}; choose another with --port, or use --headless")
+
+
+def _say_where(
+    url: str,
+    station: Station,
+    version: PlanVersion,
+    login: tuple[str, str],
+    links: WatchLinks,
+    speed: float,
+) -> None:
+    day = version.service_date.isoformat()
+    board = f"{url}/api/v1/stations/{station.code}/dispatch?date={day}"
+    output.details(
+        f"Watch the day: {station.code} {day}, {speed:g} times as fast as real time",
+        [
+            ("API and its docs", f"{url}/docs"),
+            ("sign in", f"{login[0]} / {login[1]}"),
+            ("API key", links.api_key),
+            ("dispatch board", f'curl -H "Authorization: Bearer {links.api_key}" "{board}"'),
+            ("live events", f"{url}/api/v1/stream (Server-Sent Events, same key)"),
+            *((f"tracking page of {ref}", f"{url}{path}") for ref, path in links.tracking),
+        ],
+    )
+
+
+def _progress(at: datetime, so_far: DayRun) -> str:
+    failed = sum(so_far.failed.values())
+    return (
+        f"{at:%H:%M}  {so_far.delivered:,} delivered, {failed:,} failed, "
+        f"{so_far.picked_up:,} returns collected"
+    )
+
+
+def _scenario(path: Path | None, region: str) -> scenarios.Scenario:
+    if path is not None:
+        return scenarios.load(path)
+    # The shipped micro-hub lives in the bundled extract's centre; elsewhere, a city depot.
+    return scenarios.default() if region == "helsinki" else scenarios.Scenario(name=region)
+
+
+def _organisation(c: Container) -> tuple[str, tuple[str, str]]:
+    """A new demo organisation, doorstep demo 1, 2, ... (one per run); its id and admin's
+    sign-in (e-mail, password)."""
     with c.reader() as uow:
         taken = {o.slug for o in uow.organisations.list()}
     n = next(i for i in range(1, 10_000) if f"doorstep-demo-{i}" not in taken)
+    email, password = f"demo{n}@doorstep.example", c.secrets.token("pw")
     setup = accounts.ensure_organisation(
-        f"doorstep demo {n}", f"demo{n}@doorstep.example", c.secrets.token("pw"),
-        uow=c.uow(), clock=c.clock, ids=c.ids, hasher=c.hasher,
+        f"doorstep demo {n}", email, password, uow=c.uow(), clock=c.clock, ids=c.ids,
+        hasher=c.hasher,
     )  # fmt: skip
-    return setup.organisation.id
+    return setup.organisation.id, (email, password)
 
 
 def _report(result: DayRun, orders: int, seconds: float) -> None:
