@@ -23,6 +23,7 @@ from doorstep.adapters.twin_http import HttpActions, ServerUnavailable
 from doorstep.bootstrap import Container, build
 from doorstep.config import Settings
 from doorstep.domain.errors import AuthenticationFailed, Conflict, InvalidValue, NotFound
+from doorstep.domain.exceptions import Resolution
 from doorstep.domain.geo import Location
 from doorstep.domain.inspections import CHECKLIST, InspectionKind, ItemResult
 from doorstep.domain.orders import (
@@ -126,7 +127,7 @@ def scan(kind: ScanKind, barcode: str, minutes: float, tag: str = "", **extra: A
 def test_the_http_twin_has_every_method_of_the_actions_port() -> None:
     """Checked here, where the simulation may be imported (adapters may not import it)."""
     port = [name for name in vars(Actions) if not name.startswith("_")]
-    assert len(port) == 10
+    assert {"scans", "depart", "watch", "resolve_case"} <= set(port)
     for name in port:
         wanted = inspect.signature(getattr(Actions, name))
         assert inspect.signature(getattr(HttpActions, name)) == wanted, name
@@ -177,6 +178,13 @@ def test_a_day_over_http_changes_the_server_as_the_services_would(
     assert datetime.fromisoformat(departure["departed_at"]) >= CLOCK_START
     assert served.status(orders[0]) == "out_for_delivery"
 
+    # Dispatch watches the board, and resolves the case the missing parcel opened.
+    twin.watch("HEL1", SERVICE_DAY)
+    (case,) = [c for c in served.get("/exceptions")["items"] if c["type"] == "missing_parcel"]
+    twin.resolve_case(case["id"], Resolution.RESCHEDULED, "on tomorrow's van")
+    (done,) = served.get("/exceptions", status="resolved")["items"]
+    assert (done["id"], done["resolution"]) == (case["id"], "rescheduled")
+
     # A delivery with its uploaded signature; a failed attempt brought back to the station.
     sha = twin.proof_file(PNG, "image/png")
     assert served.get(f"/proof-files/{sha}").content == PNG
@@ -199,7 +207,7 @@ def test_a_day_over_http_changes_the_server_as_the_services_would(
     twin.close_day("HEL1", SERVICE_DAY)
     again = served.get(f"/orders/{orders[1]}")
     assert date.fromisoformat(again["service_date"]) > SERVICE_DAY
-    assert (twin.counts.requests, twin.counts.retries) == (11, 0)
+    assert (twin.counts.requests, twin.counts.retries) == (13, 0)
 
 
 class LosesAnswers(httpx2.BaseTransport):

@@ -9,7 +9,7 @@ import pytest
 
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
-from doorstep.domain.geofence import GeofenceRules, Stop, Visit, visits
+from doorstep.domain.geofence import GeofenceRules, Stop, Visit, one_at_a_time, visits
 from doorstep.domain.positions import Ping
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -118,3 +118,20 @@ def test_rules_are_checked() -> None:
     with pytest.raises(InvalidValue) as error:
         GeofenceRules(exit_pings=0)
     assert error.value.field == "exit_pings"
+
+
+def test_a_van_parked_at_one_stop_is_not_at_its_neighbours_but_a_building_is_one_place() -> None:
+    """Stops 30 m apart both lie within the fence of a van parked at the first: only the
+    first is visited. Two orders at one address are both visited, as before."""
+    neighbour = Stop("ord_next_door", Location(HOME.lat + 30 / M_PER_DEG_LAT, HOME.lon))
+    pings = track((60, 800), (180, 0), (60, 900))
+    both = visits(pings, [STOP, neighbour])
+    assert [v.stop_id for v in both] == ["ord_1", "ord_next_door"]
+    assert [v.stop_id for v in one_at_a_time(both, pings, [STOP, neighbour])] == ["ord_1"]
+    building = [STOP, Stop("ord_2", HOME)]
+    found = visits(pings, building)
+    assert [v.stop_id for v in one_at_a_time(found, pings, building)] == ["ord_1", "ord_2"]
+    # Parked at the neighbour later, that one is visited then.
+    later = track((60, 800), (180, 0), (60, 900), (180, 30), (60, 900))
+    found = one_at_a_time(visits(later, [STOP, neighbour]), later, [STOP, neighbour])
+    assert [v.stop_id for v in found] == ["ord_1", "ord_next_door"]

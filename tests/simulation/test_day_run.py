@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
@@ -161,3 +161,20 @@ def test_a_broken_down_van_hands_its_stops_and_parcels_to_another(
     versions = [v for v in ports.uow.tables.plans.values() if v.status.value == "published"]
     assert len(versions) == 1
     assert versions[0].number > 1  # the breakdown made a new published version
+
+
+def test_dispatch_watches_the_board_and_a_dispatcher_takes_its_cases(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The van leaves 40 minutes late: the watch (every quarter hour) opens a late-departure
+    case, and the twin's dispatcher closes it within 5 to 45 minutes of its opening."""
+    late = replace(CALM, late_departure_share=1.0, late_departure_min=(40, 40))
+    play(ports, admin, 4, late)
+    found = ports.uow.tables.exception_cases.values()
+    cases = [c for c in found if c.type.value == "late_departure"]
+    assert len(cases) == 1
+    (case,) = cases
+    assert case.resolution is not None
+    assert case.resolution.value == "no_action"
+    assert case.resolved_at is not None
+    assert timedelta(minutes=5) <= case.resolved_at - case.opened_at <= timedelta(minutes=45)

@@ -39,6 +39,7 @@ from doorstep.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from doorstep.domain.exceptions import Resolution
 from doorstep.domain.inspections import InspectionKind, ItemResult
 from doorstep.services.positions import IncomingPing
 from doorstep.services.scans import IncomingScan
@@ -55,10 +56,13 @@ class ServerUnavailable(RuntimeError):
 
 @dataclasses.dataclass
 class RequestCounts:
-    """For the load-test report: every attempt sent, and how many of them were retries."""
+    """For the load-test report: every attempt sent, how many of them were retries, and each
+    attempt's wall time until its answer (or its failure), in seconds."""
 
     requests: int = 0
     retries: int = 0
+    # One float an attempt: a day's play sends some thousands, and percentiles need them all.
+    seconds: list[float] = dataclasses.field(default_factory=list, compare=False)
 
 
 class HttpActions(EngineClient):
@@ -135,6 +139,14 @@ class HttpActions(EngineClient):
         body = {"vehicle_id": vehicle_id, "improve_s": 0}
         self._post(f"/plans/{_segment(plan_id)}:take-off-road", json_body=body)
 
+    def watch(self, station: str, day: date) -> None:
+        # Cases are opened once per key and messages once per moment: a repeat does nothing.
+        self._post(f"/stations/{_segment(station)}/dispatch:watch", day=day, repeatable=True)
+
+    def resolve_case(self, case_id: str, resolution: Resolution, note: str) -> None:
+        body = {"resolution": resolution.value, "note": note}
+        self._post(f"/exceptions/{_segment(case_id)}:resolve", json_body=body)
+
     def _post(
         self,
         path: str,
@@ -162,16 +174,18 @@ class HttpActions(EngineClient):
 
     def _send(self, request: httpx2.Request, *, repeatable: bool) -> httpx2.Response:
         for attempt in range(self._attempts):
-            self._count(retry=attempt > 0)
+            started = time.perf_counter()
             try:
                 response = self._client.send(request)
             except httpx2.TransportError as error:
+                self._count(retry=attempt > 0, seconds=time.perf_counter() - started)
                 failure = f"{request.method} {request.url} did not complete: {error!r}"
                 # A request that never got a connection never reached the server: safe to
                 # send again, whatever it is.
                 if not (repeatable or isinstance(error, _NOT_SENT)):
                     raise ServerUnavailable(failure) from error
             else:
+                self._count(retry=attempt > 0, seconds=time.perf_counter() - started)
                 if response.status_code < 500:
                     return response
                 failure = f"{request.method} {request.url} answered {_summary(response)}"
@@ -181,10 +195,11 @@ class HttpActions(EngineClient):
                 self._sleep(min(BACKOFF_S * 2**attempt, MAX_BACKOFF_S))
         raise ServerUnavailable(f"{failure} ({self._attempts} attempts)")
 
-    def _count(self, *, retry: bool) -> None:
+    def _count(self, *, retry: bool, seconds: float) -> None:
         with self._lock:
             self.counts.requests += 1
             self.counts.retries += int(retry)
+            self.counts.seconds.append(seconds)
 
 
 def _plain(value: Any) -> Any:

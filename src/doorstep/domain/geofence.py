@@ -91,6 +91,49 @@ def visits(
     return sorted(found, key=lambda v: (v.arrived_at, rank[v.stop_id]))
 
 
+SAME_PLACE_M = 10.0  # stops this much closer or farther than another count as one place
+
+
+def one_at_a_time(
+    found: Sequence[Visit],
+    pings: Iterable[Ping],
+    stops: Sequence[Stop],
+    rules: GeofenceRules = GeofenceRules(),
+) -> list[Visit]:
+    """``found`` less the visits a van parked at one stop made to its neighbours.
+
+    Each visit is judged by the pings near its stop (within ``rules.reach_m``): from the
+    first to the last of them, and how far they lie on average. Of visits whose near pings
+    overlap in time, those whose stop lies more than ``SAME_PLACE_M`` farther from its pings
+    than another's does are dropped: in a dense street several stops lie within one fence,
+    and the van is serving the one it stands at. Orders in one building (one place) are
+    still all visited.
+    """
+    ordered = in_time_order(pings)
+    where = {s.id: s.location for s in stops}
+    near: dict[int, tuple[datetime, datetime, float]] = {}
+    for v in found:
+        end = v.departed_at or (ordered[-1].device_time if ordered else v.arrived_at)
+        metres = [
+            (p.device_time, m)
+            for p in ordered
+            if v.arrived_at <= p.device_time <= end
+            and (m := distance_m(p.location, where[v.stop_id])) <= rules.reach_m
+        ]
+        if metres:
+            mean = sum(m for _, m in metres) / len(metres)
+            near[id(v)] = (metres[0][0], metres[-1][0], mean)
+        else:
+            near[id(v)] = (v.arrived_at, v.arrived_at, math.inf)
+    kept: list[Visit] = []
+    for v in sorted(found, key=lambda v: (near[id(v)][2], v.arrived_at)):
+        first, last, mean = near[id(v)]
+        rivals = [near[id(k)] for k in kept if first <= near[id(k)][1] and near[id(k)][0] <= last]
+        if all(mean <= rival[2] + SAME_PLACE_M for rival in rivals):
+            kept.append(v)
+    return [v for v in found if any(v is k for k in kept)]
+
+
 def _where(ping: Ping, stop: Location, rules: GeofenceRules) -> _Where:
     away_m = distance_m(ping.location, stop) - min(ping.accuracy_m, rules.radius_m)
     if away_m <= rules.radius_m:

@@ -79,17 +79,25 @@ def _arrivals(
     orders = uow.orders.get_many(org, near)
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
     states = {b: s for b, (_, s) in uow.scans.states(org, barcodes).items()}
+    # Every near stop, served or not, competes for the van's stay: parked at a stop it has
+    # just served, the van is there, not at the open stop next door.
     stops = [
         geofence.Stop(o.id, o.location)
         for o in (orders.get(i) for i in route.stop_ids)
-        if o is not None
-        and o.location is not None
-        and any((s := states.get(p.barcode)) and s.status in _OPEN for p in o.parcels)
+        if o is not None and o.location is not None
     ]
-    if not stops:
+    open_ids = {
+        o.id
+        for o in orders.values()
+        if any((s := states.get(p.barcode)) and s.status in _OPEN for p in o.parcels)
+    }
+    if not open_ids:
         return []
     found = []
-    for visit in geofence.visits(recent, stops, rules):
+    seen = geofence.visits(recent, stops, rules)
+    for visit in geofence.one_at_a_time(seen, recent, stops, rules):
+        if visit.stop_id not in open_ids:
+            continue
         order = orders[visit.stop_id]
         assert order.location is not None
         for parcel in order.parcels:

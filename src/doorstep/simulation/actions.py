@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from doorstep.domain.exceptions import Resolution
 from doorstep.domain.inspections import InspectionKind, ItemResult
 from doorstep.planning.travel import TravelTimes
 from doorstep.services import (
+    dispatch,
+    exceptions,
     inspections,
     loadout,
     orders,
@@ -73,6 +76,15 @@ class Actions(Protocol):
 
     def take_off_road(self, plan_id: str, vehicle_id: str) -> None:
         """Dispatch takes a broken-down van off the road; its open stops go to the others."""
+        ...
+
+    def watch(self, station: str, day: date) -> None:
+        """Dispatch's board watch: cases for late departures, routes behind, stops at risk,
+        and the "N stops away" and "running late" messages."""
+        ...
+
+    def resolve_case(self, case_id: str, resolution: Resolution, note: str) -> None:
+        """Dispatch closes an exception case with a resolution code."""
         ...
 
 
@@ -136,6 +148,16 @@ class ServiceActions:
 
     def take_off_road(self, plan_id: str, vehicle_id: str) -> None:
         live.take_off_road(self.principal, plan_id, vehicle_id, ports=self._live())
+
+    def watch(self, station: str, day: date) -> None:
+        dispatch.watch(
+            self.principal, station, day, uow=self.uow(), clock=self.clock, travel=self.travel
+        )
+
+    def resolve_case(self, case_id: str, resolution: Resolution, note: str) -> None:
+        exceptions.resolve(
+            self.principal, case_id, resolution, note=note, uow=self.uow(), clock=self.clock
+        )
 
     def _live(self) -> live.LivePorts:
         assert self.matrices is not None  # set in __post_init__

@@ -21,6 +21,7 @@ import hashlib
 import heapq
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from functools import partial
 from typing import Any
 
 from doorstep.domain.errors import InvalidValue, NotFound
+from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
 from doorstep.domain.fleet import SpeedProfile, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.inspections import CHECKLIST, InspectionKind, ItemResult
@@ -38,7 +40,7 @@ from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.sorting import SortLine
 from doorstep.planning.travel import TravelTimes
-from doorstep.services import loadout, sorting
+from doorstep.services import exceptions, loadout, sorting
 from doorstep.services.authorization import Principal
 from doorstep.services.ports import IdGenerator, ProofStore, UnitOfWork
 from doorstep.services.positions import IncomingPing
@@ -72,6 +74,8 @@ class World:
     gps_interval_s: float = 30.0  # the driver app's ping interval while driving
     gps_noise_m: float = 8.0  # sigma of a ping's error, each axis
     window_wait_max_min: float = 20.0  # longer to a window's opening: serve it now, outside
+    watch_every_min: float = 15.0  # dispatch's board watch while vans are out (0: never)
+    dispatcher_min: tuple[float, float] = (5.0, 45.0)  # from a case opening to its resolving
     absent_outside_window: float = 0.25
 
 
@@ -126,6 +130,20 @@ class DayRun:
 
 
 COMING_BACK = (OrderStatus.FAILED_ATTEMPT, OrderStatus.RETURNING_TO_STATION)
+
+CASE_PAGE = 200  # exception cases read a page at a time
+_ID = re.compile(r"\b[a-z]{3}_[0-9a-zA-Z]+\b")  # a database id, as in ord_8c9a52910001
+
+# What the twin's dispatcher does with the cases it handles; the rest doorstep settles itself
+# (a right sort clears a mis-sort, closing the day reschedules a failed attempt).
+DISPATCHER_RESOLVES = {
+    ExceptionType.LATE_DEPARTURE: Resolution.NO_ACTION,
+    ExceptionType.ROUTE_BEHIND: Resolution.NO_ACTION,  # the customers were told by message
+    ExceptionType.LATE_RISK: Resolution.NO_ACTION,
+    ExceptionType.LONG_DWELL: Resolution.NO_ACTION,
+    ExceptionType.MISSING_PARCEL: Resolution.RESCHEDULED,  # it goes out the next day
+    ExceptionType.DAMAGED: Resolution.DAMAGED_CLAIM,
+}
 
 
 @dataclass(order=True)
@@ -209,6 +227,7 @@ class _Day:
         self.idle: set[str] = set()  # vans at the station with nothing to do (yet)
         self.planned: set[str] = set()  # orders on a route at some point of the day
         self.attempted: set[str] = set()  # orders a driver served (whatever came of it)
+        self.handled: set[str] = set()  # exception cases the dispatcher has taken
         # Where each parcel is: "received" (at the station, in no lane), "station" (in its
         # lane, ready to load), a vehicle id, "broken:<id>", or "customer".
         self.where: dict[str, str] = {}
@@ -261,6 +280,8 @@ class _Day:
         self.planned = {i for r in routes for i in r.stop_ids}
         for late in sorted(self.late_orders, key=lambda x: x.at):
             self._at(late.at, partial(self._late_order, late))
+        if routes and self.world.watch_every_min > 0:
+            self._at(first, self._watch)
         while self.steps:
             step = heapq.heappop(self.steps)
             if self.pace is not None:
@@ -475,13 +496,16 @@ class _Day:
         leave = t + timedelta(seconds=serve)
         van.done.add(order.id)
         self.attempted.add(order.id)
-        self._stop(order, t, leave, rng, outside)
-        if order.kind is OrderKind.PICKUP:  # collected: it rides home with the van
-            self.where |= dict.fromkeys((p.barcode for p in order.parcels), van.id)
+        # Parked at the stop, the phone keeps pinging; they reach the server before the
+        # delivery scan does (the app sends them every half minute), so GPS sees the arrival
+        # while the stop is still open.
         stay = gps.leg_fixes(
             [_pair(van.at)] * 2, arrive, (leave - arrive).total_seconds(), w.gps_interval_s
         )
         self._pings(van, [(at, where, None, 0.0) for at, where, _, _ in stay], leave)
+        self._stop(order, t, leave, rng, outside)
+        if order.kind is OrderKind.PICKUP:  # collected: it rides home with the van
+            self.where |= dict.fromkeys((p.barcode for p in order.parcels), van.id)
         self._at(leave, partial(self._next, van))
 
     def _stop(
@@ -586,6 +610,50 @@ class _Day:
             self.act.scans([IncomingScan(self._event_id(), ScanKind.RECEIVE, b, now) for b in back])
         self.where |= dict.fromkeys(back, "received")  # not in a lane: nobody loads it so
         return back
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Dispatch's watch of the board (cases, "N stops away" and "running late"), and a
+        dispatcher taking each case it handles in a while; again every few minutes while
+        anything of the day is still to happen."""
+        self.act.watch(self.station_ref, self.day)
+        now = self.ports.clock.now()
+        for case in self._open_cases():
+            resolution = DISPATCHER_RESOLVES.get(case.type)
+            if resolution is None or case.id in self.handled:
+                continue
+            self.handled.add(case.id)
+            low, high = self.world.dispatcher_min
+            delay = timedelta(minutes=self.draw("case", *self._case_name(case)).uniform(low, high))
+            self._at(max(now, case.opened_at + delay), partial(self._resolve, case.id, resolution))
+        if self.steps:
+            self._at(now + timedelta(minutes=self.world.watch_every_min), self._watch)
+
+    def _case_name(self, case: ExceptionCase) -> tuple[str, ...]:
+        """A case as a person would name it: its type, parcel, order reference and summary,
+        with database ids taken out (a case's key holds them)."""
+        order = self.orders.get(case.order_id or "")
+        reference = order.shipper_reference if order is not None else ""
+        return case.type.value, case.barcode, reference, _ID.sub("", case.summary)
+
+    def _open_cases(self) -> list[ExceptionCase]:
+        found: list[ExceptionCase] = []
+        cursor: str | None = None
+        while True:
+            page = exceptions.list_cases(
+                self.principal, cursor=cursor, limit=CASE_PAGE, uow=self.ports.uow()
+            )
+            found += page.cases
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    def _resolve(self, case_id: str, resolution: Resolution) -> None:
+        with self.ports.uow() as uow:
+            case = uow.exceptions.get(self.principal.organisation_id, case_id)
+        if case is not None and case.status is CaseStatus.OPEN:  # doorstep may have cleared it
+            self.act.resolve_case(case_id, resolution, "handled by the twin's dispatcher")
 
     # -- new orders -----------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ from doorstep.simulation.station_day import late_orders, synthetic_station_day
 
 # What a service's ``fields`` leave out: the service sets these itself.
 _OWN = {"id", "organisation_id", "created_at", "updated_at", "status", "history", "flags"}
+# What a shipper's system never sends either: doorstep's own record of the order's checks.
+_CHECKED = {"acknowledged", "geocode", "location_source", "fingerprint"}
 
 
 class CountingIds:
@@ -118,8 +120,12 @@ def plan(
     return runs.publish(principal, version.id, uow=ports.uow(), clock=ports.clock)
 
 
-def _fields(entity: Any) -> dict[str, Any]:
-    return {f.name: getattr(entity, f.name) for f in fields(entity) if f.name not in _OWN}
+def _fields(entity: Any, leave_out: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    return {
+        f.name: getattr(entity, f.name)
+        for f in fields(entity)
+        if f.name not in _OWN and f.name not in leave_out
+    }
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ def demo_day(
         )  # fmt: skip
         return DemoDay(station, version, played)
     late = [
-        LateOrder(at, _fields(order) | {"station_id": station.id})
+        LateOrder(at, _fields(order, _CHECKED) | {"station_id": station.id})
         for at, order in late_orders(
             scenario, seed=seed, travel=travel, places=places, day=day, timezone=timezone
         )
