@@ -82,8 +82,8 @@ from doorstep.services.positions import IncomingPing  # noqa: E402
 from doorstep.services.scans import IncomingScan  # noqa: E402
 from doorstep.simulation import scenario  # noqa: E402
 from doorstep.simulation.actions import Actions  # noqa: E402
-from doorstep.simulation.day_run import DayRun  # noqa: E402
 from doorstep.simulation.demo import DemoDay, Playing, demo_day  # noqa: E402
+from doorstep.simulation.world import DayRun  # noqa: E402
 
 DAY = date(2026, 11, 23)  # a Monday
 REGION = "helsinki"

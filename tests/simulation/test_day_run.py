@@ -12,7 +12,8 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.services import reconciliation, stations
 from doorstep.services.authorization import Principal
-from doorstep.simulation.day_run import DayRun, LateOrder, SimClock, SimPorts, World, run_day
+from doorstep.simulation.day_run import run_day
+from doorstep.simulation.world import DayRun, LateOrder, SimClock, SimPorts, World
 from tests.services.conftest import (
     T0,
     Ports,

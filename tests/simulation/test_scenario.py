@@ -13,9 +13,9 @@ from doorstep.domain.errors import InvalidValue
 from doorstep.domain.fleet import SpeedProfile, VehicleType
 from doorstep.domain.geo import Location, distance_m
 from doorstep.simulation import scenario as scenarios
-from doorstep.simulation.day_run import World
 from doorstep.simulation.scenario import Scenario, loads, vary
 from doorstep.simulation.station_day import late_orders, synthetic_station_day
+from doorstep.simulation.world import World
 
 FLEET = """
 fleet:

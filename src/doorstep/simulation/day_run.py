@@ -1,18 +1,24 @@
-"""A published day run in fast-forward through doorstep's own services (the digital twin).
+"""A published day played through doorstep's own services as it unfolds (the digital twin).
 
 The station receives, sorts (now and then to the wrong lane, then right) and loads every
-parcel; each van is inspected and leaves (some late); it drives its route on the road
-network's times for the hour, spread by the day's traffic and by chance, serves each stop for
-a time drawn around the planned one, delivers with the proof the order asks for or fails (the
-recipient absent more often in the afternoon, a parcel refused or damaged), and now and then
-a driver forgets a scan. Back at the station the failed parcels are scanned in, the van is
-inspected and its route ended, and the day is closed. Everything goes through the services
-the API and the handhelds use, so the exceptions, messages, KPIs and re-attempts come out
-exactly as on a real day.
+parcel; each van is inspected and leaves (some late) and follows its route *as the published
+plan says at each stop*, so dispatch's live changes take effect: it drives each leg's road
+path at the hour's speeds, spread by the day's traffic and by chance, pinging GPS; serves
+each stop for a time drawn around the planned one (waiting for a window only if it opens
+soon); delivers with the proof the order asks for or fails (the recipient absent more often
+in the afternoon and outside the booked window, a parcel refused or damaged); and now and
+then a driver forgets a scan or a van breaks down (``_break_down``: dispatch takes it off
+the road, the vans its stops go to take its parcels over in the street, a tow brings back
+the rest). Shippers send orders during the day (``LateOrder``), which dispatch puts into the
+running plan; the dispatcher watches the board and takes its cases (``dispatcher``). Back at
+the station the failed parcels are scanned in, the van is inspected and its route ended, and
+the day is closed. Everything goes through the services the API and the handhelds use (or a
+running server's API: ``actions``), so the exceptions, messages, KPIs and re-attempts come
+out exactly as on a real day.
 
-Two phases: first the whole timeline is drawn from ``random.Random(seed)`` in a fixed order
-(what happens when), then it is played in time order with the simulated clock set to each
-moment. The same seed on the same published day gives the same day, event for event.
+A heap of steps is played in time order with the simulated clock set to each moment; steps
+add later steps. Randomness is drawn per thing (``_Day.draw``), so the same seed plays the
+same day, event for event, and a variant of the day changes only what it must.
 """
 
 from __future__ import annotations
@@ -21,16 +27,13 @@ import hashlib
 import heapq
 import math
 import random
-import re
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
 
 from doorstep.domain.errors import InvalidValue, NotFound
-from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
 from doorstep.domain.fleet import SpeedProfile, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.inspections import CHECKLIST, InspectionKind, ItemResult
@@ -39,111 +42,22 @@ from doorstep.domain.orders import Order, OrderKind, ProofKind
 from doorstep.domain.proofs import Proof
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.sorting import SortLine
-from doorstep.planning.travel import TravelTimes
-from doorstep.services import exceptions, loadout, sorting
+from doorstep.services import loadout, sorting
 from doorstep.services.authorization import Principal
-from doorstep.services.ports import IdGenerator, ProofStore, UnitOfWork
 from doorstep.services.positions import IncomingPing
 from doorstep.services.scans import IncomingScan
 from doorstep.services.stations import resolve_station
 from doorstep.simulation import gps
 from doorstep.simulation.actions import Actions, ServiceActions
+from doorstep.simulation.dispatcher import Dispatcher
+from doorstep.simulation.world import DayRun, LateOrder, SimPorts, World
 
 LOAD_S = 20  # seconds to scan a parcel onto a van
 PNG = b"\x89PNG\r\n\x1a\n" + b"a signature drawn on the driver's phone"
 JPEG = b"\xff\xd8\xff\xe0" + b"a photo of the parcel at the door"
 
 
-@dataclass(frozen=True)
-class World:
-    """How the day goes, apart from the plan: every share is per event, every spread is the
-    sigma of a log-normal factor. Modelling defaults, not measurements."""
-
-    leg_spread: float = 0.15
-    day_traffic_spread: float = 0.08
-    service_spread: float = 0.35
-    late_departure_share: float = 0.10
-    late_departure_min: tuple[int, int] = (5, 30)
-    absent_morning: float = 0.05
-    absent_afternoon: float = 0.09
-    refused: float = 0.01
-    damaged: float = 0.003
-    mis_sort: float = 0.01
-    missed_scan: float = 0.005
-    breakdown_share: float = 0.02  # of routes: the van breaks down on the road, once
-    gps_interval_s: float = 30.0  # the driver app's ping interval while driving
-    gps_noise_m: float = 8.0  # sigma of a ping's error, each axis
-    window_wait_max_min: float = 20.0  # longer to a window's opening: serve it now, outside
-    watch_every_min: float = 15.0  # dispatch's board watch while vans are out (0: never)
-    dispatcher_min: tuple[float, float] = (5.0, 45.0)  # from a case opening to its resolving
-    absent_outside_window: float = 0.25
-
-
-@dataclass(frozen=True)
-class LateOrder:
-    """An order a shipper sends during the day: created at ``at`` with the fields
-    ``POST /orders`` takes. One for the played day goes into the running plan at once (or is
-    left for the next day, when no van can take it); one for a later day just waits."""
-
-    at: datetime
-    values: Mapping[str, Any]
-
-
-class SimClock:
-    """The ``Clock`` the services read: set to each moment as the day is played."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-
-@dataclass(frozen=True)
-class SimPorts:
-    uow: Callable[[], UnitOfWork]
-    clock: SimClock
-    ids: IdGenerator
-    travel: TravelTimes
-    proofs: ProofStore | None = None
-
-
-@dataclass
-class DayRun:
-    """What happened: counts a report can start from (the KPIs read the stored events)."""
-
-    delivered: int = 0
-    picked_up: int = 0  # returns collected from customers
-    failed: dict[str, int] = field(default_factory=dict)
-    missed_scans: int = 0
-    mis_sorts: int = 0
-    late_departures: int = 0
-    routes: int = 0
-    breakdowns: int = 0
-    parcels_taken_over: int = 0  # from a broken-down van, by the vans its stops went to
-    late_orders: int = 0  # sent by shippers during the day
-    late_planned: int = 0  # of those, put on a route of the played day
-    # Stops on a route that no driver tried: the parcel was not on the van (it came in after
-    # the van left, or stayed on a broken-down one), or the route ended first.
-    not_attempted: int = 0
-    ended_at: datetime | None = None
-
-
 COMING_BACK = (OrderStatus.FAILED_ATTEMPT, OrderStatus.RETURNING_TO_STATION)
-
-CASE_PAGE = 200  # exception cases read a page at a time
-_ID = re.compile(r"\b[a-z]{3}_[0-9a-zA-Z]+\b")  # a database id, as in ord_8c9a52910001
-
-# What the twin's dispatcher does with the cases it handles; the rest doorstep settles itself
-# (a right sort clears a mis-sort, closing the day reschedules a failed attempt).
-DISPATCHER_RESOLVES = {
-    ExceptionType.LATE_DEPARTURE: Resolution.NO_ACTION,
-    ExceptionType.ROUTE_BEHIND: Resolution.NO_ACTION,  # the customers were told by message
-    ExceptionType.LATE_RISK: Resolution.NO_ACTION,
-    ExceptionType.LONG_DWELL: Resolution.NO_ACTION,
-    ExceptionType.MISSING_PARCEL: Resolution.RESCHEDULED,  # it goes out the next day
-    ExceptionType.DAMAGED: Resolution.DAMAGED_CLAIM,
-}
 
 
 @dataclass(order=True)
@@ -227,7 +141,6 @@ class _Day:
         self.idle: set[str] = set()  # vans at the station with nothing to do (yet)
         self.planned: set[str] = set()  # orders on a route at some point of the day
         self.attempted: set[str] = set()  # orders a driver served (whatever came of it)
-        self.handled: set[str] = set()  # exception cases the dispatcher has taken
         # Where each parcel is: "received" (at the station, in no lane), "station" (in its
         # lane, ready to load), a vehicle id, "broken:<id>", or "customer".
         self.where: dict[str, str] = {}
@@ -281,7 +194,11 @@ class _Day:
         for late in sorted(self.late_orders, key=lambda x: x.at):
             self._at(late.at, partial(self._late_order, late))
         if routes and self.world.watch_every_min > 0:
-            self._at(first, self._watch)
+            dispatcher = Dispatcher(
+                self.act, self.principal, self.ports.uow, self.ports.clock, self.station_ref,
+                self.day, self.world, self.draw, self._at, lambda: bool(self.steps), self.orders,
+            )  # fmt: skip
+            self._at(first, dispatcher.watch)
         while self.steps:
             step = heapq.heappop(self.steps)
             if self.pace is not None:
@@ -610,50 +527,6 @@ class _Day:
             self.act.scans([IncomingScan(self._event_id(), ScanKind.RECEIVE, b, now) for b in back])
         self.where |= dict.fromkeys(back, "received")  # not in a lane: nobody loads it so
         return back
-
-    # -- dispatch ---------------------------------------------------------------------------
-
-    def _watch(self) -> None:
-        """Dispatch's watch of the board (cases, "N stops away" and "running late"), and a
-        dispatcher taking each case it handles in a while; again every few minutes while
-        anything of the day is still to happen."""
-        self.act.watch(self.station_ref, self.day)
-        now = self.ports.clock.now()
-        for case in self._open_cases():
-            resolution = DISPATCHER_RESOLVES.get(case.type)
-            if resolution is None or case.id in self.handled:
-                continue
-            self.handled.add(case.id)
-            low, high = self.world.dispatcher_min
-            delay = timedelta(minutes=self.draw("case", *self._case_name(case)).uniform(low, high))
-            self._at(max(now, case.opened_at + delay), partial(self._resolve, case.id, resolution))
-        if self.steps:
-            self._at(now + timedelta(minutes=self.world.watch_every_min), self._watch)
-
-    def _case_name(self, case: ExceptionCase) -> tuple[str, ...]:
-        """A case as a person would name it: its type, parcel, order reference and summary,
-        with database ids taken out (a case's key holds them)."""
-        order = self.orders.get(case.order_id or "")
-        reference = order.shipper_reference if order is not None else ""
-        return case.type.value, case.barcode, reference, _ID.sub("", case.summary)
-
-    def _open_cases(self) -> list[ExceptionCase]:
-        found: list[ExceptionCase] = []
-        cursor: str | None = None
-        while True:
-            page = exceptions.list_cases(
-                self.principal, cursor=cursor, limit=CASE_PAGE, uow=self.ports.uow()
-            )
-            found += page.cases
-            if page.next_cursor is None:
-                return found
-            cursor = page.next_cursor
-
-    def _resolve(self, case_id: str, resolution: Resolution) -> None:
-        with self.ports.uow() as uow:
-            case = uow.exceptions.get(self.principal.organisation_id, case_id)
-        if case is not None and case.status is CaseStatus.OPEN:  # doorstep may have cleared it
-            self.act.resolve_case(case_id, resolution, "handled by the twin's dispatcher")
 
     # -- new orders -----------------------------------------------------------------------
 

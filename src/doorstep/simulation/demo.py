@@ -9,7 +9,7 @@ the day is set up, so the same seed gives the same plan and the same day. ``day_
 plays it.
 
 With a ``scenario`` (``simulation.scenario``) the day is drawn from it: its station, fleet
-and order mix; the orders its shippers send during the day (``day_run.LateOrder``, those
+and order mix; the orders its shippers send during the day (``world.LateOrder``, those
 after its cut-off for the next day); and its ``World``.
 """
 
@@ -31,9 +31,10 @@ from doorstep.services.authorization import Principal
 from doorstep.services.planning import runs
 from doorstep.services.ports import Clock, ProofStore, UnitOfWork
 from doorstep.simulation.actions import Actions
-from doorstep.simulation.day_run import DayRun, LateOrder, SimClock, SimPorts, World, run_day
+from doorstep.simulation.day_run import run_day
 from doorstep.simulation.scenario import Scenario
 from doorstep.simulation.station_day import late_orders, synthetic_station_day
+from doorstep.simulation.world import DayRun, LateOrder, SimClock, SimPorts, World
 
 # What a service's ``fields`` leave out: the service sets these itself.
 _OWN = {"id", "organisation_id", "created_at", "updated_at", "status", "history", "flags"}

@@ -5,7 +5,7 @@ what they look like (windows, parcels, service times, pickups, priorities), whic
 and drivers work (groups of vans or cargo bikes with their capacity, shift and costs; one
 driver per vehicle, on the group's shift), the cut-off after which a shipper's order waits
 for the next day, the orders that arrive during the day, and how the day goes (overrides of
-``day_run.World``). Every part is optional: what is left out is today's ``station_day`` mix,
+``world.World``). Every part is optional: what is left out is today's ``station_day`` mix,
 so ``Scenario()`` draws exactly the day ``synthetic_station_day`` draws without one.
 
     name: Helsinki micro-hub
@@ -67,7 +67,7 @@ from doorstep.domain.geo import Location
 from doorstep.domain.orders import Priority
 from doorstep.domain.schedules import DailyWindow
 from doorstep.simulation import station_day
-from doorstep.simulation.day_run import World
+from doorstep.simulation.world import World
 
 DEFAULT_FILE = "helsinki-microhub.yaml"
 
@@ -134,7 +134,7 @@ class Scenario:
     world: tuple[tuple[str, Any], ...] = ()  # (World field, value), checked on load
 
     def day_world(self) -> World:
-        """``day_run.World`` with the scenario's overrides."""
+        """``world.World`` with the scenario's overrides."""
         return dataclasses.replace(World(), **dict(self.world))
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from doorstep.entrypoints.cli.demo_live import Pacer
-from doorstep.simulation.day_run import DayRun, SimClock
+from doorstep.simulation.world import DayRun, SimClock
 from tests.support.server import free_port
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

@@ -39,8 +39,8 @@ from doorstep.planning.versions import PlanVersion
 from doorstep.services import accounts, kpis
 from doorstep.services.authorization import Principal, system_principal
 from doorstep.simulation import scenario as scenarios
-from doorstep.simulation.day_run import DayRun, SimClock
 from doorstep.simulation.demo import DemoDay, Playing, demo_day
+from doorstep.simulation.world import DayRun, SimClock
 
 
 def demo(

@@ -27,7 +27,7 @@ from doorstep.planning.versions import PlanVersion
 from doorstep.services import accounts, tracking_links
 from doorstep.services.authorization import Principal
 from doorstep.services.ports import Clock
-from doorstep.simulation.day_run import DayRun, SimClock
+from doorstep.simulation.world import DayRun, SimClock
 
 STARTUP_LIMIT_S = 15.0
 STEP_S = 0.25  # the shared clock moves on at least this often (wall seconds) while waiting
