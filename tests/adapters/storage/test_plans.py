@@ -142,3 +142,31 @@ def test_another_organisation_sees_none_of_them(container: Container, org: Organ
         assert uow.plans.list("org_b", "stn_1", DAY) == []
         assert uow.plans.latest("org_b", "stn_1", DAY) is None
         assert uow.plans.next_number("org_b", "stn_1", DAY) == 1
+
+
+def test_the_days_versions_are_read_whole_once_and_again_when_they_change(
+    container: Container, org: Organisation
+) -> None:
+    """The published version read twice is decoded once (the same object); publishing another
+    or locking a route reads the new state; another organisation still sees nothing."""
+    stored(container, version(1), version(2))
+    updated(container, version(1).move_to(PlanStatus.PUBLISHED, T0))
+    with container.uow() as uow:
+        first = uow.plans.published(org.id, "stn_1", DAY)
+        again = uow.plans.published(org.id, "stn_1", DAY)
+        assert first is not None
+        assert again is first
+        assert uow.plans.published("org_other", "stn_1", DAY) is None
+    locked = lock_route(first, first.plan.routes[0].vehicle_id)
+    updated(container, locked)
+    with container.uow() as uow:
+        now = uow.plans.published(org.id, "stn_1", DAY)
+        assert now == locked
+        assert now is not first
+    updated(container, locked.move_to(PlanStatus.SUPERSEDED, T0))
+    updated(container, version(2).move_to(PlanStatus.PUBLISHED, T0))
+    with container.uow() as uow:
+        latest = uow.plans.published(org.id, "stn_1", DAY)
+        assert latest is not None
+        assert (latest.number, latest.status) == (2, PlanStatus.PUBLISHED)
+        assert uow.plans.latest(org.id, "stn_1", DAY) == latest

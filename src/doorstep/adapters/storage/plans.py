@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Engine, Row, func, insert, select, update
 
 from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.plan_json import (
@@ -110,6 +114,37 @@ def _stops(v: PlanVersion) -> list[dict[str, Any]]:
     ]
 
 
+CACHED_VERSIONS = 16  # per database: a few stations' days, each with a version or two
+
+
+class VersionCache:
+    """The most recently read versions of one database, by id, status, locks and publishing
+    time (all a stored version can change); shared by the request threads."""
+
+    def __init__(self, most: int = CACHED_VERSIONS) -> None:
+        self._most = most
+        self._found: OrderedDict[tuple[Any, ...], PlanVersion] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> PlanVersion | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], version: PlanVersion) -> None:
+        with self._lock:
+            self._found[key] = version
+            while len(self._found) > self._most:
+                self._found.popitem(last=False)
+
+
+# One cache per database engine: ids are unique within a database, not across the test
+# databases one process may open.
+_VERSIONS: weakref.WeakKeyDictionary[Engine, VersionCache] = weakref.WeakKeyDictionary()
+
+
 class SqlPlanVersions(TableRows):
     table = t.plan_versions
 
@@ -136,16 +171,40 @@ class SqlPlanVersions(TableRows):
     def latest(
         self, organisation_id: str, station_id: str, service_date: date
     ) -> PlanVersion | None:
-        statement = self._day(organisation_id, station_id, service_date)
-        row = self._first(statement.order_by(self.table.c.number.desc()).limit(1))
-        return _version(row) if row else None
+        c = self.table.c
+        where = self._day_where(organisation_id, station_id, service_date)
+        return self._cached(where, c.number.desc())
 
     def published(
         self, organisation_id: str, station_id: str, service_date: date
     ) -> PlanVersion | None:
-        statement = self._day(organisation_id, station_id, service_date)
-        row = self._first(statement.where(self.table.c.published.is_(True)))
-        return _version(row) if row else None
+        where = self._day_where(organisation_id, station_id, service_date)
+        return self._cached([*where, self.table.c.published.is_(True)], None)
+
+    def _cached(self, where: Sequence[Any], order: Any) -> PlanVersion | None:
+        """The version ``where`` picks, read whole only when this database's cache lacks it.
+
+        A stored version never changes but for its status and locks, and the day's published
+        one is read on every GPS batch, scan and board refresh: reading its key first (a
+        small row) spares decoding a 10,000-stop plan each time.
+        """
+        c = self.table.c
+        head = select(c.id, c.status, c.locked, c.published_at).where(*where)
+        if order is not None:
+            head = head.order_by(order)
+        found = self._first(head.limit(1))
+        if found is None:
+            return None
+        key = (found.id, found.status, json.dumps(found.locked), found.published_at)
+        cache = _VERSIONS.setdefault(self._conn.engine, VersionCache())
+        version = cache.get(key)
+        if version is None:
+            row = self._first(select(self.table).where(*where, c.id == found.id))
+            if row is None:  # replaced between the two reads: read it as it is now
+                return self._cached(where, order)
+            version = _version(row)
+            cache.put(key, version)
+        return version
 
     def next_number(self, organisation_id: str, station_id: str, service_date: date) -> int:
         c = self.table.c
@@ -180,9 +239,14 @@ class SqlPlanVersions(TableRows):
         return _version(row) if row else None
 
     def _day(self, organisation_id: str, station_id: str, service_date: date) -> Any:
+        return select(self.table).where(*self._day_where(organisation_id, station_id, service_date))
+
+    def _day_where(
+        self, organisation_id: str, station_id: str, service_date: date
+    ) -> Sequence[Any]:
         c = self.table.c
-        return select(self.table).where(
+        return [
             c.organisation_id == organisation_id,
             c.station_id == station_id,
             c.service_date == service_date,
-        )
+        ]
