@@ -252,3 +252,15 @@ def test_late_orders_after_the_cut_off_are_for_the_next_day(
 
 def _km(a: Location, b: Location) -> float:
     return distance_m(a, b) / 1000
+
+
+def test_service_times_by_kind_of_stop_are_a_table_of_factors() -> None:
+    """One kind given changes that one; an unknown kind or a factor of 0 names its field."""
+    world = loads("world: {service_by_kind: {pickup: 2}}").day_world()
+    factors = dict(world.service_by_kind)
+    assert factors["pickup"] == 2
+    assert factors["signature"] == dict(World().service_by_kind)["signature"]
+    with pytest.raises(InvalidValue, match=r"world.service_by_kind.parcel"):
+        loads("world: {service_by_kind: {parcel: 2}}")
+    with pytest.raises(InvalidValue, match=r"world.service_by_kind.pin"):
+        loads("world: {service_by_kind: {pin: 0}}")

@@ -409,7 +409,9 @@ class _Day:
         w, rng = self.world, self.draw("stop", order.shipper, order.shipper_reference)
         arrive = self.ports.clock.now()
         t, outside = _when(order, arrive, timedelta(minutes=w.window_wait_max_min))
-        serve = max(10.0, order.service_duration_s * math.exp(rng.gauss(0, w.service_spread)))
+        kind = _stop_kind(order)
+        typical = order.service_duration_s * dict(w.service_by_kind).get(kind, 1.0)
+        serve = max(10.0, typical * math.exp(rng.gauss(0, w.service_spread)))
         leave = t + timedelta(seconds=serve)
         van.done.add(order.id)
         self.attempted.add(order.id)
@@ -617,6 +619,13 @@ def _when(order: Order, arrive: datetime, wait_max: timedelta) -> tuple[datetime
     if soon:
         return min(soon), False
     return arrive, True
+
+
+def _stop_kind(order: Order) -> str:
+    """What takes a stop's time beyond the planned: a return to collect, a proof to take."""
+    if order.kind is OrderKind.PICKUP:
+        return "pickup"
+    return order.proof.kind.value
 
 
 def _pair(point: Location) -> tuple[float, float]:

@@ -363,6 +363,14 @@ def _world(data: object, path: str) -> tuple[tuple[str, Any], ...]:
 def world_value(name: str, value: object, path: str, base: World | None = None) -> Any:
     """``value`` checked against the type of World's ``name`` (its default's)."""
     current = getattr(base or World(), name)
+    if isinstance(current, tuple) and current and isinstance(current[0], tuple):
+        # A table of factors by kind, e.g. service_by_kind: {pickup: 1.25, signature: 1.15}.
+        known = ", ".join(str(k) for k, _ in current)
+        table = _mapping(value, path, [str(k) for k, _ in current])
+        if not table:
+            raise InvalidValue(path, f"give a factor for one or more of: {known}")
+        given = {k: _number(v, _join(path, k), above=0) for k, v in table.items()}
+        return tuple(sorted((dict(current) | given).items()))
     if isinstance(current, tuple):
         pair = _pair(value, path, f"[{', '.join(str(v) for v in current)}]")
         low, high = (_whole(v, f"{path}[{i}]") for i, v in enumerate(pair))

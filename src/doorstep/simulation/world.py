@@ -20,6 +20,15 @@ class World:
     leg_spread: float = 0.15
     day_traffic_spread: float = 0.08
     service_spread: float = 0.35
+    # The typical service time of a stop against the planned one, by what the stop asks: a
+    # return to collect and check, a signature or a PIN to take, an age to verify. Planners
+    # rarely know these apart; the live ETA learns them per address and kind.
+    service_by_kind: tuple[tuple[str, float], ...] = (
+        ("pickup", 1.25),
+        ("signature", 1.15),
+        ("pin", 1.1),
+        ("minimum_age", 1.3),
+    )
     late_departure_share: float = 0.10
     late_departure_min: tuple[int, int] = (5, 30)
     absent_morning: float = 0.05
