@@ -146,8 +146,17 @@ def _scopes(report: KpiReport) -> list[tuple[str, str, Scorecard]]:
     ]
 
 
+WIDEST = 12  # scopes a table shows side by side; a bigger day shows the day alone
+
+
 def show_tables(report: KpiReport) -> None:
     scopes = _scopes(report)
+    if len(scopes) > WIDEST:  # 99 routes and their drivers would not fit any terminal
+        output.note(
+            f"{len(scopes) - 1} routes and drivers: the day alone below; each of them with "
+            "`doorstep kpis --format csv` or `--chart`"
+        )
+        scopes = scopes[:1]
     names = [name for name, _, _ in rows(scopes[0][2])]
     per_scope = [{n: shown(r, u) for n, r, u in rows(card)} for _, _, card in scopes]
     title = f"KPIs {report.station.code} {report.day.isoformat()} (plan {report.plan_number})"
