@@ -372,23 +372,32 @@ def _fleet(count: int, rng: np.random.Generator) -> tuple[list[Vehicle], list[Dr
     vehicles, drivers = [], []
     for k in range(count):
         hours = SHIFTS[int(shift[k])]
-        vehicles.append(
-            Vehicle(
-                id=f"veh_{k:03d}",
-                organisation_id=ORGANISATION,
-                station_id=STATION_ID,
-                name=f"Van {k:03d}",
-                vehicle_type=VehicleType.VAN,
-                capacity=Capacity(1300, 5500, 260) if big[k] else Capacity(900, 3500, 180),
-                shift=hours,
-                costs=costs,
-                skills=frozenset({LIFT_GATE}) if lift[k] else frozenset(),
-            )
-        )
-        drivers.append(
-            Driver(f"drv_{k:03d}", ORGANISATION, STATION_ID, f"Driver {k:03d}", DRIVER_SHIFT)
-        )
+        capacity = Capacity(1300, 5500, 260) if big[k] else Capacity(900, 3500, 180)
+        skills = frozenset({LIFT_GATE}) if lift[k] else frozenset()
+        vehicles.append(_vehicle(k, "Van", VehicleType.VAN, capacity, hours, costs, skills))
+        drivers.append(_driver(k, DRIVER_SHIFT))
     return vehicles, drivers
+
+
+def _vehicle(
+    k: int,
+    label: str,
+    kind: VehicleType,
+    capacity: Capacity,
+    shift: DailyWindow,
+    costs: VehicleCosts,
+    skills: frozenset[str],
+) -> Vehicle:
+    """The ``k``-th vehicle of the day (ids and names from ``k``, so a day is repeatable)."""
+    return Vehicle(
+        id=f"veh_{k:03d}", organisation_id=ORGANISATION, station_id=STATION_ID,
+        name=f"{label} {k:03d}", vehicle_type=kind, capacity=capacity, shift=shift,
+        costs=costs, skills=skills,
+    )  # fmt: skip
+
+
+def _driver(k: int, shift: DailyWindow) -> Driver:
+    return Driver(f"drv_{k:03d}", ORGANISATION, STATION_ID, f"Driver {k:03d}", shift)
 
 
 def _groups(groups: Sequence[VehicleGroup]) -> tuple[list[Vehicle], list[Driver]]:
@@ -401,19 +410,9 @@ def _groups(groups: Sequence[VehicleGroup]) -> tuple[list[Vehicle], list[Driver]
         for _ in range(group.count):
             k = len(vehicles)
             vehicles.append(
-                Vehicle(
-                    id=f"veh_{k:03d}",
-                    organisation_id=ORGANISATION,
-                    station_id=STATION_ID,
-                    name=f"{label} {k:03d}",
-                    vehicle_type=group.type,
-                    capacity=group.capacity,
-                    shift=group.shift,
-                    costs=group.costs,
-                    skills=group.skills,
+                _vehicle(
+                    k, label, group.type, group.capacity, group.shift, group.costs, group.skills
                 )
             )
-            drivers.append(
-                Driver(f"drv_{k:03d}", ORGANISATION, STATION_ID, f"Driver {k:03d}", group.shift)
-            )
+            drivers.append(_driver(k, group.shift))
     return vehicles, drivers
