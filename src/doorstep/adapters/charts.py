@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from doorstep.domain.kpis import Ratio, Scorecard
+from doorstep.domain.kpis import Ratio, Scorecard, shown
 from doorstep.services.kpis import KpiReport
 
 PANEL_INCHES = (6.0, 3.6)
@@ -50,31 +50,22 @@ def _value(ratio: Ratio | None) -> float | None:
     return None if ratio is None else ratio.value
 
 
-def _shown(ratio: Ratio | None, *, percent: bool) -> str:
-    """ "412/430 (95.8%)", "3.25 (13/4)", "n/a (0/0)", or "n/a" when not known at all."""
-    if ratio is None or ratio.value is None:
-        return "n/a" if ratio is None else f"n/a ({ratio})"
-    if percent:
-        return f"{ratio} ({ratio.value:.1%})"
-    return f"{ratio.value:.2f} ({ratio})"
-
-
 def headline(report: KpiReport) -> list[tuple[str, str]]:
     """The day's numbers a station lead reads first, as (KPI, text)."""
     day = report.kpis.day
     road = day.road
     failures = sum(r.numerator for _, r in day.failure_reasons)
     return [
-        ("on time", _shown(day.on_time, percent=True)),
-        ("first attempt", _shown(day.first_attempt, percent=True)),
+        ("on time", shown(day.on_time, percent=True)),
+        ("first attempt", shown(day.first_attempt, percent=True)),
         ("failed attempts", f"{failures:g}"),
-        ("scan compliance", _shown(day.scan_compliance, percent=True)),
-        *((f"load use ({k})", _shown(v, percent=True)) for k, v in day.load_use.items()),
-        ("shift use", _shown(day.shift_use, percent=True)),
-        ("stops per hour", _shown(road.stops_per_hour, percent=False)),
-        ("actual / planned time", _shown(road.actual_vs_planned_s, percent=True)),
-        ("GPS / planned distance", _shown(road.gps_vs_planned_m, percent=True)),
-        ("sequence adherence", _shown(road.sequence, percent=True)),
+        ("scan compliance", shown(day.scan_compliance, percent=True)),
+        *((f"load use ({k})", shown(v, percent=True)) for k, v in day.load_use.items()),
+        ("shift use", shown(day.shift_use, percent=True)),
+        ("stops per hour", shown(road.stops_per_hour, percent=False)),
+        ("actual / planned time", shown(road.actual_vs_planned_s, percent=True)),
+        ("GPS / planned distance", shown(road.gps_vs_planned_m, percent=True)),
+        ("sequence adherence", shown(road.sequence, percent=True)),
         ("cases opened", str(sum(day.cases.opened.values()))),
         ("cases still open", str(len(day.cases.still_open))),
     ]

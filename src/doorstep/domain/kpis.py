@@ -51,6 +51,18 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
 
 
+def shown(ratio: Ratio | None, *, percent: bool) -> str:
+    """A KPI as people read it: "412/430 (95.8%)", "3.25 (13/4)", "3" (of 1), "n/a (0/0)"
+    when undefined, "n/a" when not known at all. The tables and the charts print the same."""
+    if ratio is None or ratio.value is None:
+        return "n/a" if ratio is None else f"n/a ({ratio})"
+    if percent:
+        return f"{ratio} ({ratio.value:.1%})"
+    if ratio.denominator == 1:
+        return f"{ratio.value:g}"
+    return f"{ratio.value:.2f} ({ratio})"
+
+
 def _sum(ratios: list[Ratio]) -> Ratio:
     return sum(ratios, Ratio(0, 0))
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from doorstep.adapters import charts
-from doorstep.domain.kpis import Ratio, Scorecard
+from doorstep.domain.kpis import Ratio, Scorecard, shown
 from doorstep.entrypoints.api.schemas.kpis import KpiReportOut
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.options import service_day
@@ -126,17 +126,6 @@ def rows(card: Scorecard) -> list[tuple[str, Ratio | None, str]]:
     return found
 
 
-def shown(ratio: Ratio | None, unit: str) -> str:
-    """ "2/3 (66.7%)", "38.50 (154/4)", or n/a when undefined or unknown."""
-    if ratio is None or ratio.value is None:
-        return "n/a" if ratio is None else f"n/a ({ratio})"
-    if unit == PERCENT:
-        return f"{ratio} ({ratio.value:.1%})"
-    if ratio.denominator == 1:
-        return f"{ratio.value:g}"
-    return f"{ratio.value:.2f} ({ratio})"
-
-
 def _scopes(report: KpiReport) -> list[tuple[str, str, Scorecard]]:
     numbers = report.kpis
     return [
@@ -158,7 +147,9 @@ def show_tables(report: KpiReport) -> None:
         )
         scopes = scopes[:1]
     names = [name for name, _, _ in rows(scopes[0][2])]
-    per_scope = [{n: shown(r, u) for n, r, u in rows(card)} for _, _, card in scopes]
+    per_scope = [
+        {n: shown(r, percent=u == PERCENT) for n, r, u in rows(card)} for _, _, card in scopes
+    ]
     title = f"KPIs {report.station.code} {report.day.isoformat()} (plan {report.plan_number})"
     headers = ["KPI", *(f"{kind} {name}" for kind, name, _ in scopes)]
     extra = sorted({n for cells in per_scope for n in cells} - set(names))
