@@ -42,6 +42,7 @@ import numpy as np
 from doorstep.adapters.roads.haversine import great_circle_m
 from doorstep.domain.geo import Location
 from doorstep.planning.travel import TravelMatrix
+from tests.support.server import stop
 
 OSRM_BINDINGS_VERSION = "26.10.0"
 PYVALHALLA_VERSION = "3.9.1"
@@ -475,7 +476,7 @@ def _server(
                 output,
             )
         finally:
-            _stop(process)
+            stop(process)
     raise AssertionError("unreachable")
 
 
@@ -492,17 +493,6 @@ def _wait_until_answering(process: subprocess.Popen[bytes], url: str, timeout_s:
         except (OSError, ValueError):
             time.sleep(0.05)
     return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # --- test points and sanity checks --------------------------------------------------------
