@@ -5,6 +5,7 @@
 # throwaway PostgreSQL (scripts/postgres.sh), stopped again on exit, unless
 #   DOORSTEP_TEST_POSTGRES_URL=...   names a server to use instead, or
 #   DOORSTEP_SKIP_POSTGRES=1         turns it off (PostgreSQL tests then skip).
+# The browser tests get Debian's Chromium from scripts/chromium.sh (installed if missing).
 # With CI set, PostgreSQL is required: pytest gets DOORSTEP_REQUIRE_POSTGRES=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -61,6 +62,16 @@ else
   else
     echo "test.sh: no PostgreSQL (see above); its tests will be skipped" >&2
   fi
+fi
+
+# The browser tests drive Debian's Chromium; CI must have it, elsewhere they skip without.
+echo "==> chromium" >&2
+if chromium=$(bash scripts/chromium.sh); then
+  export DOORSTEP_CHROMIUM=$chromium
+elif [[ -n "${CI:-}" ]]; then
+  fail chromium "could not provision Chromium, which CI requires"
+else
+  echo "test.sh: no Chromium (see above); the browser tests will be skipped" >&2
 fi
 
 echo "==> pytest" >&2

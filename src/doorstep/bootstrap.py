@@ -20,6 +20,7 @@ from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
 from doorstep.adapters.message_templates import JinjaMessageTemplates
 from doorstep.adapters.passwords import Argon2Passwords
 from doorstep.adapters.proof_files import FileProofStore
+from doorstep.adapters.roads.basemap import Basemap
 from doorstep.adapters.roads.haversine import HaversineTravelTimes
 from doorstep.adapters.roads.osrm import OsrmTravelTimes
 from doorstep.adapters.roads.regions import RegionStore
@@ -33,6 +34,7 @@ from doorstep.adapters.system import PacedClock, RandomIds, SystemClock, TokenSe
 from doorstep.adapters.webhook_sender import HttpWebhookSender
 from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
+from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geocoding import GeocoderUnavailable
 from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import RouteOptimizer
@@ -77,6 +79,7 @@ class Container:
     _matrices: dict[str, Matrices] = field(default_factory=dict, repr=False)
     _clusters: dict[str, Cluster] = field(default_factory=dict, repr=False)
     _hubs: dict[str, Hub] = field(default_factory=dict, repr=False)
+    _basemaps: dict[str, Basemap] = field(default_factory=dict, repr=False)
     _hubs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Request threads ask for the jobs concurrently; two stores would each forget the other's.
     _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -88,6 +91,20 @@ class Container:
             found = travel_provider(self.settings, self.regions)
             self._travel["default"] = found
         return found
+
+    def basemap(self) -> Basemap:
+        """The configured region's streets for the pages' map, cut into tiles on demand
+        (raises NotFound until the region is built)."""
+        with self._hubs_lock:
+            found = self._basemaps.get(self.settings.region)
+            if found is None:
+                name = self.settings.region
+                found = Basemap(
+                    self.regions.graph(name, SpeedProfile.VAN),
+                    self.regions.graph(name, SpeedProfile.CARGO_BIKE),
+                )
+                self._basemaps[name] = found
+            return found
 
     def geocoder(self) -> Geocoder:
         """The configured geocoder, made once: the local one builds its index in memory, about

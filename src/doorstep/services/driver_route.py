@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 from doorstep.domain import breaks
 from doorstep.domain.breaks import BreakStatus, PlannedBreak
-from doorstep.domain.errors import NotFound
-from doorstep.domain.fleet import Vehicle
+from doorstep.domain.errors import NotFound, PermissionDenied
+from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.hours import RULES, periods_of
 from doorstep.domain.hours import clock as duty_clock
 from doorstep.domain.order_status import OrderStatus
@@ -63,6 +63,12 @@ def driver_route(
     with uow:
         vehicle = find_vehicle(uow, org, vehicle_ref)
         version = _published(uow, org, vehicle, day)
+        if only_own(principal):
+            own = own_driver(uow, principal)
+            if drivers_of_day(uow, version).get(vehicle.id) != own.id:
+                raise PermissionDenied(
+                    f"{vehicle.name}'s route is not yours today; a driver sees only their own"
+                )
         route = version.route_of_vehicle(vehicle.id)
         if route is None or not route.visits:
             raise NotFound("route", f"{vehicle.name} {day.isoformat()}", "it has no stops today")
@@ -96,6 +102,10 @@ def route_of_driver(
     org = principal.organisation_id
     with uow:
         driver = find_driver(uow, org, driver_ref)
+        if only_own(principal) and own_driver(uow, principal).id != driver.id:
+            raise PermissionDenied(
+                f"{driver.name}'s route is not yours; a driver sees only their own"
+            )
         station = uow.stations.get(org, driver.home_station_id)
         version = uow.plans.published(org, driver.home_station_id, day) if station else None
         if version is None:
@@ -105,6 +115,31 @@ def route_of_driver(
         if not routed:
             raise NotFound("route", f"{driver.name} {day.isoformat()}", "no route is assigned")
     return driver_route(principal, routed[0], day, uow=uow, clock=clock)
+
+
+def my_route(principal: Principal, day: date, *, uow: UnitOfWork, clock: Clock) -> DriverRoute:
+    """The route of the driver whose login this is (``Driver.user_id``)."""
+    require(principal, Permission.SCANS_WRITE)
+    with uow:
+        driver = own_driver(uow, principal)
+    return route_of_driver(principal, driver.id, day, uow=uow, clock=clock)
+
+
+def only_own(principal: Principal) -> bool:
+    """A driver's login sees only its own route; anyone who reads plans sees every route."""
+    return Permission.PLANS_READ not in principal.permissions
+
+
+def own_driver(uow: UnitOfWork, principal: Principal) -> Driver:
+    """The driver record linked to the caller's login; NotFound when none is."""
+    found = [
+        d for d in uow.drivers.list(principal.organisation_id) if d.user_id == principal.actor_id
+    ]
+    if not found:
+        raise NotFound(
+            "driver", "for your login", "an administrator links your login to a driver record"
+        )
+    return found[0]
 
 
 def _published(uow: UnitOfWork, org: str, vehicle: Vehicle, day: date) -> PlanVersion:

@@ -83,8 +83,10 @@ class Day:
             for kind, extra in steps:
                 assert self.scan(kind, code, self.crew, **extra)["problem"] is None, (kind, code)
         pre_trip(self.client, self.tenant, vehicle, self.day)
+        # (Read as dispatch: no driver's login is linked to this route's driver.)
         route = self.client.get(
-            f"/api/v1/vehicles/{vehicle}/route?date={self.day}", headers=self.driver
+            f"/api/v1/vehicles/{vehicle}/route?date={self.day}",
+            headers=self.tenant.as_(Role.DISPATCHER),
         ).json()
         assert [s["number"] for s in route["stops"]] == list(range(1, len(lines) + 1))
         by_stop = sorted(lines, key=lambda line: line["position"])

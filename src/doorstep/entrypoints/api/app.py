@@ -34,6 +34,7 @@ from doorstep.entrypoints.api.routes import (
     vehicles,
 )
 from doorstep.entrypoints.api.schemas.positions import MAX_BATCH_BYTES
+from doorstep.entrypoints.web import site
 
 API_PREFIX = "/api/v1"
 
@@ -47,6 +48,7 @@ def create_app(container: Container) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.container = container
+    app.state.plan_maps = plans.PlanMaps()
     v1 = APIRouter(prefix=API_PREFIX)
     # intake before orders: its /orders:import must win over /orders/{order_id}-like routes.
     modules = (
@@ -60,6 +62,7 @@ def create_app(container: Container) -> FastAPI:
     v1.include_router(positions.router)
     app.include_router(v1)
     app.include_router(tracking_page.router)  # /t/{token}: the short link in messages
+    site.install(app)  # the web pages, their files and the map tiles
     problems.install(app)
     app.add_middleware(
         BodyLimit,

@@ -28,17 +28,34 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 _bearer = HTTPBearer(auto_error=False, description="a session token from /auth/login or an API key")
 
 
+# The web pages' session rides in this cookie (HttpOnly, SameSite=Strict), so the pages' own
+# scripts and EventSource streams are signed in without a token in JavaScript's reach.
+SESSION_COOKIE = "doorstep_session"
+# A write signed in by the cookie must carry this header. SameSite=Strict already keeps the
+# cookie off other sites' requests; a custom header is the second lock, as another site
+# cannot send one without a CORS preflight, which this server never grants.
+PAGE_HEADER = "X-Doorstep-Page"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_principal(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
+    if credentials is not None:
+        token = credentials.credentials
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        if request.method not in _SAFE_METHODS and PAGE_HEADER not in request.headers:
+            raise AuthenticationFailed(
+                f"a write signed in by the page cookie must send the {PAGE_HEADER} header"
+            )
+        token = cookie
+    else:
         raise AuthenticationFailed(
             "send 'Authorization: Bearer <token>' with a login token or API key"
         )
-    return accounts.authenticate(
-        credentials.credentials, uow=container.reader(), clock=container.clock
-    )
+    return accounts.authenticate(token, uow=container.reader(), clock=container.clock)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -66,6 +66,15 @@ def route_of_driver(
     return DriverRouteOut.of(found)
 
 
+@router.get(
+    "/me/route",
+    summary="The caller's own route today: the driver record linked to this login drives it",
+)
+def my_route(day: Day, principal: PrincipalDep, c: ContainerDep) -> DriverRouteOut:
+    found = driver_route.my_route(principal, day, uow=c.reader(), clock=c.clock)
+    return DriverRouteOut.of(found)
+
+
 @router.post(
     "/vehicles/{vehicle}/inspections",
     status_code=status.HTTP_201_CREATED,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from doorstep.entrypoints.api.deps import ContainerDep, IdempotentDep, PrincipalDep
 from doorstep.entrypoints.api.schemas.plans import (
@@ -13,12 +15,13 @@ from doorstep.entrypoints.api.schemas.plans import (
     LockIn,
     OrderExplanationOut,
     PlanListOut,
+    PlanMapOut,
     PlanningJobIn,
     PlanningJobOut,
     PlanOut,
     PlanSummaryOut,
 )
-from doorstep.services.planning import runs
+from doorstep.services.planning import plan_map, runs
 
 # A job runs in this API process (Container.planning_jobs): a restart forgets its record, while
 # the plan a finished job made is a stored version. Plans compare as GET /plans:compare?a=&b=,
@@ -76,6 +79,52 @@ def compare_plans(
 @router.get("/plans/{plan_id}", summary="A plan version with its routes and orders left out")
 def get_plan(plan_id: str, principal: PrincipalDep, c: ContainerDep) -> PlanOut:
     return PlanOut.of(runs.get_plan(principal, plan_id, uow=c.reader()))
+
+
+class PlanMaps:
+    """Maps of recent plan versions, kept per application: a version's routes never change
+    (a change is a new version); the summary in a map (status, published) is read fresh."""
+
+    def __init__(self, kept: int = 32) -> None:
+        self._maps: OrderedDict[tuple[str, str, bool], PlanMapOut] = OrderedDict()
+        self._kept = kept
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bool]) -> PlanMapOut | None:
+        with self._lock:
+            found = self._maps.get(key)
+            if found is not None:
+                self._maps.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bool], found: PlanMapOut) -> None:
+        with self._lock:
+            self._maps[key] = found
+            while len(self._maps) > self._kept:
+                self._maps.popitem(last=False)
+
+
+@router.get(
+    "/plans/{plan_id}/map",
+    summary="A plan version for a map: stops in order with places and times, road paths",
+)
+def plan_map_of(
+    plan_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    c: ContainerDep,
+    roads: Annotated[bool, Query(description="false: stop to stop, no road paths")] = True,
+) -> PlanMapOut:
+    maps: PlanMaps = request.app.state.plan_maps
+    key = (principal.organisation_id, plan_id, roads)
+    summary = PlanSummaryOut.of(runs.get_plan(principal, plan_id, uow=c.reader()))
+    kept = maps.get(key)
+    if kept is not None:
+        return kept.model_copy(update={"plan": summary})
+    travel = c.travel() if roads else None
+    found = PlanMapOut.of(plan_map.plan_map(principal, plan_id, uow=c.reader(), travel=travel))
+    maps.put(key, found)
+    return found
 
 
 @router.post(

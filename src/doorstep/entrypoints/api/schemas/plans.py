@@ -11,6 +11,7 @@ from doorstep.planning.plan import Binding, Reason, Route
 from doorstep.planning.versions import Comparison, Figures, PlanStatus, PlanVersion, route_figures
 from doorstep.services.planning.day import COST_UNITS
 from doorstep.services.planning.jobs import MAX_TIME_LIMIT_S, JobStatus, PlanningJob
+from doorstep.services.planning.plan_map import PlanMap
 from doorstep.services.planning.runs import OrderExplanation
 
 NOT_PLANNED = "not_planned"  # the code of orders that could not enter the plan at all
@@ -306,3 +307,63 @@ class LockIn(BaseModel):
         None, description="lock the route up to the last of these; omit for the whole route"
     )
     closed: bool = Field(False, description="the route takes no new stops")
+
+
+class MapStopOut(BaseModel):
+    order_id: str
+    position: int
+    lat: float
+    lon: float
+    arrival_at: datetime
+    departure_at: datetime
+
+
+class MapRouteOut(BaseModel):
+    vehicle_id: str
+    vehicle_name: str
+    profile: str
+    start_at: datetime
+    end_at: datetime
+    distance_m: int
+    stops: list[MapStopOut]
+    path: list[tuple[float, float]] = Field(description="(lat, lon) along the roads")
+    straight_legs: int = Field(description="legs drawn straight: no road path joins them")
+
+
+class MapLeftOutOut(BaseModel):
+    order_id: str
+    reason: str
+    lat: float | None
+    lon: float | None
+
+
+class PlanMapOut(BaseModel):
+    plan: PlanSummaryOut
+    depot: tuple[float, float]
+    routes: list[MapRouteOut]
+    left_out: list[MapLeftOutOut]
+
+    @classmethod
+    def of(cls, m: PlanMap) -> PlanMapOut:
+        def rounded(p: tuple[float, float]) -> tuple[float, float]:
+            return (round(p[0], 6), round(p[1], 6))
+
+        return cls(
+            plan=PlanSummaryOut.of(m.version),
+            depot=m.depot,
+            routes=[
+                MapRouteOut(
+                    vehicle_id=r.vehicle_id,
+                    vehicle_name=r.vehicle_name,
+                    profile=r.profile,
+                    start_at=r.start_at,
+                    end_at=r.end_at,
+                    distance_m=r.distance_m,
+                    stops=[MapStopOut(**vars(s)) for s in r.stops],
+                    path=[rounded(p) for p in r.path],
+                    straight_legs=r.straight_legs,
+                )
+                for r in m.routes
+            ],
+            left_out=[MapLeftOutOut(**vars(x)) for x in m.left_out],
+        )

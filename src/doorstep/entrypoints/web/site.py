@@ -1,0 +1,24 @@
+"""Puts the pages, their files, the sign-in and the map tiles onto the application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xstatic.pkg.leaflet
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from doorstep.entrypoints.web import map_tiles, pages, session
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(session.router)
+    app.include_router(map_tiles.router)
+    app.include_router(pages.router)
+    # Leaflet as the installed package ships it: nothing comes from a CDN.
+    app.mount(
+        "/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

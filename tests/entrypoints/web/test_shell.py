@@ -1,0 +1,59 @@
+"""The pages' shell: signing in, the menu by role, pages closed to a role, the map's streets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from doorstep.adapters.roads.basemap import mercator
+from doorstep.domain.accounts import Role
+from tests.entrypoints.web.conftest import PASSWORD, Browsing, Site
+
+
+def test_signing_in_lands_each_role_on_its_page_and_signing_out_ends_the_session(
+    browsing: Browsing, site: Site
+) -> None:
+    org = site.new_org(orders=5)
+    context = browsing.context("phone")
+    page = context.new_page()
+    page.goto("/planner")
+    assert page.url.endswith("/login?next=/planner")
+    page.fill("input[name=email]", org.emails[Role.PLANNER])
+    page.fill("input[name=password]", "wrong password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert "wrong" in page.inner_text("#login-error")
+    browsing.shoot(page, "login", "phone")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/planner")
+    assert page.inner_text(".who-name") == "Planner User"
+    page.click("#sign-out")
+    page.wait_for_url("**/login")
+    page.goto("/planner")
+    assert "/login" in page.url
+
+
+def test_a_role_sees_only_its_pages_and_a_closed_page_says_who_may_open_it(
+    browsing: Browsing, site: Site
+) -> None:
+    org = site.new_org(orders=5)
+    page: Any = browsing.page(org, Role.DRIVER, "/planner")
+    assert page.inner_text("h1") == "Planner is not open to your role"
+    assert [a.inner_text() for a in page.query_selector_all(".menu a")] == ["Driver", "Settings"]
+    page = browsing.page(org, Role.STATION_ASSOCIATE, "/")
+    page.wait_for_url("**/station")
+
+
+def test_the_map_draws_the_regions_own_streets(browsing: Browsing, site: Site) -> None:
+    x, y = mercator(np.array([60.1699]), np.array([24.9384]))  # the Helsinki extract's centre
+    z = 15
+    answer = browsing.context().request.get(
+        f"/map/tiles/{z}/{int(x[0] * 2**z)}/{int(y[0] * 2**z)}.json"
+    )
+    assert answer.ok
+    body = answer.json()
+    assert body["extent"] == 4096
+    assert len(body["lines"]) > 10
+    assert {kind for kind, _ in body["lines"]} >= {"local"}
