@@ -8,7 +8,16 @@ import xstatic.pkg.leaflet
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from doorstep.entrypoints.web import map_tiles, pages, session
+from doorstep.entrypoints.web import (
+    control_api,
+    driver_api,
+    map_tiles,
+    pages,
+    planner_api,
+    session,
+    settings_api,
+    station_api,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -17,6 +26,8 @@ def install(app: FastAPI) -> None:
     app.include_router(session.router)
     app.include_router(map_tiles.router)
     app.include_router(pages.router)
+    for module in (planner_api, control_api, station_api, driver_api, settings_api):
+        app.include_router(module.router)
     # Leaflet as the installed package ships it: nothing comes from a CDN.
     app.mount(
         "/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"
