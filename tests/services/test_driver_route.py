@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+
+from doorstep.domain.accounts import Role
+from doorstep.domain.errors import NotFound, PermissionDenied
 from doorstep.domain.hours import DutyStatus
 from doorstep.domain.orders import Order
 from doorstep.planning.problem import Break, Window
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import dispatch, driver_route, fleet, hours
-from doorstep.services.authorization import Principal
+from doorstep.services import accounts, dispatch, driver_route, fleet, hours
+from doorstep.services.authorization import ActorKind, Principal
 from tests.services.conftest import Ports, driver_fields
 from tests.services.planning.test_runs import DAY
 from tests.services.test_loadout import day, station
@@ -99,3 +103,45 @@ def test_the_break_is_due_when_its_time_comes_and_no_longer_once_taken(
     assert taken is not None
     assert (taken.due, taken.on_break, len(taken.taken)) == (False, False, 1)
     assert taken.taken[0].start == lunch + timedelta(minutes=10)
+
+
+def _driver_login(ports: Ports, admin: Principal, email: str) -> Principal:
+    user = accounts.create_user(
+        admin, email, "Dee", frozenset({Role.DRIVER}), "a long password", uow=ports.uow,
+        clock=ports.clock, ids=ports.ids, hasher=ports.hasher,
+    )  # fmt: skip
+    return Principal(admin.organisation_id, user.id, ActorKind.USER, frozenset({Role.DRIVER}))
+
+
+def test_a_driver_sees_their_own_route_and_no_one_elses(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The login linked to Aino reads Aino's route (by the vehicle, the driver or as "mine");
+    another driver's login is refused it, and a login linked to no driver is told why."""
+    published(ports, admin)
+    aino_login = _driver_login(ports, admin, "aino@city.test")
+    other_login = _driver_login(ports, admin, "bo@city.test")
+    fields = driver_fields("HEL1", "Aino", user_id=aino_login.actor_id)
+    fleet.add_driver(admin, fields, uow=ports.uow, ids=ports.ids)
+    fleet.add_driver(
+        admin, driver_fields("HEL1", "Bo", user_id=other_login.actor_id), uow=ports.uow,
+        ids=ports.ids,
+    )  # fmt: skip
+    dispatch.assign_route(admin, "HEL1", DAY, "Van 1", "Aino", uow=ports.uow, clock=ports.clock)
+    mine = driver_route.my_route(aino_login, DAY, uow=ports.uow, clock=ports.clock)
+    assert mine.vehicle.name == "Van 1"
+    assert (
+        driver_route.driver_route(aino_login, "Van 1", DAY, uow=ports.uow, clock=ports.clock).stops
+        == mine.stops
+    )
+    with pytest.raises(PermissionDenied, match="not yours"):
+        driver_route.driver_route(other_login, "Van 1", DAY, uow=ports.uow, clock=ports.clock)
+    with pytest.raises(PermissionDenied, match="not yours"):
+        driver_route.route_of_driver(other_login, "Aino", DAY, uow=ports.uow, clock=ports.clock)
+    with pytest.raises(NotFound, match="route"):
+        driver_route.my_route(other_login, DAY, uow=ports.uow, clock=ports.clock)
+    stranger = _driver_login(ports, admin, "cy@city.test")
+    with pytest.raises(NotFound, match="links your login"):
+        driver_route.my_route(stranger, DAY, uow=ports.uow, clock=ports.clock)
+    # Dispatch reads any route.
+    assert driver_route.driver_route(admin, "Van 1", DAY, uow=ports.uow, clock=ports.clock).stops
