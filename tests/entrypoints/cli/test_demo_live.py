@@ -60,6 +60,31 @@ def _get(url: str, key: str | None = None) -> tuple[int, str]:
         return answer.status, answer.read().decode()
 
 
+def _check_pages(printed: str, port: int, day: str) -> None:
+    """The printed control tower opens (a stranger is sent to sign in), and the printed
+    driver's login signs in and reads their own route."""
+    base = f"http://127.0.0.1:{port}"
+    tower = re.search(rf"{base}/control\?station=\S+", printed)
+    assert tower, printed
+    status, html = _get(tower.group(0))
+    assert status == 200
+    assert "Sign in" in html
+    driver = re.search(r"driver app \(phone\).*?: (\S+@\S+) / (\S+)", printed)
+    assert driver, printed
+    body = json.dumps({"email": driver.group(1), "password": driver.group(2)}).encode()
+    request = urllib.request.Request(  # noqa: S310 - local http URL
+        f"{base}/session", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+        cookie = answer.headers["Set-Cookie"].split(";")[0]
+    mine = urllib.request.Request(  # noqa: S310
+        f"{base}/api/v1/me/route?date={day}", headers={"Cookie": cookie}
+    )
+    with urllib.request.urlopen(mine, timeout=5) as answer:  # noqa: S310
+        route = json.load(answer)
+    assert route["stops"]
+
+
 def test_the_live_demo_serves_the_day_as_it_plays(tmp_path: Path) -> None:
     """While a small day plays an hour a second, the printed tracking page and the dispatch
     board answer, on the played day's clock; then the day's report is printed."""
@@ -96,7 +121,9 @@ def test_the_live_demo_serves_the_day_as_it_plays(tmp_path: Path) -> None:
             board = json.loads(body)
             assert status == 200
             at = datetime.fromisoformat(board["at"])
-            assert at.date().isoformat() == board_url.group(0).split("date=")[1][:10]
+            day = board_url.group(0).split("date=")[1][:10]
+            assert at.date().isoformat() == day
+            _check_pages(printed, port, day)
             _, err = process.communicate(timeout=DAY_LIMIT_S)
         finally:
             if process.poll() is None:

@@ -165,17 +165,28 @@ def _say_where(
 ) -> None:
     day = version.service_date.isoformat()
     board = f"{url}/api/v1/stations/{station.code}/dispatch?date={day}"
+    query = f"?station={station.code}&date={day}"
+    driver = links.driver
     output.details(
         f"Watch the day: {station.code} {day}, {speed:g} times as fast as real time",
         [
-            ("API and its docs", f"{url}/docs"),
+            ("control tower", f"{url}/control{query}"),
+            ("planner", f"{url}/planner{query}"),
+            ("station screens", f"{url}/station{query}"),
             ("sign in", f"{login[0]} / {login[1]}"),
+            *(_driver_line(url, day, driver) if driver else []),
+            ("API and its docs", f"{url}/docs"),
             ("API key", links.api_key),
             ("dispatch board", f'curl -H "Authorization: Bearer {links.api_key}" "{board}"'),
             ("live events", f"{url}/api/v1/stream (Server-Sent Events, same key)"),
             *((f"tracking page of {ref}", f"{url}{path}") for ref, path in links.tracking),
         ],
     )
+
+
+def _driver_line(url: str, day: str, driver: tuple[str, str, str]) -> list[tuple[str, str]]:
+    name, email, password = driver
+    return [("driver app (phone)", f"{url}/driver?date={day} as {name}: {email} / {password}")]
 
 
 def _progress(at: datetime, so_far: DayRun) -> str:

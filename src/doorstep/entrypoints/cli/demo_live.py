@@ -24,7 +24,7 @@ from doorstep.config import Settings
 from doorstep.domain.accounts import Role
 from doorstep.entrypoints.api.app import create_app
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import accounts, tracking_links
+from doorstep.services import accounts, dispatch, fleet, tracking_links
 from doorstep.services.authorization import Principal
 from doorstep.services.ports import Clock
 from doorstep.simulation.world import DayRun, SimClock
@@ -86,6 +86,7 @@ def live_server(settings: Settings, clock: SimClock, host: str, port: int) -> It
 class WatchLinks:
     api_key: str
     tracking: tuple[tuple[str, str], ...]  # (order's shipper reference, tracking page path)
+    driver: tuple[str, str, str] | None = None  # the first route's driver: name, e-mail, password
 
 
 def watch_links(
@@ -106,7 +107,31 @@ def watch_links(
             principal, order_id, uow=c.uow(), clock=clock, ids=c.ids, secrets=c.secrets
         )
         links.append((found[order_id].shipper_reference, f"/t/{issued.token}"))
-    return WatchLinks(key, tuple(links))
+    return WatchLinks(key, tuple(links), _driver_login(c, principal, version, clock))
+
+
+def _driver_login(
+    c: Container, principal: Principal, version: PlanVersion, clock: Clock
+) -> tuple[str, str, str] | None:
+    """A login for the driver of the first route, linked to their driver record, so the
+    driver app can be watched following the day: (name, e-mail, password)."""
+    with c.reader() as uow:
+        crews = dispatch.drivers_of_day(uow, version)
+    first = next((r.vehicle_id for r in version.plan.routes if r.visits), None)
+    driver_id = crews.get(first) if first else None
+    if driver_id is None:
+        return None
+    with c.reader() as uow:
+        driver = uow.drivers.get(principal.organisation_id, driver_id)
+    if driver is None:
+        return None
+    email, password = f"driver-{driver_id.lower()}@doorstep.example", c.secrets.token("pw")
+    user = accounts.create_user(
+        principal, email, driver.name, frozenset({Role.DRIVER}), password, uow=c.uow(),
+        clock=clock, ids=c.ids, hasher=c.hasher,
+    )  # fmt: skip
+    fleet.update_driver(principal, driver_id, {"user_id": user.id}, uow=c.uow())
+    return driver.name, email, password
 
 
 def _first_stops(routes: Sequence[Sequence[str]], count: int) -> list[str]:
