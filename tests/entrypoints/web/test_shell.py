@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from doorstep.adapters.roads.basemap import mercator
 from doorstep.domain.accounts import Role
-from tests.entrypoints.web.conftest import PASSWORD, Browsing, Site
+from tests.entrypoints.web.conftest import PASSWORD, Browsing, Site, playwright_api
 
 
 def test_signing_in_lands_each_role_on_its_page_and_signing_out_ends_the_session(
@@ -57,3 +58,23 @@ def test_the_map_draws_the_regions_own_streets(browsing: Browsing, site: Site) -
     assert body["extent"] == 4096
     assert len(body["lines"]) > 10
     assert {kind for kind, _ in body["lines"]} >= {"local"}
+
+
+def test_the_browser_reaches_no_other_host_and_the_pages_refuse_other_sources(
+    browsing: Browsing, site: Site
+) -> None:
+    """The guard the other browser tests rely on works: a request elsewhere fails and is
+    recorded; and the pages' own policy would refuse a script from another host anyway."""
+    org = site.new_org(orders=3)
+    page: Any = browsing.page(org, Role.ADMIN, "/settings")
+    failed = page.evaluate(
+        """() => fetch('http://tiles.example.org/1/1/1.png').then(() => 'loaded', () => 'failed')"""
+    )
+    assert failed == "failed"
+    assert browsing.outside == []  # the page's own connect-src refused it before the network
+    browsing.console_errors.clear()  # that refusal is logged as an error, as it should be
+    other = page.context.new_page()
+    with pytest.raises(playwright_api.Error):
+        other.goto("http://tiles.example.org/")
+    assert browsing.outside == ["http://tiles.example.org/"]  # recorded and refused
+    browsing.outside.clear()
