@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from doorstep.domain import breaks
 from doorstep.domain.breaks import BreakStatus, PlannedBreak
 from doorstep.domain.errors import NotFound, PermissionDenied
-from doorstep.domain.fleet import Driver, Vehicle
+from doorstep.domain.fleet import Vehicle
 from doorstep.domain.hours import RULES, periods_of
 from doorstep.domain.hours import clock as duty_clock
 from doorstep.domain.order_status import OrderStatus
@@ -19,7 +19,7 @@ from doorstep.planning.plan import Route
 from doorstep.planning.versions import PlanVersion
 from doorstep.services.authorization import Principal, require
 from doorstep.services.dispatch import drivers_of_day
-from doorstep.services.fleet import find_driver, find_vehicle
+from doorstep.services.fleet import find_driver, find_vehicle, only_own, own_driver
 from doorstep.services.hours import LOOK_BACK, rules_of
 from doorstep.services.ports import Clock, UnitOfWork
 
@@ -123,23 +123,6 @@ def my_route(principal: Principal, day: date, *, uow: UnitOfWork, clock: Clock) 
     with uow:
         driver = own_driver(uow, principal)
     return route_of_driver(principal, driver.id, day, uow=uow, clock=clock)
-
-
-def only_own(principal: Principal) -> bool:
-    """A driver's login sees only its own route; anyone who reads plans sees every route."""
-    return Permission.PLANS_READ not in principal.permissions
-
-
-def own_driver(uow: UnitOfWork, principal: Principal) -> Driver:
-    """The driver record linked to the caller's login; NotFound when none is."""
-    found = [
-        d for d in uow.drivers.list(principal.organisation_id) if d.user_id == principal.actor_id
-    ]
-    if not found:
-        raise NotFound(
-            "driver", "for your login", "an administrator links your login to a driver record"
-        )
-    return found[0]
 
 
 def _published(uow: UnitOfWork, org: str, vehicle: Vehicle, day: date) -> PlanVersion:

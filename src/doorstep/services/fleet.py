@@ -170,3 +170,20 @@ def _check_driver_name(uow: UnitOfWork, driver: Driver) -> None:
     existing = uow.drivers.get_by_name(driver.organisation_id, driver.name)
     if existing is not None and existing.id != driver.id:
         raise Conflict(f"a driver named {driver.name!r} exists already", field="name")
+
+
+def only_own(principal: Principal) -> bool:
+    """A driver's login sees only its own route; anyone who reads plans sees every route."""
+    return Permission.PLANS_READ not in principal.permissions
+
+
+def own_driver(uow: UnitOfWork, principal: Principal) -> Driver:
+    """The driver record linked to the caller's login; NotFound when none is."""
+    found = [
+        d for d in uow.drivers.list(principal.organisation_id) if d.user_id == principal.actor_id
+    ]
+    if not found:
+        raise NotFound(
+            "driver", "for your login", "an administrator links your login to a driver record"
+        )
+    return found[0]

@@ -21,7 +21,7 @@ from doorstep.domain.hours import (
 )
 from doorstep.domain.permissions import Permission
 from doorstep.services.authorization import Principal, require
-from doorstep.services.fleet import find_driver
+from doorstep.services.fleet import find_driver, own_driver
 from doorstep.services.ports import Clock as Now
 from doorstep.services.ports import UnitOfWork
 
@@ -81,11 +81,29 @@ def hours(
     """The driver's clock at ``at`` (now by default) with warnings and violations, under
     ``rule_set`` or else the driver's own (``Driver.hours_of_service``)."""
     require(principal, Permission.ORDERS_READ)
-    org = principal.organisation_id
     instant = at or now.now()
     with uow:
-        driver = find_driver(uow, org, driver_ref)
-        changes = uow.duty.of_driver(org, driver.id, instant - LOOK_BACK, instant)
+        driver = find_driver(uow, principal.organisation_id, driver_ref)
+        return _hours_of(uow, driver, rule_set, instant, warn_before_s)
+
+
+def own_hours(principal: Principal, *, uow: UnitOfWork, now: Now) -> Hours:
+    """The clock now of the driver linked to the caller's login, under the driver's own
+    rules: a driver reads theirs and nobody else's (``hours`` is for dispatch, which reads
+    orders). NotFound when the login is linked to no driver record."""
+    require(principal, Permission.SCANS_WRITE)
+    with uow:
+        return _hours_of(uow, own_driver(uow, principal), None, now.now(), 1800)
+
+
+def _hours_of(
+    uow: UnitOfWork,
+    driver: Driver,
+    rule_set: RuleSet | None,
+    instant: datetime,
+    warn_before_s: int,
+) -> Hours:
+    changes = uow.duty.of_driver(driver.organisation_id, driver.id, instant - LOOK_BACK, instant)
     chosen = rule_set or rules_of(driver)
     rules = RULES[chosen]
     periods = periods_of(changes, instant)

@@ -10,6 +10,11 @@ export class ApiError extends Error {
   }
 }
 
+// Set once the person signs out: the page's late calls then answer 401, which must not send
+// the browser to /login?next=<this page> instead of the plain sign-in page.
+let leaving = false;
+export function leave() { leaving = true; }
+
 let cached = null;
 export function pageData() {
   if (cached === null) {
@@ -38,7 +43,7 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
   if (!answer.ok) {
     let problem = {};
     try { problem = await answer.json(); } catch { problem = { detail: answer.statusText }; }
-    if (answer.status === 401 && !url.startsWith("/session")) {
+    if (answer.status === 401 && !leaving && !url.startsWith("/session")) {
       location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
     }
     throw new ApiError(answer.status, problem);

@@ -1,5 +1,5 @@
 // Every signed-in page: the station and day picker, and signing out.
-import { api } from "./app.js";
+import { api, leave } from "./app.js";
 
 const picker = document.getElementById("day-picker");
 if (picker) {
@@ -14,6 +14,7 @@ if (picker) {
 const out = document.getElementById("sign-out");
 if (out) {
   out.addEventListener("click", async () => {
+    leave();
     try { await api("/session:end", { method: "POST" }); } finally { location.href = "/login"; }
   });
 }

@@ -1,0 +1,123 @@
+// The control tower's map: every route of the published plan (map.js drawPlan), its stops
+// greyed once done, and each vehicle at its latest GPS fix. Stops stay canvas circles (one
+// canvas for a 2,000-stop day); vehicles are a handful of DOM markers the tests can read.
+/* global L */
+import { clock } from "./app.js";
+import { drawPlan, makeMap } from "./map.js";
+
+// Statuses after which a stop is history for the dispatcher (as services/planning/live.py DONE).
+export const DONE = new Set(["delivered", "failed_attempt", "returning_to_station", "returned_to_sender"]);
+const DONE_FILL = "#9ca3af";
+
+export class ControlMap {
+  constructor(element, legend, center) {
+    this.map = makeMap(element, { center, zoom: 13 });
+    this.legend = legend;
+    this.layer = L.layerGroup().addTo(this.map);
+    this.vehicles = new Map(); // vehicle_id -> L.marker
+    this.stops = new Map(); // order_id -> NumberedStop
+    this.status = new Map(); // order_id -> order status, as pushed or read
+    this.colors = new Map(); // vehicle_id -> route colour
+    this.names = new Map(); // vehicle_id -> name
+    this.drawn = null;
+    this.onStop = null;
+    this.onMapClick = null;
+    this.map.on("click", (e) => this.onMapClick && this.onMapClick(e.latlng));
+  }
+
+  // Draw a plan map; the first drawing fits the view, later ones (a new version) keep it.
+  draw(planMap) {
+    const first = this.drawn === null;
+    this.drawn = drawPlan(this.map, planMap, { group: this.layer, onStop: (s, r) => this.onStop && this.onStop(s, r) });
+    this.stops.clear();
+    this.colors.clear();
+    for (const [vehicleId, drawn] of Object.entries(this.drawn.routes)) {
+      this.colors.set(vehicleId, drawn.color);
+      this.names.set(vehicleId, drawn.route.vehicle_name);
+      for (const marker of drawn.stops) {
+        this.stops.set(marker.stop.order_id, marker);
+        marker.bindTooltip(() => this.tip(marker));
+      }
+    }
+    for (const [orderId] of this.stops) this.paint(orderId);
+    for (const [vehicleId, marker] of this.vehicles) this.recolour(vehicleId, marker);
+    if (first && this.drawn.bounds.isValid()) this.map.fitBounds(this.drawn.bounds, { padding: [24, 24] });
+    this.updateLegend();
+  }
+
+  tip(marker) {
+    const s = marker.stop;
+    const st = this.status.get(s.order_id);
+    return `${marker.route.vehicle_name} · stop ${s.position} · planned ${clock(s.arrival_at)}${st ? ` · ${st.replaceAll("_", " ")}` : ""}`;
+  }
+
+  setStatus(orderId, status) {
+    this.status.set(orderId, status);
+    this.paint(orderId);
+  }
+
+  paint(orderId) {
+    const marker = this.stops.get(orderId);
+    if (!marker) return;
+    const done = DONE.has(this.status.get(orderId));
+    const colour = this.colors.get(marker.route.vehicle_id);
+    marker.setStyle({ fillColor: done ? DONE_FILL : colour, fillOpacity: done ? 0.7 : 1, radius: done ? 7 : 9 });
+    marker.options.label = done ? (this.status.get(orderId) === "delivered" ? "✓" : "✗") : String(marker.stop.position);
+    marker.redraw();
+  }
+
+  updateLegend() {
+    let done = 0;
+    for (const id of this.stops.keys()) if (DONE.has(this.status.get(id))) done += 1;
+    const open = this.stops.size - done;
+    this.legend.replaceChildren();
+    this.legend.dataset.done = String(done);
+    this.legend.dataset.open = String(open);
+    const item = (cls, text) => {
+      const row = document.createElement("span");
+      row.className = `legend-item ${cls}`;
+      row.textContent = text;
+      return row;
+    };
+    this.legend.append(item("open", `${open} open`), item("done", `${done} done`),
+      item("van", `${this.vehicles.size} on GPS`));
+  }
+
+  // A vehicle at its latest ping: a square in its route's colour, named in its title.
+  placeVehicle(vehicleId, ping) {
+    const latlng = [ping.lat, ping.lon];
+    const name = this.names.get(vehicleId) || vehicleId;
+    const title = `${name} · GPS ${clock(ping.device_time)}`;
+    let marker = this.vehicles.get(vehicleId);
+    if (!marker) {
+      marker = L.marker(latlng, { zIndexOffset: 1000, keyboard: false }).addTo(this.map);
+      this.vehicles.set(vehicleId, marker);
+    } else {
+      marker.setLatLng(latlng);
+    }
+    marker.ping = ping;
+    marker.title = title;
+    this.recolour(vehicleId, marker);
+    this.updateLegend();
+  }
+
+  recolour(vehicleId, marker) {
+    const colour = this.colors.get(vehicleId) || "#0f172a";
+    const name = this.names.get(vehicleId) || vehicleId;
+    const short = name.replace(/[^0-9A-Za-z]/g, "").slice(-3) || "•";
+    const wrap = document.createElement("span");
+    wrap.style.background = colour;
+    wrap.dataset.vehicle = vehicleId;
+    wrap.dataset.at = marker.ping ? marker.ping.device_time : "";
+    wrap.dataset.lat = marker.ping ? String(marker.ping.lat) : "";
+    wrap.dataset.lon = marker.ping ? String(marker.ping.lon) : "";
+    wrap.title = marker.title || name;
+    wrap.textContent = short;
+    marker.setIcon(L.divIcon({ className: "vehicle-marker control-van", html: wrap.outerHTML, iconSize: [28, 28] }));
+  }
+
+  focus(latlng, zoom = 15) { this.map.setView(latlng, Math.max(this.map.getZoom(), zoom)); }
+
+  // Leaflet measures its box once; a layout change (phone rotation, panel) needs a nudge.
+  resize() { this.map.invalidateSize(); }
+}
