@@ -264,7 +264,10 @@ class Container:
 
     def live_ports(self) -> LivePorts:
         """What a live change to a running plan needs, with a fresh unit of work."""
-        return LivePorts(self.uow(), self.travel(), self.plan_matrices(), self.clock, self.ids)
+        return LivePorts(
+            self.uow(), self.travel(), self.plan_matrices(), self.clock, self.ids,
+            self.broadcaster(),
+        )  # fmt: skip
 
     def planning_jobs(self) -> PlanningJobs:
         """The API process's planning jobs, made once; one runs at a time, each on its own thread
@@ -283,6 +286,7 @@ class Container:
                     clock=self.clock,
                     ids=self.ids,
                     matrices=matrices,
+                    broadcast=self.broadcaster(),
                 )
                 found = PlanningJobs(pool, ports)
                 self._jobs["default"] = found

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.carriers import Carrier, ServiceLevel
 from doorstep.domain.errors import Conflict
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
@@ -27,6 +28,8 @@ from doorstep.domain.order_fixes import OrderFix
 from doorstep.domain.order_status import FINAL
 from doorstep.domain.orders import Order, OrderKind, StatusChange
 from doorstep.domain.positions import Ping, PositionSettings
+from doorstep.domain.rate_shopping import Allocation
+from doorstep.domain.rates import RateCard
 from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanKind
 from doorstep.domain.sorting import Assignment
@@ -38,6 +41,7 @@ from doorstep.services.ports import (
     ApiKeyRepository,
     AssignmentRepository,
     Broadcaster,
+    CarrierRepository,
     Contact,
     DeliveryRepository,
     DepartureRepository,
@@ -56,6 +60,7 @@ from doorstep.services.ports import (
     PlanVersionRepository,
     Position,
     PositionRepository,
+    RateCardRepository,
     RouteAssignmentRepository,
     RouteEndRepository,
     ScanContext,
@@ -125,6 +130,11 @@ class Tables:
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     positions: dict[tuple[str, str, datetime], Ping] = field(default_factory=dict)
     position_settings: dict[str, PositionSettings] = field(default_factory=dict)
+    carriers: dict[str, Carrier] = field(default_factory=dict)
+    # (organisation, carrier id, service level) -> card
+    rate_cards: dict[tuple[str, str, ServiceLevel], RateCard] = field(default_factory=dict)
+    # (organisation, order id) -> allocation
+    carrier_allocations: dict[tuple[str, str], Allocation] = field(default_factory=dict)
 
 
 class _Rows(Generic[E]):
@@ -950,6 +960,49 @@ class FakePositions:
         self._uow.current().position_settings[organisation_id] = settings
 
 
+class FakeCarriers(_Scoped[Carrier]):
+    table = "carriers"
+
+    def unique(self, entity: Carrier) -> set[Hashable]:
+        return {(entity.organisation_id, entity.code)}
+
+    def get_by_code(self, organisation_id: str, code: str) -> Carrier | None:
+        return next(iter(self._of(organisation_id, code=code)), None)
+
+    def list(self, organisation_id: str) -> Sequence[Carrier]:
+        return sorted(self._of(organisation_id), key=lambda c: c.code)
+
+    def allocate(self, allocation: Allocation) -> None:
+        key = (allocation.organisation_id, allocation.order_id)
+        self._uow.current().carrier_allocations[key] = allocation
+
+    def allocated(
+        self, organisation_id: str, day: date, exclude_order: str | None = None
+    ) -> dict[str, int]:
+        used: dict[str, int] = {}
+        for (org, order_id), a in self._uow.current().carrier_allocations.items():
+            if org == organisation_id and a.service_date == day and order_id != exclude_order:
+                used[a.carrier_id] = used.get(a.carrier_id, 0) + a.parcels
+        return used
+
+
+class FakeRateCards:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def put(self, organisation_id: str, carrier_id: str, card: RateCard, at: datetime) -> None:
+        if carrier_id not in self._uow.current().carriers:
+            raise Conflict(f"no carrier {carrier_id} (foreign key)")
+        self._uow.current().rate_cards[(organisation_id, carrier_id, card.service_level)] = card
+
+    def list(self, organisation_id: str) -> dict[tuple[str, ServiceLevel], RateCard]:
+        return {
+            (carrier, level): card
+            for (org, carrier, level), card in self._uow.current().rate_cards.items()
+            if org == organisation_id
+        }
+
+
 class FakeUnitOfWork:
     """Re-entrant like SqlUnitOfWork: nested ``with`` joins, the outermost commit commits, and
     leaving the outermost block restores what was last committed (snapshots by deepcopy)."""
@@ -979,6 +1032,8 @@ class FakeUnitOfWork:
     deliveries: DeliveryRepository
     tracking: TrackingRepository
     positions: PositionRepository
+    carriers: CarrierRepository
+    rate_cards: RateCardRepository
 
     def __init__(self) -> None:
         self.tables, self._committed = Tables(), Tables()
@@ -1004,6 +1059,8 @@ class FakeUnitOfWork:
         self.deliveries = FakeDeliveries(self)
         self.tracking = FakeTracking(self)
         self.positions = FakePositions(self)
+        self.carriers = FakeCarriers(self)
+        self.rate_cards = FakeRateCards(self)
 
     def current(self) -> Tables:
         """The tables as this transaction sees them; repositories work only inside ``with``."""

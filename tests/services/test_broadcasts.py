@@ -6,6 +6,7 @@ import pytest
 
 from doorstep.domain.accounts import Role
 from doorstep.domain.errors import NotFound, PermissionDenied
+from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.orders import Order
 from doorstep.domain.scans import ScanKind
 from doorstep.services import dispatch, scans, streams, tracking
@@ -106,3 +107,71 @@ def test_a_tracking_link_grants_its_order_channel_only(ports: Ports, admin: Prin
     issue()  # revokes the first link
     with pytest.raises(NotFound):
         streams.tracking_channel(first, uow=ports.uow, clock=ports.clock)
+
+
+def test_publishing_departing_pinging_and_taking_a_case_each_tell_the_pages(
+    ports: Ports, admin: Principal, day: list[Order]
+) -> None:
+    """The control tower hears of a new published version, a van leaving, its GPS and a
+    person's hand on a case, each after the commit that made it."""
+    from datetime import timedelta
+
+    from doorstep.services import exceptions, loadout, positions, sorting
+    from doorstep.services.planning import runs
+    from doorstep.services.positions import IncomingPing
+    from tests.services.planning.test_runs import plan
+    from tests.services.test_loadout import inspected, load
+
+    staff = organisation_channel(admin.organisation_id)
+    sent = FakeBroadcaster(ports.uow)
+    version = plan(ports, admin)
+    runs.publish(admin, version.id, uow=ports.uow, clock=ports.clock, broadcast=sent)
+    day_text = DAY.isoformat()
+    assert sent.published == [
+        (
+            staff,
+            {"kind": "plan.changed", "station_id": version.station_id, "date": day_text,
+             "plan_id": version.id},
+        )
+    ]  # fmt: skip
+    lines = sorting.sort_plan(admin, "HEL1", DAY, uow=ports.uow).lines
+    vehicle = lines[0].assignment.vehicle_id
+    load(ports, admin, [line.assignment.barcode for line in lines], vehicle)
+    inspected(ports, admin)
+    sent.published.clear()
+    loadout.depart(
+        admin, "HEL1", DAY, "Van 1", uow=ports.uow, clock=ports.clock, ids=ports.ids,
+        broadcast=sent,
+    )  # fmt: skip
+    assert sent.published == [
+        (
+            staff,
+            {"kind": "route.departed", "station_id": version.station_id, "date": day_text,
+             "vehicle_id": vehicle},
+        )
+    ]  # fmt: skip
+    sent.published.clear()
+    at = ports.clock.now() - timedelta(minutes=1)
+    ping = IncomingPing("phone-1", vehicle, at, 60.17, 24.94, 5.0, 3.0)
+    positions.ingest(admin, [ping], uow=ports.uow, clock=ports.clock, broadcast=sent)
+    positions.ingest(admin, [ping], uow=ports.uow, clock=ports.clock, broadcast=sent)  # a retry
+    assert sent.published == [(staff, {"kind": "positions.changed", "vehicles": [vehicle]})]
+    barcode = lines[0].assignment.barcode
+    trouble = exceptions.Trouble(
+        ExceptionType.DAMAGED,
+        f"damaged:{barcode}",
+        "box crushed",
+        barcode,
+        lines[0].assignment.order_id,
+    )
+    with ports.uow:
+        exceptions.raise_cases(ports.uow, admin.organisation_id, [trouble], ports.clock.now())
+        ports.uow.commit()
+    case = next(iter(ports.uow.tables.exception_cases.values()))
+    sent.published.clear()
+    exceptions.assign(admin, case.id, admin.actor_id, uow=ports.uow, broadcast=sent)
+    assert ports.uow.tables.exception_cases[case.id].owner_id == admin.actor_id
+    assert sent.published == [
+        (staff, {"kind": "case.changed", "case_id": case.id, "status": "open"})
+    ]
+    assert not sent.sent_in_transaction

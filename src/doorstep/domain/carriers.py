@@ -140,7 +140,9 @@ class Carrier:
     ``capacity_per_day`` counts parcels (None: no limit agreed); ``max_weight_kg`` and
     ``max_side_cm`` apply to each parcel (None: no limit); ``handles`` lists the order tags it
     accepts beyond plain parcels, as ``order_tags`` names them: the skills an order requires
-    (refrigerated, lift_gate, adr) and age_check.
+    (refrigerated, lift_gate, adr) and age_check. ``cutoff`` and ``deliver_by`` are the local
+    times of its same-day and next-day promises (one pair for both: booked by the cutoff,
+    delivered by ``deliver_by`` that day or the next working day; see ``Promise``).
     """
 
     id: str
@@ -156,6 +158,8 @@ class Carrier:
     max_side_cm: float | None = None
     handles: frozenset[str] = frozenset()
     active: bool = True
+    cutoff: time | None = None
+    deliver_by: time | None = None
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -179,6 +183,12 @@ class Carrier:
             positive("max_side_cm", self.max_side_cm)
         check_skills("handles", self.handles)
         aware("created_at", self.created_at)
+
+    def promise(self, level: ServiceLevel) -> Promise:
+        """What the carrier promises for ``level``; InvalidValue when its times are missing."""
+        if level is ServiceLevel.SCHEDULED:
+            return Promise(level)
+        return Promise(level, self.cutoff, self.deliver_by)
 
     def serves(self, level: ServiceLevel) -> bool:
         return self.active and level in self.service_levels

@@ -19,6 +19,9 @@ class Permission(StrEnum):
     ORDERS_WRITE = "orders:write"
     PLANS_READ = "plans:read"
     PLANS_WRITE = "plans:write"
+    # Change the running day: put an order in, take a vehicle off the road, move stops.
+    # Dispatch's work during the day, apart from planning and publishing the day itself.
+    PLANS_LIVE = "plans:live"
     SCANS_WRITE = "scans:write"  # send scan events from a handheld or the driver app
 
 
@@ -33,7 +36,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLANNER: frozenset(
         _READ_NETWORK
         | _PLANS
-        | {Permission.NETWORK_WRITE, Permission.ORDERS_READ, Permission.ORDERS_WRITE}
+        | {
+            Permission.NETWORK_WRITE,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_WRITE,
+            Permission.PLANS_LIVE,
+        }
     ),
     Role.DISPATCHER: frozenset(
         _READ_NETWORK
@@ -41,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_WRITE,
             Permission.PLANS_READ,
+            Permission.PLANS_LIVE,
             Permission.SCANS_WRITE,
         }
     ),

@@ -70,3 +70,51 @@ def board_changed(
         return
     payload = {"kind": "board.changed", "station_id": station_id, "date": day.isoformat()}
     broadcast.publish(organisation_channel(organisation_id), payload)
+
+
+def positions_changed(
+    broadcast: Broadcaster | None, organisation_id: str, vehicle_ids: Sequence[str]
+) -> None:
+    """After a batch of GPS pings: which vehicles moved (the map re-reads their last fix)."""
+    if broadcast is None or not vehicle_ids:
+        return
+    listed = sorted(set(vehicle_ids))
+    payload = {"kind": "positions.changed", "vehicles": listed[:MAX_LISTED]}
+    broadcast.publish(organisation_channel(organisation_id), payload)
+
+
+def route_departed(
+    broadcast: Broadcaster | None, organisation_id: str, station_id: str, day: date, vehicle: str
+) -> None:
+    """A vehicle left the station: its route is on the road on the board."""
+    if broadcast is None:
+        return
+    payload = {
+        "kind": "route.departed", "station_id": station_id, "date": day.isoformat(),
+        "vehicle_id": vehicle,
+    }  # fmt: skip
+    broadcast.publish(organisation_channel(organisation_id), payload)
+
+
+def plan_changed(
+    broadcast: Broadcaster | None, organisation_id: str, station_id: str, day: date, plan_id: str
+) -> None:
+    """The station's published plan of ``day`` is another version (published, or changed live)."""
+    if broadcast is None:
+        return
+    payload = {
+        "kind": "plan.changed", "station_id": station_id, "date": day.isoformat(),
+        "plan_id": plan_id,
+    }  # fmt: skip
+    broadcast.publish(organisation_channel(organisation_id), payload)
+
+
+def case_changed(
+    broadcast: Broadcaster | None, organisation_id: str, case_id: str, status: str
+) -> None:
+    """A person took or resolved an exception case (doorstep's own openings come with the
+    scans, the watch or the day's close that found them)."""
+    if broadcast is None:
+        return
+    payload = {"kind": "case.changed", "case_id": case_id, "status": status}
+    broadcast.publish(organisation_channel(organisation_id), payload)

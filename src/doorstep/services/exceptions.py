@@ -21,10 +21,10 @@ from doorstep.domain.exceptions import (
 )
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanEvent, ScanKind
-from doorstep.services import webhooks
+from doorstep.services import broadcasts, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
-from doorstep.services.ports import Clock, Position, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, Position, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,14 @@ def list_cases(
     return CasePage(page, encode_cursor(Position(page[-1].due_at, page[-1].id)))
 
 
-def assign(principal: Principal, case_id: str, owner_id: str, *, uow: UnitOfWork) -> ExceptionCase:
+def assign(
+    principal: Principal,
+    case_id: str,
+    owner_id: str,
+    *,
+    uow: UnitOfWork,
+    broadcast: Broadcaster | None = None,
+) -> ExceptionCase:
     """Give a case an owner (a user of the organisation)."""
     require(principal, Permission.ORDERS_WRITE)
     with uow:
@@ -199,6 +206,7 @@ def assign(principal: Principal, case_id: str, owner_id: str, *, uow: UnitOfWork
         changed = case.assigned(owner_id)
         uow.exceptions.update(changed)
         uow.commit()
+    broadcasts.case_changed(broadcast, principal.organisation_id, changed.id, changed.status.value)
     return changed
 
 
@@ -210,6 +218,7 @@ def resolve(
     note: str = "",
     uow: UnitOfWork,
     clock: Clock,
+    broadcast: Broadcaster | None = None,
 ) -> ExceptionCase:
     """Close a case with a resolution code (``cleared`` is doorstep's own)."""
     require(principal, Permission.ORDERS_WRITE)
@@ -222,6 +231,7 @@ def resolve(
         uow.exceptions.update(changed)
         webhooks.publish_cases(uow, principal.organisation_id, [changed], clock.now(), opened=False)
         uow.commit()
+    broadcasts.case_changed(broadcast, principal.organisation_id, changed.id, changed.status.value)
     return changed
 
 

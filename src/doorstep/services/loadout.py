@@ -13,10 +13,10 @@ from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ScanKind
 from doorstep.domain.stations import Station
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import exceptions, inspections, scans
+from doorstep.services import broadcasts, exceptions, inspections, scans
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_vehicle
-from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, IdGenerator, UnitOfWork
 from doorstep.services.scans import IncomingScan
 from doorstep.services.stations import resolve_station
 
@@ -49,6 +49,7 @@ def depart(
     uow: UnitOfWork,
     clock: Clock,
     ids: IdGenerator,
+    broadcast: Broadcaster | None = None,
 ) -> Departure:
     """Record the vehicle leaving and send its loaded parcels out for delivery.
 
@@ -98,6 +99,8 @@ def depart(
         for start in range(0, len(out), scans.MAX_BATCH):  # joins this transaction
             scans.ingest(principal, out[start : start + scans.MAX_BATCH], uow=uow, clock=clock)
         uow.commit()
+    # After the commit, so a page that re-reads the board on this notice sees the departure.
+    broadcasts.route_departed(broadcast, org, departure.station_id, day, departure.vehicle_id)
     return departure
 
 

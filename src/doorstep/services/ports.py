@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.carriers import Carrier, ServiceLevel
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
@@ -26,6 +27,8 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind, ProofRequirement, StatusChange
 from doorstep.domain.positions import Ping, PositionSettings
 from doorstep.domain.proofs import ProofFile
+from doorstep.domain.rate_shopping import Allocation
+from doorstep.domain.rates import RateCard
 from doorstep.domain.route_ends import RouteEnd
 from doorstep.domain.scans import ParcelState, ScanEvent
 from doorstep.domain.schedules import TimeWindow
@@ -569,6 +572,40 @@ class PlanVersionRepository(Protocol):
         ...
 
 
+class CarrierRepository(Protocol):
+    """An organisation's carriers (unique by code), and the orders allocated to them."""
+
+    def add(self, carrier: Carrier) -> None: ...
+    def update(self, carrier: Carrier) -> None: ...
+    def get(self, organisation_id: str, carrier_id: str) -> Carrier | None: ...
+    def get_by_code(self, organisation_id: str, code: str) -> Carrier | None: ...
+    def list(self, organisation_id: str) -> Sequence[Carrier]:
+        """Every carrier, active or not, by code."""
+        ...
+
+    def allocate(self, allocation: Allocation) -> None:
+        """Record the order's carrier, replacing an earlier allocation of the order."""
+        ...
+
+    def allocated(
+        self, organisation_id: str, day: date, exclude_order: str | None = None
+    ) -> dict[str, int]:
+        """Parcels allocated per carrier id on ``day``, ``exclude_order``'s left out."""
+        ...
+
+
+class RateCardRepository(Protocol):
+    """Rate cards, one per carrier and service level."""
+
+    def put(self, organisation_id: str, carrier_id: str, card: RateCard, at: datetime) -> None:
+        """Store ``card`` as the carrier's card for its level, replacing the one there."""
+        ...
+
+    def list(self, organisation_id: str) -> dict[tuple[str, ServiceLevel], RateCard]:
+        """Every card of the organisation, by (carrier id, service level)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Re-entrant: a service called inside another's unit joins its transaction."""
 
@@ -623,6 +660,10 @@ class UnitOfWork(Protocol):
     def deliveries(self) -> DeliveryRepository: ...
     @property
     def positions(self) -> PositionRepository: ...
+    @property
+    def carriers(self) -> CarrierRepository: ...
+    @property
+    def rate_cards(self) -> RateCardRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""

@@ -21,10 +21,10 @@ from doorstep.domain.fleet import Vehicle
 from doorstep.domain.permissions import Permission
 from doorstep.domain.positions import Ping, PingSource, PositionSettings, thinned
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import arrivals
+from doorstep.services import arrivals, broadcasts
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_vehicle
-from doorstep.services.ports import Clock, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, UnitOfWork
 
 MAX_BATCH = 5000
 # A device clock this far ahead of ours is wrong, and its pings would sort after real ones.
@@ -84,7 +84,12 @@ class RouteDay:
 
 
 def ingest(
-    principal: Principal, pings: Sequence[IncomingPing], *, uow: UnitOfWork, clock: Clock
+    principal: Principal,
+    pings: Sequence[IncomingPing],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    broadcast: Broadcaster | None = None,
 ) -> IngestReport:
     """Store a batch of up to ``MAX_BATCH`` pings; invalid ones are answered, not stored."""
     require(principal, Permission.SCANS_WRITE)
@@ -106,6 +111,7 @@ def ingest(
         uow.commit()
     if stored:  # a batch all duplicates completes no arrival the first copy did not
         arrivals.arrive_from_pings(principal, keep, uow=uow, clock=clock)
+        broadcasts.positions_changed(broadcast, org, [p.vehicle_id for p in keep])
     rejected.sort(key=lambda r: r.index)
     return IngestReport(stored, len(keep) - stored, tuple(rejected))
 

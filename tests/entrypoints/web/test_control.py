@@ -146,8 +146,9 @@ def test_the_tower_shows_the_board_and_follows_the_day_without_reloading(
     assert page.get_attribute("#legend", "data-open") == str(total)
     assert page.inner_text("#live") == "live"
     assert page.inner_text("[data-kpi=open_cases] .value") == "0"
-    assert page.is_disabled("#urgent-open")  # a dispatcher may not change the plan
-    assert "plans:write" in page.inner_text("#write-note")
+    # A dispatcher changes the running day (plans:live), if not the plan of the day itself.
+    assert not page.is_disabled("#urgent-open")
+    assert page.locator("#write-note").is_hidden()
     browsing.shoot(page, "control-start", "desktop")
 
     # The crew loads the first van; a parcel of the second van loaded onto it is refused
@@ -178,6 +179,10 @@ def test_the_tower_shows_the_board_and_follows_the_day_without_reloading(
         date=DAY.isoformat(),
     )  # fmt: skip
     driver.post(f"/stations/{org.station}/load-out/{first}:depart", {}, date=DAY.isoformat())
+    # The departure is pushed (route.departed): the card turns to the road before any scan.
+    page.wait_for_selector(
+        f".route-card[data-vehicle='{first}'][data-state='on_road']", timeout=8000
+    )
     route = dispatcher.get(f"/vehicles/{first}/route", date=DAY.isoformat())
     stop = next(s for s in route["stops"] if proof_for(driver, s["proof_required"]) is not None)
     barcode = stop["parcels"][0]["barcode"]
@@ -200,7 +205,7 @@ def test_the_tower_shows_the_board_and_follows_the_day_without_reloading(
     }  # fmt: skip
     assert driver.post("/positions", {"pings": [ping]})["stored"] == 1
     van = page.locator(f".control-van [data-vehicle='{first}']")
-    van.wait_for(timeout=20000)
+    van.wait_for(timeout=8000)  # pushed (positions.changed); the fallback read is a minute
     assert "GPS 06:59" in (van.get_attribute("title") or "")
     assert float(van.get_attribute("data-lat") or 0) == pytest.approx(stop["lat"])
     assert "GPS 06:59" in card(page, first).inner_text()
@@ -227,14 +232,14 @@ def test_the_tower_shows_the_board_and_follows_the_day_without_reloading(
     mail = dialog.locator(".contact-links a[href^='mailto:']")
     assert (mail.get_attribute("href") or "").startswith("mailto:aino@example.fi?")
     assert "No messages" in dialog.locator("#case-contact").inner_text()
-    # Moving its stop onto the first van: a preview only, as a dispatcher may not save one.
+    # Moving its stop onto the first van: a preview only; nothing is saved until asked.
     dialog.locator("select[name=vehicle]").select_option(first)
     dialog.locator("button.preview").click()
     preview = dialog.locator(".move-preview .change")
     preview.wait_for()
     assert "Preview: nothing saved yet" in preview.inner_text()
     assert f"{routes[1]['vehicle_name']}: {routes[1]['stops_total']} → " in preview.inner_text()
-    assert dialog.locator("button.save-move").is_disabled()
+    assert dialog.locator("button.save-move").is_enabled()
     # Another day: refused once the station has the parcel, in the server's words.
     dialog.locator("button.reschedule").click()
     note = dialog.locator(".reschedule-note")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
-from doorstep.domain.errors import Conflict, InvalidValue
+from doorstep.domain.accounts import Role
+from doorstep.domain.errors import Conflict, InvalidValue, PermissionDenied
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
@@ -260,3 +262,42 @@ def test_a_planning_run_leaves_its_matrices_for_the_live_changes(
     assert kept is not None
     points = [Location(lat, lon) for lat, lon in version.inputs.coordinates]
     assert np.array_equal(kept["van"].durations_s, StraightTravel().matrix(points).durations_s)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [(Role.DISPATCHER, True), (Role.PLANNER, True), (Role.STATION_ASSOCIATE, False)],
+)
+def test_dispatch_changes_the_running_day_and_the_station_crew_does_not(
+    ports: Ports, admin: Principal, running: PlanVersion, role: Role, allowed: bool
+) -> None:
+    """plans:live: a dispatcher inserts an urgent order (and takes vans off the road) without
+    the planner's right to plan and publish the day itself."""
+    new = order(ports, admin, "R-9", Location(60.185, 24.955))
+    caller = replace(admin, roles=frozenset({role}))
+    if allowed:
+        change = live.add_order(caller, running.id, new.id, ports=live_ports(ports))
+        assert change.version.plan.route_of(new.id) is not None
+    else:
+        with pytest.raises(PermissionDenied, match="plans:live"):
+            live.add_order(caller, running.id, new.id, ports=live_ports(ports))
+
+
+def test_a_live_change_to_the_published_day_tells_the_pages_after_its_commit(
+    ports: Ports, admin: Principal, running: PlanVersion
+) -> None:
+    from doorstep.services.broadcasts import organisation_channel
+    from tests.services.fakes import FakeBroadcaster
+
+    new = order(ports, admin, "R-5", Location(60.185, 24.955))
+    sent = FakeBroadcaster(ports.uow)
+    lp = replace(live_ports(ports), broadcast=sent)
+    change = live.add_order(admin, running.id, new.id, ports=lp)
+    assert sent.published == [
+        (
+            organisation_channel(admin.organisation_id),
+            {"kind": "plan.changed", "station_id": running.station_id,
+             "date": DAY.isoformat(), "plan_id": change.version.id},
+        )
+    ]  # fmt: skip
+    assert not sent.sent_in_transaction

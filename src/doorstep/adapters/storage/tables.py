@@ -622,3 +622,53 @@ position_settings = Table(
     Column("geofence_radius_m", Float, nullable=False),
     Column("geofence_dwell_s", Float, nullable=False),
 )
+
+# Carriers (domain.carriers.Carrier): the own fleet and partners, one row each, by code.
+carriers = Table(
+    "carriers",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("code", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("service_levels", JSON, nullable=False),  # sorted level names
+    Column("postcode_prefixes", JSON, nullable=False),  # sorted prefixes
+    Column("polygons", JSON, nullable=False),  # [[[lat, lon], ...], ...]
+    Column("capacity_per_day", Integer, nullable=True),
+    Column("max_weight_kg", Float, nullable=True),
+    Column("max_side_cm", Float, nullable=True),
+    Column("handles", JSON, nullable=False),  # sorted tags
+    Column("cutoff", String(8), nullable=True),
+    Column("deliver_by", String(8), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("organisation_id", "code", name="uq_carriers_organisation_code"),
+)
+
+# One rate card per carrier and service level, the card as JSON of its dataclass (see
+# storage/carriers.py); an import replaces a card whose content changed.
+rate_cards = Table(
+    "rate_cards",
+    metadata,
+    Column("carrier_id", String(40), ForeignKey("carriers.id"), primary_key=True),
+    Column("service_level", String(20), primary_key=True),
+    _tenant(),
+    Column("card", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_rate_cards_organisation", "organisation_id"),
+)
+
+# Which carrier an order was given to, with its parcels, so a carrier's capacity of a day
+# counts what it already has. One row per order: allocating again replaces the choice.
+carrier_allocations = Table(
+    "carrier_allocations",
+    metadata,
+    Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    _tenant(),
+    Column("carrier_id", String(40), ForeignKey("carriers.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("parcels", Integer, nullable=False),
+    Column("allocated_at", UtcDateTime(), nullable=False),
+    Index("ix_carrier_allocations_day", "organisation_id", "service_date"),
+)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from doorstep.adapters.storage.accounts import SqlApiKeys, SqlOrganisations, SqlSessions, SqlUsers
 from doorstep.adapters.storage.assignments import SqlAssignments
+from doorstep.adapters.storage.carriers import SqlCarriers, SqlRateCards
 from doorstep.adapters.storage.departures import SqlDepartures
 from doorstep.adapters.storage.duty import SqlDutyChanges
 from doorstep.adapters.storage.engine import READ_ONLY
@@ -62,6 +63,8 @@ class SqlUnitOfWork:
     subscriptions: SqlSubscriptions
     deliveries: SqlDeliveries
     positions: SqlPositions
+    carriers: SqlCarriers
+    rate_cards: SqlRateCards
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -135,6 +138,8 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptions(connection)
         self.deliveries = SqlDeliveries(connection)
         self.positions = SqlPositions(connection)
+        self.carriers = SqlCarriers(connection)
+        self.rate_cards = SqlRateCards(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

@@ -12,6 +12,7 @@ from doorstep.entrypoints.api.body_limit import BodyLimit
 from doorstep.entrypoints.api.routes import (
     api_keys,
     auth,
+    carriers,
     driver_day,
     drivers,
     exceptions,
@@ -54,7 +55,7 @@ def create_app(container: Container) -> FastAPI:
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
         orders, plans, live, scans, station_day, exceptions, driver_day, messages, stream,
-        kpis,
+        kpis, carriers,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)

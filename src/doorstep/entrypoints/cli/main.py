@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
+    carriers,
     demo,
     driver_day,
     drivers,
@@ -119,6 +120,12 @@ app.add_typer(
     name="positions",
     help="GPS pings: purge those past retention (daily), show and change the settings.",
 )
+app.add_typer(
+    carriers.app,
+    name="carriers",
+    help="Import (CSV), list and deactivate carriers: the own fleet and partners, with rate cards.",
+)
+app.command("rates")(carriers.rates)
 app.command("demo")(demo.demo)
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)

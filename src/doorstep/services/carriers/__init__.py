@@ -1,5 +1,14 @@
 """Carriers: the own fleet and partners, and their rate cards read from spreadsheet rows.
 
+``samples/helsinki_carriers.csv`` holds the carriers themselves (``carrier_file``'s format):
+the station's own vans ``omat_autot`` (own fleet; every service level; postcodes 00; up to
+60 kg and 200 cm a parcel; refrigerated, lift gate and age checks; promise booked by 12:00,
+delivered by 21:00) and the two partners of the rate cards below: ``kaupunkikuriiri`` (same
+day inside a polygon around Helsinki, 40 parcels a day, 20 kg and 100 cm, age checks, booked
+by 14:00 delivered by 21:00) and ``pakettiexpress`` (next day to postcodes 00, 200 parcels a
+day, 50 kg and 150 cm, age checks and lift gate, booked by 18:00 delivered by 17:00 the next
+working day). Neither partner handles refrigerated orders.
+
 ``samples/helsinki_partners.csv`` holds the rate cards of two partner carriers of a Helsinki
 station, in the long format of ``rate_card_file`` (semicolons and decimal commas, as a
 Finnish Excel saves CSV), for the CLI's tests and the demo. The prices are invented, of a
@@ -21,3 +30,4 @@ from __future__ import annotations
 from pathlib import Path
 
 SAMPLE_RATE_CARDS = Path(__file__).parent / "samples" / "helsinki_partners.csv"
+SAMPLE_CARRIERS = Path(__file__).parent / "samples" / "helsinki_carriers.csv"

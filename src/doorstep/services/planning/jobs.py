@@ -17,7 +17,7 @@ from doorstep.planning.travel import TravelTimes
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning import live, runs
 from doorstep.services.planning.live import Matrices
-from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, IdGenerator, UnitOfWork
 from doorstep.services.stations import resolve_station
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class PlanningPorts:
     clock: Clock
     ids: IdGenerator
     matrices: Matrices = field(default_factory=Matrices)  # shared with the live changes
+    broadcast: Broadcaster | None = None  # told when an improvement changes a published day
 
 
 class PlanningJobs:
@@ -122,7 +123,7 @@ class PlanningJobs:
         reorder_loaded: bool = False,
     ) -> PlanningJob:
         """Queue ``live.improve_routes`` on routes a live change touched."""
-        require(principal, Permission.PLANS_WRITE)
+        require(principal, Permission.PLANS_LIVE)
         _check_limit(time_limit_s)
         with self._ports.reader() as uow:
             version = uow.plans.get(principal.organisation_id, plan_id)
@@ -215,7 +216,7 @@ class PlanningJobs:
         ports = self._ports
         assert job.base_plan_id is not None
         live_ports = live.LivePorts(
-            ports.uow(), ports.travel(), ports.matrices, ports.clock, ports.ids
+            ports.uow(), ports.travel(), ports.matrices, ports.clock, ports.ids, ports.broadcast
         )
         try:
             change = live.improve_routes(

@@ -24,10 +24,12 @@ from doorstep.domain.errors import Conflict, InvalidValue, NotFound, PlanInvalid
 from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geo import Location
 from doorstep.domain.order_status import PLANNABLE, OrderStatus
+from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
 from doorstep.planning import live
 from doorstep.planning.decomposition import Part, restrict, subproblem
 from doorstep.planning.explanation import explain
+from doorstep.planning.insertion import retimed
 from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
 from doorstep.planning.plan import Plan, Route
 from doorstep.planning.problem import Problem, Travel, seconds_after
@@ -37,11 +39,11 @@ from doorstep.planning.travel import TravelTimes
 from doorstep.planning.validation import Violation, validate
 from doorstep.planning.versions import PlanStatus, PlanVersion
 from doorstep.planning.wording import Words
-from doorstep.services import sorting
+from doorstep.services import broadcasts, sorting
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import orders_matching
 from doorstep.services.planning.day import COST_UNITS, order_stop, round_trip_m
-from doorstep.services.ports import Clock, IdGenerator, OrderFilter, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, IdGenerator, OrderFilter, UnitOfWork
 
 # Orders a driver has finished with: their stops are history whatever the plan's clock says.
 DONE = frozenset(
@@ -98,6 +100,7 @@ class LivePorts:
     matrices: Matrices
     clock: Clock
     ids: IdGenerator
+    broadcast: Broadcaster | None = None  # told when a published day changes
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def add_order(principal: Principal, plan_id: str, order_id: str, *, ports: LiveP
     The order must belong to the plan's station and day, have a location, and not be in the
     plan yet. It may end up unassigned, with the reason, when no van can take it.
     """
-    require(principal, Permission.PLANS_WRITE)
+    require(principal, Permission.PLANS_LIVE)
     with ports.uow as uow:
         base = _latest(uow, principal.organisation_id, plan_id)
         order = uow.orders.get(principal.organisation_id, order_id)
@@ -139,11 +142,85 @@ def add_order(principal: Principal, plan_id: str, order_id: str, *, ports: LiveP
     return _store(principal, base, changed, note, words, ports)
 
 
+@dataclass(frozen=True)
+class Trial:
+    """What the order does to its day's latest plan, stored nowhere: the plan without it
+    (``before``) and with it at its cheapest feasible place (``after``), both explained and
+    costed on ``problem`` (the day as of now, the order's stop included)."""
+
+    base: PlanVersion
+    problem: Problem
+    before: Plan
+    after: Plan
+    order_id: str
+    planned: bool  # the order was on a route of ``base`` already
+
+    @property
+    def route(self) -> Route | None:
+        return self.after.route_of(self.order_id)
+
+    @property
+    def marginal_cost(self) -> int:
+        """``after``'s cost less ``before``'s, in the plan's cost units (``COST_UNITS``)."""
+        return self.after.cost - self.before.cost
+
+
+def try_order(principal: Principal, order: Order, *, ports: LivePorts) -> Trial:
+    """The cheapest feasible insertion of ``order`` into its station and day's latest plan
+    version, as ``add_order`` would make it, stored nowhere (rate shopping asks this of every
+    order). An order the plan has on a route already is taken off it (its route re-timed,
+    history kept) to give the plan without it; one the plan left out is inserted again.
+    NotFound when the day has no plan; InvalidValue for an order without a place."""
+    require(principal, Permission.PLANS_READ)
+    if order.station_id is None or order.service_date is None:
+        raise InvalidValue("order_id", f"order {order.id} has no station and day to plan it on")
+    if order.location is None:
+        raise InvalidValue("order_id", f"order {order.id} has no location: place it first")
+    with ports.uow as uow:
+        base = uow.plans.latest(order.organisation_id, order.station_id, order.service_date)
+        if base is None:
+            raise NotFound("plan", f"{order.service_date.isoformat()}", "the day is not planned")
+        underway = _underway(uow, base, ports.clock.now())
+        words = _words(uow, base)
+    problem = _problem(base, ports)
+    plan = base.plan
+    planned = plan.route_of(order.id) is not None
+    if order.id not in problem.stops_by_id:
+        problem, location = _with_location(problem, order.location, ports.travel)
+        round_trip = round_trip_m(next(iter(problem.matrices.values()), None), location)
+        stop = order_stop(order, location, base.epoch, round_trip)
+        problem = replace(problem, stops=(*problem.stops, stop))
+    elif planned:
+        plan = _taken_off(problem, plan, order.id, underway)
+    changed = live.insert_order(problem, plan, order.id, underway)
+    before = replace(plan, cost=plan_cost(changed.problem, plan.routes, plan.unassigned))
+    after = explain(changed.problem, changed.plan, words)
+    return Trial(base, changed.problem, before, after, order.id, planned)
+
+
+def _taken_off(problem: Problem, plan: Plan, order_id: str, underway: live.Underway) -> Plan:
+    """``plan`` without ``order_id`` on its route (the rest re-timed); Conflict when the stop is
+    history already (served, or being driven to)."""
+    route = plan.route_of(order_id)
+    assert route is not None
+    first = live.frozen(plan, underway)[route.vehicle_id]
+    at = route.stop_ids.index(order_id)
+    if at < first:
+        raise Conflict(f"order {order_id} is already served or under way", field="order_id")
+    stops = [problem.stop(s) for s in route.stop_ids if s != order_id]
+    routes = [r for r in plan.routes if r.vehicle_id != route.vehicle_id]
+    if stops:
+        routes.append(retimed(problem, route, stops, first))
+    order = {v.id: n for n, v in enumerate(problem.vehicles)}
+    routes.sort(key=lambda r: order[r.vehicle_id])
+    return replace(plan, routes=tuple(routes), cost=plan_cost(problem, routes, plan.unassigned))
+
+
 def take_off_road(
     principal: Principal, plan_id: str, vehicle_id: str, *, ports: LivePorts
 ) -> LiveChange:
     """A vehicle is out for the rest of the day (a breakdown): its open stops go to the others."""
-    require(principal, Permission.PLANS_WRITE)
+    require(principal, Permission.PLANS_LIVE)
     base, underway, words = _standing(principal, plan_id, ports)
     if vehicle_id not in base.inputs.vehicles_by_id:
         raise InvalidValue("vehicle_id", f"{vehicle_id} is not a vehicle of plan {base.number}")
@@ -167,7 +244,7 @@ def move_stops(
     Without ``save`` it is a preview: the version it would make, unsaved, with what it would
     break. With ``save`` it is stored, unless it breaks a rule: then Conflict lists what.
     """
-    require(principal, Permission.PLANS_WRITE if save else Permission.PLANS_READ)
+    require(principal, Permission.PLANS_LIVE if save else Permission.PLANS_READ)
     if not stop_ids:
         raise InvalidValue("stop_ids", "name at least one order to move")
     base, underway, words = _standing(principal, plan_id, ports)
@@ -212,7 +289,7 @@ def improve_routes(
     may move, its deliveries only with ``reorder_loaded``. The result is stored as the next
     version only if it is cheaper with nothing dropped and the day has not moved on; else None.
     """
-    require(principal, Permission.PLANS_WRITE)
+    require(principal, Permission.PLANS_LIVE)
     base, underway, words = _standing(principal, plan_id, ports)
     counts = live.frozen(base.plan, underway)
     gone = live.on_the_road(base.plan, underway, counts)
@@ -453,6 +530,8 @@ def _store(
             uow.plans.add(version)
         uow.commit()
     ports.matrices.put(version.id, changed.problem.matrices)
+    if version.status is PlanStatus.PUBLISHED:
+        broadcasts.plan_changed(ports.broadcast, *_day(version), version.id)
     return LiveChange(base, version, changed.affected)
 
 

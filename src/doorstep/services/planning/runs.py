@@ -26,11 +26,11 @@ from doorstep.planning.versions import (
     lock_route,
 )
 from doorstep.planning.wording import Words
-from doorstep.services import sorting
+from doorstep.services import broadcasts, sorting
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning.day import COST_UNITS, Day, load_day
 from doorstep.services.planning.live import Matrices
-from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
+from doorstep.services.ports import Broadcaster, Clock, IdGenerator, UnitOfWork
 from doorstep.services.stations import resolve_station
 
 # Tries at storing a finished run whose number a concurrent run of the same day took first
@@ -182,7 +182,14 @@ def list_plans(
         return station, uow.plans.list(principal.organisation_id, station.id, day)
 
 
-def publish(principal: Principal, plan_id: str, *, uow: UnitOfWork, clock: Clock) -> PlanVersion:
+def publish(
+    principal: Principal,
+    plan_id: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    broadcast: Broadcaster | None = None,
+) -> PlanVersion:
     """Publish a draft; the day's previously published version becomes superseded."""
     require(principal, Permission.PLANS_WRITE)
     with uow:
@@ -196,6 +203,10 @@ def publish(principal: Principal, plan_id: str, *, uow: UnitOfWork, clock: Clock
         uow.plans.update(published)
         sorting.on_publish(uow, published, clock)
         uow.commit()
+    broadcasts.plan_changed(
+        broadcast, principal.organisation_id, published.station_id, published.service_date,
+        published.id,
+    )  # fmt: skip
     return published
 
 

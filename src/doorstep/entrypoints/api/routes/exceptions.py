@@ -33,13 +33,16 @@ def list_cases(
 
 @router.post("/exceptions/{case_id}:assign", summary="Give a case an owner")
 def assign(case_id: str, body: AssignIn, principal: PrincipalDep, c: ContainerDep) -> CaseOut:
-    case = exceptions.assign(principal, case_id, body.owner_id, uow=c.uow())
+    case = exceptions.assign(
+        principal, case_id, body.owner_id, uow=c.uow(), broadcast=c.broadcaster()
+    )
     return CaseOut.of(case, c.clock.now())
 
 
 @router.post("/exceptions/{case_id}:resolve", summary="Close a case with a resolution code")
 def resolve(case_id: str, body: ResolveIn, principal: PrincipalDep, c: ContainerDep) -> CaseOut:
     case = exceptions.resolve(
-        principal, case_id, body.resolution, note=body.note, uow=c.uow(), clock=c.clock
-    )
+        principal, case_id, body.resolution, note=body.note, uow=c.uow(), clock=c.clock,
+        broadcast=c.broadcaster(),
+    )  # fmt: skip
     return CaseOut.of(case, c.clock.now())

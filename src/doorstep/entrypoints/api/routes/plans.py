@@ -136,7 +136,10 @@ def publish_plan(
     plan_id: str, principal: PrincipalDep, c: ContainerDep, once: IdempotentDep
 ) -> object:
     return once.run(
-        200, lambda uow: PlanOut.of(runs.publish(principal, plan_id, uow=uow, clock=c.clock))
+        200,
+        lambda uow: PlanOut.of(
+            runs.publish(principal, plan_id, uow=uow, clock=c.clock, broadcast=c.broadcaster())
+        ),
     )
 
 

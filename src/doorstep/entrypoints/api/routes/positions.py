@@ -30,7 +30,10 @@ router = APIRouter(tags=["positions"])
 )
 def ingest(body: PingBatchIn, principal: PrincipalDep, c: ContainerDep) -> PingBatchOut:
     batch = [ping.to_incoming() for ping in body.pings]
-    return PingBatchOut.of(positions.ingest(principal, batch, uow=c.uow(), clock=c.clock))
+    found = positions.ingest(
+        principal, batch, uow=c.uow(), clock=c.clock, broadcast=c.broadcaster()
+    )
+    return PingBatchOut.of(found)
 
 
 @router.get(

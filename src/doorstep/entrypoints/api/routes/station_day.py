@@ -150,6 +150,7 @@ def depart(
         uow=c.uow(),
         clock=c.clock,
         ids=c.ids,
+        broadcast=c.broadcaster(),
     )
     return DepartureOut.of(departure)
 

@@ -132,7 +132,7 @@ function moveSection(c, ctx, dialog) {
   return el("section", { class: "case-part" }, el("h3", {}, "Move to another route"),
     el("p", { class: "muted" }, `Now on ${where.vehicle_name}, stop ${where.position}.`),
     el("div", { class: "inline" }, target, el("button", { type: "button", class: "preview", onclick: () => send(false) }, "Preview"), save),
-    ctx.canWritePlans ? null : el("p", { class: "muted small" }, "Saving a move needs the plans:write permission (a planner or admin)."),
+    ctx.canWritePlans ? null : el("p", { class: "muted small" }, "Saving a move needs the plans:live permission (a dispatcher, planner or admin)."),
     out);
 }
 

@@ -10,16 +10,16 @@ import { setupBreakdown, setupUrgent } from "./control-actions.js";
 
 const data = pageData();
 const here = station();
-// GPS pings publish no notice on the stream (only scans and the board's watch do), so the
-// vans' positions are read this often instead.
-const GPS_EVERY_MS = 10000;
+// Pings announce themselves (positions.changed); this slow read is only the fallback for a
+// notice lost while the stream was down.
+const GPS_EVERY_MS = 60000;
 const MAX_PAGE = 500;
 
 const ctx = {
   station: data.station,
   day: data.date,
   me: data.user.id,
-  canWritePlans: (data.permissions || []).includes("plans:write"),
+  canWritePlans: (data.permissions || []).includes("plans:live"),
   canWriteOrders: (data.permissions || []).includes("orders:write"),
   planId: null,
   board: null,
@@ -202,6 +202,20 @@ function onNotice(notice) {
     case "board.changed":
       if (!notice.date || notice.date === ctx.day) schedule("board", "queue", "kpis", "etas");
       break;
+    case "positions.changed":
+      schedule("gps");
+      break;
+    case "route.departed":
+      if (notice.date === ctx.day) schedule("board", "kpis", "etas", "statuses");
+      break;
+    case "plan.changed":
+      // A new version of the day (published, or changed live): the board names it and
+      // loadBoard redraws the map when the version differs.
+      if (notice.date === ctx.day) schedule("board", "kpis", "etas", "statuses");
+      break;
+    case "case.changed":
+      schedule("queue", "kpis");
+      break;
     case "resync":
       schedule("all");
       break;
@@ -267,7 +281,7 @@ async function start() {
   if (!ctx.canWritePlans) {
     for (const id of ["#urgent-open", "#breakdown-open"]) $(id).disabled = true;
     const note = $("#write-note");
-    note.textContent = "Inserting orders and taking vehicles off the road change the plan: they need the plans:write permission (planner or admin).";
+    note.textContent = "Inserting orders and taking vehicles off the road change the plan: they need the plans:live permission (a dispatcher, planner or admin).";
     note.hidden = false;
   }
   setupUrgent(ctx);
