@@ -30,9 +30,15 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(postgres_url: str) -> Iterator[Container]:
-    """PostgreSQL migrated once per run from an empty schema; each test truncates the tables."""
-    container = build(Settings(database_url=postgres_url, fast_password_hashing=True))
+def migrated_postgres(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    """PostgreSQL migrated once per run from an empty schema; each test truncates the tables.
+    Its data directory is a fresh one, as SQLite's: never the user's, whose built regions
+    would give these tests a geocoder the SQLite run does not have."""
+    data = tmp_path_factory.mktemp("postgres-data")
+    settings = Settings(database_url=postgres_url, data_dir=data, fast_password_hashing=True)
+    container = build(settings)
     with container.engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
