@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from doorstep.domain.accounts import Role
@@ -34,7 +34,7 @@ class Api:
     """The JSON API as one of the organisation's users, by bearer token."""
 
     def __init__(self, site: Site, org: Org, role: Role) -> None:
-        self.http = httpx.Client(base_url=f"{site.url}/api/v1", timeout=60)
+        self.http = httpx2.Client(base_url=f"{site.url}/api/v1", timeout=60)
         answer = self.http.post(
             "/auth/login", json={"email": org.emails[role], "password": PASSWORD}
         )
