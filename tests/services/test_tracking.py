@@ -186,7 +186,9 @@ def test_the_page_shows_the_planned_window_and_the_drivers_first_name(
     assert shown.eta.start_at.minute % 15 == 0
     assert shown.eta.end_at.minute % 15 == 0
     assert shown.vehicle is None  # not out for delivery yet
-    assert (shown.can_reschedule, shown.can_change_preferences) == (True, True)
+    # On a published route: where to leave it may change, the time not (only the station
+    # moves a routed stop, and the page offers no time it would refuse).
+    assert (shown.can_reschedule, shown.can_change_preferences) == (False, True)
 
 
 def test_the_vehicle_shows_only_to_the_next_three_stops(

@@ -123,7 +123,10 @@ def view(
         eta.eta_window(order, spot.arrival if spot else None),
         spot.driver if spot else "", spot.ahead if spot else None,
         spot.vehicle if spot else None, proof, order.preferences, bool(order.access_notes),
-        order.status in PREFERENCES_ALLOWED, order.status in RESCHEDULE_ALLOWED,
+        order.status in PREFERENCES_ALLOWED,
+        # A stop on a published route is the driver's to serve: the page offers no other time
+        # (tracking_actions.reschedule refuses one, and only the station moves it).
+        order.status in RESCHEDULE_ALLOWED and spot is None,
         link.ends_at(order),
     )  # fmt: skip
 
