@@ -42,6 +42,10 @@ def test_the_watch_opens_each_slip_once(ports: Ports, admin: Principal, day: lis
     assert (ExceptionType.LATE_DEPARTURE, "") in kinds
     at_risk = [o for t, o in kinds if t is ExceptionType.LATE_RISK]
     assert at_risk == list(progress.at_risk) == [day[0].id]
+    (risk,) = [c for c in cases if c.type is ExceptionType.LATE_RISK]
+    minutes = int(progress.delay.total_seconds() // 60)
+    assert minutes > 0
+    assert risk.summary == f"Van 1 is {minutes} min behind: this stop may miss its window"
     assert len(cases) == 2
     assert day[0].id in route.stop_ids
 
@@ -81,3 +85,10 @@ def test_a_driver_without_the_skills_or_already_busy_is_refused(
         dispatch.assign_route(
             admin, "HEL1", DAY, "Van 1", "Nobody", uow=ports.uow, clock=ports.clock
         )
+
+
+def test_a_stop_at_risk_says_whether_its_route_is_behind() -> None:
+    assert (
+        dispatch.risk_words("Van 2", 12) == "Van 2 is 12 min behind: this stop may miss its window"
+    )
+    assert dispatch.risk_words("Van 2", 0) == "Van 2's live ETA for this stop runs past its window"

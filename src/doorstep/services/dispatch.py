@@ -235,6 +235,14 @@ def _arrived(
     return found
 
 
+def risk_words(name: str, minutes: int) -> str:
+    """Why a stop is at risk. It is judged by its live ETA, which may run past the window with
+    the route on time (a slow street ahead, a window that closes early): say which it is."""
+    if minutes > 0:
+        return f"{name} is {minutes} min behind: this stop may miss its window"
+    return f"{name}'s live ETA for this stop runs past its window"
+
+
 def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
     key_day = day.isoformat()
     troubles = []
@@ -251,10 +259,10 @@ def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
                 ExceptionType.ROUTE_BEHIND, f"route_behind:{r.vehicle_id}:{key_day}",
                 f"{name} runs {minutes} min behind its plan",
             ))  # fmt: skip
+        risk = risk_words(name, minutes)
         troubles += [
             exceptions.Trouble(
-                ExceptionType.LATE_RISK, f"late_risk:{order_id}:{key_day}",
-                f"{name} is {minutes} min behind: this stop may miss its window",
+                ExceptionType.LATE_RISK, f"late_risk:{order_id}:{key_day}", risk,
                 order_id=order_id,
             )
             for order_id in r.at_risk
