@@ -12,9 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+import httpx2
 from sqlalchemy import Engine
 
 from doorstep.adapters.broadcast.memory import Hub, MemoryBroadcaster
+from doorstep.adapters.carriers.generic_partner_http import GenericPartnerGateway
 from doorstep.adapters.email import SmtpEmailSender, SmtpSecurity, SmtpSettings
 from doorstep.adapters.geocoding.unavailable import UnavailableGeocoder
 from doorstep.adapters.message_templates import JinjaMessageTemplates
@@ -36,15 +38,19 @@ from doorstep.config import Settings
 from doorstep.domain.errors import NotFound
 from doorstep.domain.fleet import SpeedProfile
 from doorstep.domain.geocoding import GeocoderUnavailable
+from doorstep.domain.handoffs import CarrierConnection
 from doorstep.planning.decomposing import DecomposingOptimizer
 from doorstep.planning.optimizer import RouteOptimizer
 from doorstep.planning.travel import TravelTimes, TravelUnavailable
 from doorstep.services import messages, webhooks
+from doorstep.services.carriers.handoff import HandoffPorts
 from doorstep.services.intake.checks import OrderChecks
 from doorstep.services.message_links import LinkPorts
 from doorstep.services.planning.jobs import PlanningJobs, PlanningPorts
 from doorstep.services.planning.live import LivePorts, Matrices
 from doorstep.services.ports import (
+    CarrierGateway,
+    CarrierGateways,
     Clock,
     Geocoder,
     IdGenerator,
@@ -59,6 +65,9 @@ class Cluster(Protocol):
     executor: Executor
 
     def close(self) -> None: ...
+
+
+CARRIER_TIMEOUT_S = 15.0  # a partner's API answers a booking within this, or it failed
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class Container:
     _clusters: dict[str, Cluster] = field(default_factory=dict, repr=False)
     _hubs: dict[str, Hub] = field(default_factory=dict, repr=False)
     _basemaps: dict[str, Basemap] = field(default_factory=dict, repr=False)
+    _http: dict[str, httpx2.Client] = field(default_factory=dict, repr=False)
     _hubs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Request threads ask for the jobs concurrently; two stores would each forget the other's.
     _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -191,6 +201,26 @@ class Container:
 
     def webhook_sender(self) -> HttpWebhookSender:
         return HttpWebhookSender()
+
+    def carrier_gateways(self) -> CarrierGateways:
+        """Partner carriers' gateways, made per stored connection over one shared client."""
+        with self._hubs_lock:
+            client = self._http.get("carriers")
+            if client is None:
+                client = httpx2.Client(timeout=CARRIER_TIMEOUT_S, follow_redirects=False)
+                self._http["carriers"] = client
+
+        def gateway(carrier_code: str, connection: CarrierConnection) -> CarrierGateway:
+            return GenericPartnerGateway(
+                carrier_code, connection.base_url, connection.api_key, client=client
+            )
+
+        return gateway
+
+    def handoff_ports(self) -> HandoffPorts:
+        return HandoffPorts(
+            self.uow(), self.clock, self.ids, self.carrier_gateways(), self.broadcaster()
+        )
 
     def run_outbox_once(self, rng: Callable[[], float]) -> tuple[int, int]:
         """Send the customer messages and webhook deliveries that are due; how many of each."""
@@ -306,6 +336,9 @@ class Container:
             cluster.close()
         self._clusters.clear()
         self._jobs.clear()
+        for client in self._http.values():
+            client.close()
+        self._http.clear()
         self.engine.dispose()
 
 

@@ -76,7 +76,7 @@ def test_an_impossible_scan_is_kept_with_the_reason_and_changes_nothing() -> Non
     assert result.state.status is S.SORTED
     problem = result.problems["evt-P1-0009"]
     assert "deliver scan cannot apply to a parcel that is sorted" in problem
-    assert "failed_attempt, out_for_delivery" in problem
+    assert "failed_attempt, handed_off, out_for_delivery" in problem
 
 
 def test_a_late_scan_slots_into_place_and_the_problem_goes() -> None:

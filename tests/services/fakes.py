@@ -1163,3 +1163,131 @@ class FakeBroadcaster:
 
 
 _BROADCASTER: type[Broadcaster] = FakeBroadcaster
+
+
+# -- allocation (issue 10): the day's allocations and the organisation's rules --------------
+
+from doorstep.domain.allocation import AllocationRules  # noqa: E402
+
+
+def _fake_allocations(self: FakeCarriers, organisation_id: str, day: date) -> list[Allocation]:
+    found = self._uow.current().carrier_allocations.items()
+    return [a for (org, _), a in sorted(found) if org == organisation_id and a.service_date == day]
+
+
+def _fake_rules(self: FakeCarriers, organisation_id: str) -> AllocationRules:
+    stored: dict[str, AllocationRules] = self._uow.current().__dict__.get("allocation_rules", {})
+    return stored.get(organisation_id, AllocationRules())
+
+
+def _fake_save_rules(self: FakeCarriers, organisation_id: str, rules: AllocationRules) -> None:
+    self._uow.current().__dict__.setdefault("allocation_rules", {})[organisation_id] = rules
+
+
+FakeCarriers.allocations = _fake_allocations  # type: ignore[attr-defined]
+FakeCarriers.rules = _fake_rules  # type: ignore[attr-defined]
+FakeCarriers.save_rules = _fake_save_rules  # type: ignore[attr-defined]
+
+
+# -- hand-offs (issue 10): orders handed to partner carriers and the partners' connections -----
+
+from doorstep.domain.handoffs import CarrierConnection, Handoff  # noqa: E402
+
+
+class FakeHandoffs:
+    """Like SqlHandoffs: one open hand-off per order, bookings unique per carrier."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[str, Handoff]:
+        found: dict[str, Handoff] = self._uow.current().__dict__.setdefault("handoffs", {})
+        return found
+
+    def _put(self, handoff: Handoff) -> None:
+        for other in self._rows.values():
+            if other.id == handoff.id:
+                continue
+            if (other.carrier_id, other.booking_id) == (handoff.carrier_id, handoff.booking_id):
+                raise Conflict(f"{handoff.id} repeats booking {handoff.booking_id}")
+            if handoff.open and other.open and other.order_id == handoff.order_id:
+                raise Conflict(f"{handoff.order_id} has an open hand-off already")
+        self._rows[handoff.id] = copy.deepcopy(handoff)
+
+    def add(self, handoff: Handoff) -> None:
+        if handoff.id in self._rows:
+            raise Conflict(f"duplicate primary key {handoff.id}")
+        self._put(handoff)
+
+    def update(self, handoff: Handoff) -> None:
+        if handoff.id in self._rows:
+            self._put(handoff)
+
+    def _where(self, organisation_id: str, keep: Callable[[Handoff], bool]) -> list[Handoff]:
+        found = [h for h in self._rows.values() if h.organisation_id == organisation_id and keep(h)]
+        return [copy.deepcopy(h) for h in sorted(found, key=lambda h: (h.created_at, h.id))]
+
+    def get(self, organisation_id: str, handoff_id: str) -> Handoff | None:
+        return next(iter(self._where(organisation_id, lambda h: h.id == handoff_id)), None)
+
+    def open_of_order(self, organisation_id: str, order_id: str) -> Handoff | None:
+        found = self._where(organisation_id, lambda h: h.order_id == order_id and h.open)
+        return next(iter(found), None)
+
+    def by_booking(self, organisation_id: str, carrier_id: str, booking_id: str) -> Handoff | None:
+        found = self._where(
+            organisation_id, lambda h: (h.carrier_id, h.booking_id) == (carrier_id, booking_id)
+        )
+        return next(iter(found), None)
+
+    def list(
+        self, organisation_id: str, *, day: date | None = None, carrier_id: str | None = None
+    ) -> list[Handoff]:
+        return self._where(
+            organisation_id,
+            lambda h: (
+                (day is None or h.service_date == day)
+                and (carrier_id is None or h.carrier_id == carrier_id)
+            ),
+        )
+
+
+class FakeCarrierConnections:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[tuple[str, str], CarrierConnection]:
+        found: dict[tuple[str, str], CarrierConnection] = self._uow.current().__dict__.setdefault(
+            "carrier_connections", {}
+        )
+        return found
+
+    def put(self, connection: CarrierConnection) -> None:
+        self._rows[(connection.organisation_id, connection.carrier_id)] = connection
+
+    def get(self, organisation_id: str, carrier_id: str) -> CarrierConnection | None:
+        return self._rows.get((organisation_id, carrier_id))
+
+    def by_carrier_code(self, code: str) -> list[tuple[str, CarrierConnection]]:
+        carriers = self._uow.current().carriers
+        return [
+            (carrier_id, connection)
+            for (org, carrier_id), connection in sorted(self._rows.items())
+            if (carrier := carriers.get(carrier_id)) is not None
+            and carrier.code == code
+            and carrier.organisation_id == org
+        ]
+
+
+_init_before_handoffs = FakeUnitOfWork.__init__
+
+
+def _init_with_handoffs(self: FakeUnitOfWork) -> None:
+    _init_before_handoffs(self)
+    self.handoffs = FakeHandoffs(self)  # type: ignore[attr-defined]
+    self.carrier_connections = FakeCarrierConnections(self)  # type: ignore[attr-defined]
+
+
+FakeUnitOfWork.__init__ = _init_with_handoffs  # type: ignore[method-assign]

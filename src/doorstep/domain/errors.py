@@ -68,3 +68,17 @@ class PlanInvalid(DomainError):
             f"the planner returned an invalid plan, so it was not stored: {shown}{more}"
         )
         self.violations = violations
+
+
+class CarrierError(DomainError):
+    """A partner carrier's API refused or failed a request; ``temporary`` says whether trying
+    again later may help (5xx, timeouts, no connection) or not (4xx: the request is wrong)."""
+
+    def __init__(
+        self, carrier: str, message: str, *, temporary: bool, status: int | None = None
+    ) -> None:
+        super().__init__(f"carrier {carrier}: {message}")
+        self.carrier = carrier
+        self.message = message
+        self.temporary = temporary
+        self.status = status

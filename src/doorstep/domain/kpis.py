@@ -27,6 +27,9 @@ from doorstep.domain.scans import ScanKind
 CO2_G_PER_KM: Mapping[str, float] = {"van": 200.0, "truck": 500.0, "cargo_bike": 0.0}
 
 FULL_SEQUENCE = frozenset({ScanKind.RECEIVE, ScanKind.SORT, ScanKind.LOAD, ScanKind.DEPART})
+# A parcel handed to a partner carrier is scanned by the partner: its hand-off stands for the
+# station's receive, sort, load and depart.
+PARTNER_SEQUENCE = frozenset({ScanKind.HAND_OFF})
 
 
 @dataclass(frozen=True)
@@ -98,14 +101,16 @@ def first_attempt(facts: DayFacts, seen: Outcomes) -> Ratio:
 
 
 def scan_compliance(seen: Outcomes) -> tuple[Ratio, Ratio]:
-    """(parcels whose scans by the day's end include receive, sort, load and depart, with a
-    delivery or failure on the day / parcels handled: with any scan on the day), and
+    """(parcels whose scans by the day's end include receive, sort, load and depart (or a
+    hand-off to a partner carrier), with a delivery or failure on the day / parcels handled:
+    with any scan on the day), and
     (events of the day the replay could not apply / events of the day)."""
     handled = [p for p in seen.parcels.values() if p.events_today]
     full = [
         p
         for p in handled
-        if p.applied >= FULL_SEQUENCE and p.today & {ScanKind.DELIVER, ScanKind.FAIL}
+        if (p.applied >= FULL_SEQUENCE or p.applied >= PARTNER_SEQUENCE)
+        and p.today & {ScanKind.DELIVER, ScanKind.FAIL}
     ]
     problems = Ratio(sum(p.problems_today for p in handled), sum(p.events_today for p in handled))
     return Ratio(len(full), len(handled)), problems

@@ -15,6 +15,7 @@ class OrderStatus(StrEnum):
     SORTED = "sorted"
     LOADED = "loaded"
     OUT_FOR_DELIVERY = "out_for_delivery"
+    HANDED_OFF = "handed_off"  # booked with a partner carrier, which delivers it (issue 10)
     DELIVERED = "delivered"
     FAILED_ATTEMPT = "failed_attempt"
     RETURNING_TO_STATION = "returning_to_station"
@@ -31,11 +32,16 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.NEEDS_ATTENTION: frozenset({S.READY, S.CANCELLED}),
     # A ready order can fall back to needs_attention when a later check (re-geocoding) fails;
     # a pickup is never received before the driver collects it, so it goes straight out.
-    S.READY: frozenset({S.NEEDS_ATTENTION, S.RECEIVED, S.OUT_FOR_DELIVERY, S.CANCELLED}),
-    S.RECEIVED: frozenset({S.SORTED, S.RETURNED_TO_SENDER, S.CANCELLED}),
-    S.SORTED: frozenset({S.LOADED, S.RECEIVED, S.CANCELLED}),
+    S.READY: frozenset(
+        {S.NEEDS_ATTENTION, S.RECEIVED, S.OUT_FOR_DELIVERY, S.HANDED_OFF, S.CANCELLED}
+    ),
+    S.RECEIVED: frozenset({S.SORTED, S.HANDED_OFF, S.RETURNED_TO_SENDER, S.CANCELLED}),
+    S.SORTED: frozenset({S.LOADED, S.RECEIVED, S.HANDED_OFF, S.CANCELLED}),
     # Unloading before departure puts the parcel back on the sorted shelf.
     S.LOADED: frozenset({S.OUT_FOR_DELIVERY, S.SORTED}),
+    # Handed to a partner carrier (booked with it): its events move the order on as a
+    # driver's scans would; a cancelled hand-off or a partner's return brings it back in.
+    S.HANDED_OFF: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_ATTEMPT, S.RECEIVED}),
     S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
     # After a failed attempt a driver may try again the same day, or bring the parcel back.
     S.FAILED_ATTEMPT: frozenset({S.OUT_FOR_DELIVERY, S.RETURNING_TO_STATION}),
@@ -55,6 +61,7 @@ FOLLOWS_SCANS: frozenset[OrderStatus] = frozenset(
         S.RECEIVED,
         S.SORTED,
         S.LOADED,
+        S.HANDED_OFF,
         S.OUT_FOR_DELIVERY,
         S.FAILED_ATTEMPT,
         S.RETURNING_TO_STATION,
@@ -63,8 +70,8 @@ FOLLOWS_SCANS: frozenset[OrderStatus] = frozenset(
 )
 
 # What a plan may take: announced by the shipper or already at the station (received, sorted
-# to a lane of an earlier plan), and not yet on a vehicle. Stations often plan after the
-# night's parcels came in, so scanned parcels must stay plannable.
+# to a lane of an earlier plan), and not yet on a vehicle nor handed to a partner carrier.
+# Stations often plan after the night's parcels came in, so scanned parcels stay plannable.
 PLANNABLE: frozenset[OrderStatus] = frozenset({S.READY, S.RECEIVED, S.SORTED})
 
 # Before this point the parcel is not on a vehicle, so its content may still change.

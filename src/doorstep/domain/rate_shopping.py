@@ -249,11 +249,23 @@ def used_day(order: Order, now: datetime, zone: tzinfo) -> date:
 
 @dataclass(frozen=True)
 class Allocation:
-    """An order given to a carrier: its parcels count against the carrier's capacity that day."""
+    """An order given to a carrier: its parcels count against the carrier's capacity that day.
+
+    A batch allocation (``services.carriers.allocation``) also records the price (the own
+    fleet's marginal cost, or the partner's), the promise, whether the order is served within
+    its service level, and the reasons; ``carrier_id`` is None for the own fleet when the
+    organisation registered no own-fleet carrier."""
 
     organisation_id: str
     order_id: str
-    carrier_id: str
+    carrier_id: str | None
     service_date: date
     parcels: int
     allocated_at: datetime
+    price_cents: int | None = None
+    currency: str | None = None
+    promised_by: datetime | None = None
+    within_level: bool | None = None
+    summary: str = ""
+    reasons: tuple[str, ...] = ()
+    kind: str | None = None  # own_fleet or partner (batch allocations)

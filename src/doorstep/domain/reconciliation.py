@@ -85,6 +85,9 @@ class Whereabouts(StrEnum):
     BACK_AFTER_FAILED_ATTEMPT = "back_after_failed_attempt"  # received again at the station
     AT_STATION = "at_station"  # received, never went out
     ON_A_VEHICLE = "on_a_vehicle"  # loaded or out and not scanned back: unaccounted
+    # handed to a partner carrier and not yet delivered or returned: the partner accounts
+    # for it (its events say where it is), so no case opens for it at the station
+    WITH_PARTNER = "with_partner"
     NEVER_RECEIVED = "never_received"  # announced, never scanned in: unaccounted
     CLOSED = "closed"  # cancelled or returned to sender by a person
 
@@ -94,6 +97,7 @@ ACCOUNTED = frozenset(
         Whereabouts.DELIVERED,
         Whereabouts.BACK_AFTER_FAILED_ATTEMPT,
         Whereabouts.AT_STATION,
+        Whereabouts.WITH_PARTNER,
         Whereabouts.CLOSED,
     }
 )
@@ -121,6 +125,10 @@ def day_end(expected: Sequence[Expected], states: Mapping[str, ParcelState]) -> 
     return DayEnd({w: tuple(parcels) for w, parcels in found.items()})
 
 
+# Away without one of our vans: a load scan names the van, and only a loaded parcel departs.
+PARTNERS = frozenset({S.HANDED_OFF, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT})
+
+
 def whereabouts(parcel: Expected, state: ParcelState | None) -> Whereabouts:
     if parcel.order_status in (S.CANCELLED, S.RETURNED_TO_SENDER):
         return Whereabouts.CLOSED
@@ -131,6 +139,8 @@ def whereabouts(parcel: Expected, state: ParcelState | None) -> Whereabouts:
     if state.status in (S.RECEIVED, S.SORTED):
         back = state.attempts > 0
         return Whereabouts.BACK_AFTER_FAILED_ATTEMPT if back else Whereabouts.AT_STATION
+    if state.status in PARTNERS and not state.vehicle_id:  # never loaded on a van of ours
+        return Whereabouts.WITH_PARTNER
     return Whereabouts.ON_A_VEHICLE
 
 

@@ -43,6 +43,11 @@ class ScanKind(StrEnum):
     PICK_UP = "pick_up"  # a return collected from the customer, now on the vehicle
     FAIL = "fail"  # a delivery attempt failed (``reason``)
     DELIVER = "deliver"  # handed over
+    # Given to a partner carrier (booked, collected or carried by it): the parcel is then the
+    # partner's until its out-for-delivery, delivery, failure or return. Last, not between
+    # unload and depart where the work happens, because ranks are stored with each parcel's
+    # replay key; a tie at the very same instant is the only thing the position decides.
+    HAND_OFF = "hand_off"
 
 
 class FailReason(StrEnum):
@@ -62,28 +67,39 @@ class FailReason(StrEnum):
 # parcel the route never reached comes back the same way, out for delivery to received.
 MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     ScanKind.RECEIVE: (
-        frozenset({S.READY, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
+        frozenset(
+            {S.READY, S.HANDED_OFF, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}
+        ),
         S.RECEIVED,
     ),
     ScanKind.DAMAGED: (
         frozenset(
             {S.READY, S.RECEIVED, S.SORTED, S.LOADED, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}
-            | {S.RETURNING_TO_STATION}
+            | {S.RETURNING_TO_STATION, S.HANDED_OFF}
         ),
         None,
     ),
     ScanKind.SORT: (frozenset({S.RECEIVED, S.SORTED}), S.SORTED),
     ScanKind.LOAD: (frozenset({S.SORTED}), S.LOADED),
     ScanKind.UNLOAD: (frozenset({S.LOADED}), S.SORTED),
-    ScanKind.DEPART: (frozenset({S.LOADED}), S.OUT_FOR_DELIVERY),
+    ScanKind.DEPART: (frozenset({S.LOADED, S.HANDED_OFF}), S.OUT_FOR_DELIVERY),
     ScanKind.ARRIVE: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), None),
     ScanKind.PICK_UP: (frozenset({S.READY}), S.RETURNING_TO_STATION),
-    ScanKind.FAIL: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.FAILED_ATTEMPT),
-    ScanKind.DELIVER: (frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT}), S.DELIVERED),
+    # A partner that reports no out-for-delivery may report a delivery or a failure straight
+    # from having the parcel (handed off).
+    ScanKind.FAIL: (
+        frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.HANDED_OFF}),
+        S.FAILED_ATTEMPT,
+    ),
+    ScanKind.DELIVER: (
+        frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.HANDED_OFF}),
+        S.DELIVERED,
+    ),
+    ScanKind.HAND_OFF: (frozenset({S.READY, S.RECEIVED, S.SORTED, S.HANDED_OFF}), S.HANDED_OFF),
 }
 
 # Away from the station: a receive scan from here brings the parcel back (a new trip).
-AWAY = frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION})
+AWAY = frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION, S.HANDED_OFF})
 
 _RANK = {kind: n for n, kind in enumerate(ScanKind)}
 
@@ -296,6 +312,7 @@ PROGRESS = (
     S.RECEIVED,
     S.SORTED,
     S.LOADED,
+    S.HANDED_OFF,
     S.OUT_FOR_DELIVERY,
     S.FAILED_ATTEMPT,
     S.RETURNING_TO_STATION,

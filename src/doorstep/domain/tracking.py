@@ -43,6 +43,7 @@ CUSTOMER_WORDS: dict[OrderStatus, str] = {
     S.RECEIVED: "At the delivery station",
     S.SORTED: "At the delivery station",
     S.LOADED: "Being prepared for delivery",
+    S.HANDED_OFF: "With our delivery partner",
     S.OUT_FOR_DELIVERY: "Out for delivery",
     S.DELIVERED: "Delivered",
     S.FAILED_ATTEMPT: "We could not deliver it this time",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from doorstep.domain import kpis
-from doorstep.domain.day_facts import DayFacts, OrderFacts, RouteFacts
+from doorstep.domain.day_facts import DayFacts, OrderFacts, RouteFacts, outcomes
 from doorstep.domain.errors import NotFound
 from doorstep.domain.exceptions import ExceptionCase
 from doorstep.domain.fleet import VehicleCosts
 from doorstep.domain.geo import distance_m
+from doorstep.domain.handoffs import HandoffStatus
 from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
 from doorstep.domain.stations import Station
@@ -25,6 +27,7 @@ from doorstep.services.ports import UnitOfWork
 from doorstep.services.stations import resolve_station
 
 DAY_S = 24 * 3600
+CANCELLED = HandoffStatus.CANCELLED
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def day_facts(uow: UnitOfWork, version: PlanVersion) -> DayFacts:
     start, end = version.at(0), version.at(DAY_S)
     routes = [r for r in version.plan.routes if r.visits]
     orders = uow.orders.get_many(org, [s for r in routes for s in r.stop_ids])
+    orders.update(handed_off(uow, org, version.station_id, version.service_date))
     codes = [p.barcode for o in orders.values() for p in o.parcels]
     events = tuple(r.event for found in uow.scans.of_barcodes(org, codes).values() for r in found)
     crew = drivers_of_day(uow, version)
@@ -83,6 +87,65 @@ def day_facts(uow: UnitOfWork, version: PlanVersion) -> DayFacts:
         events=events,
         cases=_cases(uow, version, start, end, orders, routes),
         dimensions=version.inputs.dimensions,
+    )
+
+
+def handed_off(uow: UnitOfWork, org: str, station_id: str, day: date) -> dict[str, Order]:
+    """The station's orders handed to partner carriers for ``day`` (not cancelled): they
+    count in the order KPIs (on time against their windows, first attempt, failure reasons,
+    cases) by the partner's events as scans, and in no route KPI (no van of ours drove them)."""
+    ids = [h.order_id for h in uow.handoffs.list(org, day=day) if h.status is not CANCELLED]
+    return {k: o for k, o in uow.orders.get_many(org, ids).items() if o.station_id == station_id}
+
+
+@dataclass(frozen=True)
+class OrderKpis:
+    """The order KPIs of some orders on a day: the part of a day's report that does not need
+    routes, so own-fleet and partner deliveries can be compared order for order."""
+
+    on_time: kpis.Ratio
+    first_attempt: kpis.Ratio
+    failure_reasons: tuple[tuple[str, kpis.Ratio], ...]
+    cases: Mapping[str, int]  # opened on the day, by type
+
+
+def order_kpis(
+    principal: Principal, order_ids: Sequence[str], day: date, *, uow: UnitOfWork
+) -> OrderKpis:
+    """On time, first attempt, failure reasons and cases of ``order_ids`` on ``day`` (local
+    midnight to midnight at the first order's station; UTC without one)."""
+    require(principal, Permission.ORDERS_READ)
+    org = principal.organisation_id
+    with uow:
+        orders = uow.orders.get_many(org, list(order_ids))
+        station_ids = sorted({o.station_id for o in orders.values() if o.station_id})
+        station = uow.stations.get(org, station_ids[0]) if station_ids else None
+        zone = ZoneInfo(station.timezone) if station is not None else ZoneInfo("UTC")
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        codes = {p.barcode for o in orders.values() for p in o.parcels}
+        found = uow.scans.of_barcodes(org, sorted(codes))
+        events = tuple(r.event for records in found.values() for r in records)
+        cases = tuple(
+            c
+            for c in uow.exceptions.opened_between(org, start, end)
+            if c.order_id in orders or c.barcode in codes
+        )
+    facts = DayFacts(
+        day=day,
+        start=start,
+        end=end,
+        orders={o.id: _order(o) for o in orders.values()},
+        events=events,
+        cases=cases,
+    )
+    seen = outcomes(facts)
+    opened = kpis.cases(facts).opened
+    return OrderKpis(
+        on_time=kpis.on_time(facts, seen),
+        first_attempt=kpis.first_attempt(facts, seen),
+        failure_reasons=tuple(kpis.failure_reasons(seen)),
+        cases={kind.value: n for kind, n in opened.items()},
     )
 
 

@@ -11,12 +11,21 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from doorstep.domain.accounts import ApiKey, Organisation, Session, User
+from doorstep.domain.allocation import AllocationRules
 from doorstep.domain.carriers import Carrier, ServiceLevel
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType
 from doorstep.domain.flags import FlagCode
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.geo import Location
 from doorstep.domain.geocoding import Candidate
+from doorstep.domain.handoffs import (
+    Booking,
+    CarrierConnection,
+    CarrierQuote,
+    Handoff,
+    ShipmentRequest,
+    TrackingEvent,
+)
 from doorstep.domain.hours import DutyChange
 from doorstep.domain.inspections import Inspection, MaintenanceRecord
 from doorstep.domain.loadout import Departure
@@ -593,6 +602,16 @@ class CarrierRepository(Protocol):
         """Parcels allocated per carrier id on ``day``, ``exclude_order``'s left out."""
         ...
 
+    def allocations(self, organisation_id: str, day: date) -> Sequence[Allocation]:
+        """Every allocation of ``day``, by order id."""
+        ...
+
+    def rules(self, organisation_id: str) -> AllocationRules:
+        """The organisation's allocation rules (the defaults when none were saved)."""
+        ...
+
+    def save_rules(self, organisation_id: str, rules: AllocationRules) -> None: ...
+
 
 class RateCardRepository(Protocol):
     """Rate cards, one per carrier and service level."""
@@ -603,6 +622,35 @@ class RateCardRepository(Protocol):
 
     def list(self, organisation_id: str) -> dict[tuple[str, ServiceLevel], RateCard]:
         """Every card of the organisation, by (carrier id, service level)."""
+        ...
+
+
+class HandoffRepository(Protocol):
+    """Orders handed to partner carriers; at most one open hand-off per order."""
+
+    def add(self, handoff: Handoff) -> None: ...
+    def update(self, handoff: Handoff) -> None: ...
+    def get(self, organisation_id: str, handoff_id: str) -> Handoff | None: ...
+    def open_of_order(self, organisation_id: str, order_id: str) -> Handoff | None: ...
+    def by_booking(
+        self, organisation_id: str, carrier_id: str, booking_id: str
+    ) -> Handoff | None: ...
+    def list(
+        self, organisation_id: str, *, day: date | None = None, carrier_id: str | None = None
+    ) -> builtins.list[Handoff]:
+        """Hand-offs of ``day`` (their service date) and/or carrier, oldest first."""
+        ...
+
+
+class CarrierConnectionRepository(Protocol):
+    """How to reach each partner's API and check its webhooks (one per carrier)."""
+
+    def put(self, connection: CarrierConnection) -> None: ...
+    def get(self, organisation_id: str, carrier_id: str) -> CarrierConnection | None: ...
+    def by_carrier_code(self, code: str) -> builtins.list[tuple[str, CarrierConnection]]:
+        """Every organisation's connection of a carrier with ``code``, as (carrier id,
+        connection): webhooks name the carrier by code, and the secret that verifies the
+        signature tells whose carrier it is."""
         ...
 
 
@@ -664,6 +712,10 @@ class UnitOfWork(Protocol):
     def carriers(self) -> CarrierRepository: ...
     @property
     def rate_cards(self) -> RateCardRepository: ...
+    @property
+    def handoffs(self) -> HandoffRepository: ...
+    @property
+    def carrier_connections(self) -> CarrierConnectionRepository: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: leaving it with an error undoes only what happened inside."""
@@ -681,6 +733,43 @@ class UnitOfWork(Protocol):
     def commit(self) -> None:
         """Commit; raises Conflict when a uniqueness rule was broken by a concurrent writer."""
         ...
+
+
+# -- partner carriers ------------------------------------------------------------------------
+
+
+class CarrierGateway(Protocol):
+    """A partner carrier's API, karrio style: an adapter per kind of carrier translates these
+    calls to its wire format (a pure translator) and sends them (an IO class). Every failure
+    is a ``CarrierError`` (temporary or not); nothing else escapes."""
+
+    def quote(self, request: ShipmentRequest) -> CarrierQuote: ...
+    def book(self, request: ShipmentRequest) -> Booking:
+        """Book the shipment; the same ``request.idempotency_key`` again returns the first
+        booking, never a second one (so a retry after a lost answer is safe)."""
+        ...
+
+    def cancel(self, booking_id: str) -> None:
+        """Cancel a booking; cancelling a cancelled one is fine."""
+        ...
+
+    def label(self, booking_id: str) -> bytes:
+        """The booking's label, a PDF."""
+        ...
+
+    def events(self, booking_id: str) -> Sequence[TrackingEvent]:
+        """Every event the carrier has of the booking, in any order."""
+        ...
+
+    def webhook_events(self, body: bytes) -> Sequence[TrackingEvent]:
+        """The events of a webhook's body (signature already checked); pure translation."""
+        ...
+
+
+class CarrierGateways(Protocol):
+    """Makes the gateway for a carrier's stored connection."""
+
+    def __call__(self, carrier_code: str, connection: CarrierConnection) -> CarrierGateway: ...
 
 
 # -- notification channels -----------------------------------------------------------------

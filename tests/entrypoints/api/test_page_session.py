@@ -85,3 +85,11 @@ def test_the_plan_map_gives_every_routed_stop_in_order(
     driver = client.get(f"/api/v1/plans/{plan_id}/map", headers=tenant_a.as_(Role.DRIVER))
     assert driver.status_code == 403
     assert DAY in body["plan"]["service_date"]
+
+
+def test_big_answers_go_compressed_and_small_ones_plain(client: TestClient) -> None:
+    big = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert big.headers.get("content-encoding") == "gzip"
+    assert big.json()["info"]["title"] == "doorstep"  # the client inflates it
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers

@@ -16,6 +16,7 @@ from sqlalchemy import Row, delete, func, insert, select
 
 from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows
+from doorstep.domain.allocation import AllocationRules
 from doorstep.domain.carriers import Carrier, CarrierKind, Coverage, ServiceLevel
 from doorstep.domain.rate_shopping import Allocation
 from doorstep.domain.rates import Bulky, RateCard, RemoteArea, WeightBreak, Zone
@@ -151,6 +152,42 @@ class SqlCarriers(TableRows):
                 service_date=allocation.service_date,
                 parcels=allocation.parcels,
                 allocated_at=allocation.allocated_at,
+                kind=allocation.kind,
+                price_cents=allocation.price_cents,
+                currency=allocation.currency,
+                promised_by=allocation.promised_by,
+                within_level=allocation.within_level,
+                summary=allocation.summary[:300] or None,
+                reasons=list(allocation.reasons) if allocation.reasons else None,
+            )
+        )
+
+    def allocations(self, organisation_id: str, day: date) -> Sequence[Allocation]:
+        a = t.carrier_allocations
+        statement = select(a).where(a.c.organisation_id == organisation_id, a.c.service_date == day)
+        return [_allocation(row) for row in self._all(statement.order_by(a.c.order_id))]
+
+    def rules(self, organisation_id: str) -> AllocationRules:
+        r = t.allocation_rules
+        row = self._first(select(r).where(r.c.organisation_id == organisation_id))
+        if row is None:
+            return AllocationRules()
+        v = row._mapping
+        return AllocationRules(
+            frozenset((tag, code) for tag, code in v["never"]),
+            float(v["own_fleet_share"]),
+            v["max_price_cents"],
+        )
+
+    def save_rules(self, organisation_id: str, rules: AllocationRules) -> None:
+        r = t.allocation_rules
+        self._conn.execute(delete(r).where(r.c.organisation_id == organisation_id))
+        self._conn.execute(
+            insert(r).values(
+                organisation_id=organisation_id,
+                never=[list(pair) for pair in sorted(rules.never)],
+                own_fleet_share=rules.own_fleet_share,
+                max_price_cents=rules.max_price_cents,
             )
         )
 
@@ -212,6 +249,25 @@ class SqlCarriers(TableRows):
             cutoff=_from_time(v["cutoff"]),
             deliver_by=_from_time(v["deliver_by"]),
         )
+
+
+def _allocation(row: Row[Any]) -> Allocation:
+    v = row._mapping
+    return Allocation(
+        v["organisation_id"],
+        v["order_id"],
+        v["carrier_id"],
+        v["service_date"],
+        v["parcels"],
+        v["allocated_at"],
+        price_cents=v["price_cents"],
+        currency=v["currency"],
+        promised_by=v["promised_by"],
+        within_level=v["within_level"],
+        summary=v["summary"] or "",
+        reasons=tuple(v["reasons"] or ()),
+        kind=v["kind"],
+    )
 
 
 class SqlRateCards(TableRows):

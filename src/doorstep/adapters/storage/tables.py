@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -666,9 +667,71 @@ carrier_allocations = Table(
     metadata,
     Column("order_id", String(40), ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
     _tenant(),
-    Column("carrier_id", String(40), ForeignKey("carriers.id"), nullable=False),
+    # NULL: the own fleet of an organisation without an own-fleet carrier on record.
+    Column("carrier_id", String(40), ForeignKey("carriers.id"), nullable=True),
     Column("service_date", Date, nullable=False),
     Column("parcels", Integer, nullable=False),
     Column("allocated_at", UtcDateTime(), nullable=False),
+    # A batch allocation's decision (services.carriers.allocation); NULL for a single one.
+    Column("kind", String(20), nullable=True),
+    Column("price_cents", Integer, nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("promised_by", UtcDateTime(), nullable=True),
+    Column("within_level", Boolean, nullable=True),
+    Column("summary", String(300), nullable=True),
+    Column("reasons", JSON, nullable=True),  # [reason, ...] as shown
     Index("ix_carrier_allocations_day", "organisation_id", "service_date"),
+)
+
+# Per organisation: its rules for handing orders to partners (domain.allocation). No row:
+# the defaults.
+allocation_rules = Table(
+    "allocation_rules",
+    metadata,
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("never", JSON, nullable=False),  # [[tag, partner code], ...] sorted
+    Column("own_fleet_share", Float, nullable=False),
+    Column("max_price_cents", Integer, nullable=True),
+)
+
+# How doorstep reaches a partner's API and checks its webhooks (domain.handoffs
+# .CarrierConnection), one per carrier. The webhook secret is stored as given, as
+# subscriptions' secrets are: verifying an HMAC needs the secret itself.
+carrier_connections = Table(
+    "carrier_connections",
+    metadata,
+    Column("carrier_id", String(40), ForeignKey("carriers.id"), primary_key=True),
+    _tenant(),
+    Column("adapter", String(40), nullable=False),
+    Column("base_url", String(500), nullable=False),
+    Column("api_key", String(500), nullable=False),
+    Column("webhook_secret", String(200), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Orders handed to partner carriers (domain.handoffs.Handoff), the label's PDF with the row.
+# ``open_order_id`` holds the order id while the hand-off is open (booked or in progress) and
+# is NULL after, so the database allows one open hand-off per order; a booking is unique per
+# carrier, which is how a partner's event finds its hand-off.
+handoffs = Table(
+    "handoffs",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=False),
+    Column("open_order_id", String(40), nullable=True, unique=True),
+    Column("carrier_id", String(40), ForeignKey("carriers.id"), nullable=False),
+    Column("carrier_code", String(40), nullable=False),
+    Column("service_level", String(20), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("booking_id", String(100), nullable=False),
+    Column("tracking_number", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("label_pdf", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    Column("last_event_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("carrier_id", "booking_id", name="uq_handoffs_carrier_booking"),
+    Index("ix_handoffs_day", "organisation_id", "service_date"),
+    Index("ix_handoffs_order", "organisation_id", "order_id"),
 )

@@ -17,6 +17,7 @@ from doorstep.adapters.storage.departures import SqlDepartures
 from doorstep.adapters.storage.duty import SqlDutyChanges
 from doorstep.adapters.storage.engine import READ_ONLY
 from doorstep.adapters.storage.exceptions import SqlExceptions
+from doorstep.adapters.storage.handoffs import SqlCarrierConnections, SqlHandoffs
 from doorstep.adapters.storage.idempotency import SqlIdempotency
 from doorstep.adapters.storage.inspections import SqlInspections, SqlMaintenance
 from doorstep.adapters.storage.messages import SqlDeliveries, SqlMessages, SqlSubscriptions
@@ -65,6 +66,8 @@ class SqlUnitOfWork:
     positions: SqlPositions
     carriers: SqlCarriers
     rate_cards: SqlRateCards
+    handoffs: SqlHandoffs
+    carrier_connections: SqlCarrierConnections
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -140,6 +143,8 @@ class SqlUnitOfWork:
         self.positions = SqlPositions(connection)
         self.carriers = SqlCarriers(connection)
         self.rate_cards = SqlRateCards(connection)
+        self.handoffs = SqlHandoffs(connection)
+        self.carrier_connections = SqlCarrierConnections(connection)
 
 
 def _conflict(error: IntegrityError) -> Conflict:

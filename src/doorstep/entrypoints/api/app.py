@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from doorstep import __version__
 from doorstep.bootstrap import Container
@@ -10,12 +11,14 @@ from doorstep.domain.proofs import MAX_FILE_BYTES
 from doorstep.entrypoints.api import problems
 from doorstep.entrypoints.api.body_limit import BodyLimit
 from doorstep.entrypoints.api.routes import (
+    allocations,
     api_keys,
     auth,
     carriers,
     driver_day,
     drivers,
     exceptions,
+    handoffs,
     import_file,
     intake,
     kpis,
@@ -34,6 +37,7 @@ from doorstep.entrypoints.api.routes import (
     users,
     vehicles,
 )
+from doorstep.entrypoints.api.routes.import_file import NDJSON
 from doorstep.entrypoints.api.schemas.positions import MAX_BATCH_BYTES
 from doorstep.entrypoints.web import site
 
@@ -55,7 +59,7 @@ def create_app(container: Container) -> FastAPI:
     modules = (
         auth, organisations, users, api_keys, stations, vehicles, drivers, intake, import_file,
         orders, plans, live, scans, station_day, exceptions, driver_day, messages, stream,
-        kpis, carriers,
+        kpis, carriers, handoffs, allocations,
     )  # fmt: skip
     for module in modules:
         v1.include_router(module.router)
@@ -65,6 +69,13 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(tracking_page.router)  # /t/{token}: the short link in messages
     site.install(app)  # the web pages, their files and the map tiles
     problems.install(app)
+    # Big JSON answers (a 2,000-stop plan map: 772 KiB, 124 KiB gzipped) go compressed to
+    # clients that accept it; the streams stay plain, each event or row sent as it comes.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=4096,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, NDJSON),
+    )
     app.add_middleware(
         BodyLimit,
         max_bytes=container.settings.max_body_bytes,

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from doorstep.domain.errors import (
     AuthenticationFailed,
+    CarrierError,
     Conflict,
     DomainError,
     InvalidTransition,
@@ -31,6 +32,8 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (Conflict, 409, "conflict"),
     (AuthenticationFailed, 401, "unauthenticated"),
     (PermissionDenied, 403, "forbidden"),
+    # A partner carrier's API refused or failed: the gateway's answer, not the caller's input.
+    (CarrierError, 502, "carrier-error"),
     # The planner broke its own rules: a bug on our side, not the caller's input.
     (PlanInvalid, 500, "planner-error"),
 ]

@@ -10,11 +10,13 @@ from typer.core import TyperGroup
 
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
+    allocations,
     carriers,
     demo,
     driver_day,
     drivers,
     geocode,
+    handoffs,
     kpis,
     matrix,
     orders,
@@ -126,6 +128,12 @@ app.add_typer(
     help="Import (CSV), list and deactivate carriers: the own fleet and partners, with rate cards.",
 )
 app.command("rates")(carriers.rates)
+app.add_typer(
+    allocations.app,
+    name="allocations",
+    help="A day's allocations between the own fleet and partners, with reasons; the rules.",
+)
+app.command("handoff")(handoffs.handoff)
 app.command("demo")(demo.demo)
 app.command("matrix")(matrix.matrix)
 app.command("geocode")(geocode.geocode)

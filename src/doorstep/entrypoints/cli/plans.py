@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from doorstep import bootstrap
 from doorstep.domain.stations import Station
+from doorstep.entrypoints.api.schemas.allocations import AllocationRunOut
 from doorstep.entrypoints.api.schemas.plans import (
     ComparisonOut,
     OrderExplanationOut,
@@ -20,13 +22,14 @@ from doorstep.entrypoints.api.schemas.plans import (
     PlanSummaryOut,
     money,
 )
-from doorstep.entrypoints.cli import output, plan_tables
+from doorstep.entrypoints.cli import allocations, output, plan_tables
 from doorstep.entrypoints.cli.options import service_day
 from doorstep.entrypoints.cli.records import FieldPath, rejecting
 from doorstep.entrypoints.cli.scope import OrgOption, Scope, organisation_scope
 from doorstep.entrypoints.cli.stations import codes, lookup
 from doorstep.planning import optimizer as solving
 from doorstep.services import fleet
+from doorstep.services.carriers import allocation
 from doorstep.services.planning import runs
 
 # Enough for PyVRP to settle a day of a few hundred stops; bigger days improve with more.
@@ -63,6 +66,15 @@ def plan(
         ),
     ] = DEFAULT_TIME_LIMIT_S,
     seed: Annotated[int, typer.Option(help="Random seed; one seed repeats a search.")] = 0,
+    allocate: Annotated[
+        bool,
+        typer.Option(
+            "--allocate",
+            help="Decide per order own fleet or a partner (cheapest within its service level, "
+            "partners' capacity and the organisation's rules), record the reasons and plan the "
+            "own fleet on what stays; --time-limit is per planning round.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
     org: OrgOption = None,
 ) -> None:
@@ -70,6 +82,7 @@ def plan(
 
     `doorstep plan --station HEL1 --date 2026-11-23` plans; the subcommands below work on the
     stored versions. The latest version's locked routes are kept and its plan is the start.
+    With --allocate, orders go to partners where cheaper or where the fleet has no room.
     """
     if ctx.invoked_subcommand is not None:
         return  # the subcommand does the work
@@ -81,6 +94,9 @@ def plan(
             "(or give a subcommand; see --help)"
         )
     when = service_day(day)
+    if allocate:
+        _allocate(station, when, time_limit, seed, as_json, org)
+        return
     with organisation_scope(org) as s:
         stations = lookup(s)
         chosen = _station(stations, station)
@@ -99,6 +115,29 @@ def plan(
         return
     plan_tables.show_plan(version, stations, names)
     output.note(f"publish it with: doorstep plan publish {version.id}")
+
+
+def _allocate(
+    station: str, when: date, time_limit: float, seed: int, as_json: bool, org: str | None
+) -> None:
+    with organisation_scope(org) as s:
+        chosen = _station(lookup(s), station)
+        c = s.container
+        ports = allocation.AllocationPorts(
+            s.uow(), c.travel(), bootstrap.optimizer(c.planning_executor()), c.clock, c.ids
+        )
+        label = f"allocating {chosen.code} {when.isoformat()}"
+        with _solving(label, time_limit, quiet=as_json) as report:
+            found = allocation.run(
+                s.principal, chosen.id, when, ports=ports, time_limit_s=time_limit, seed=seed,
+                progress=report,
+            )  # fmt: skip
+    if as_json:
+        output.json(AllocationRunOut.of(found))
+        return
+    allocations.show_run(found)
+    if found.version is not None:
+        output.note(f"publish the own fleet's plan with: doorstep plan publish {found.version.id}")
 
 
 def _station(stations: dict[str, Station], reference: str) -> Station:

@@ -45,7 +45,13 @@ from typing import TypeVar
 from doorstep.domain.carriers import CarrierKind, Coverage, Polygon, ServiceLevel
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
-from doorstep.services.carriers.rate_card_file import Problem
+from doorstep.services.carriers.cells import (
+    FileInvalid,
+    Problem,
+    carrier_code,
+    header,
+    postcode_prefixes,
+)
 from doorstep.services.intake.values import (
     CellError,
     is_blank,
@@ -74,8 +80,6 @@ COLUMNS = (
     "deliver_by",
     "active",
 )
-_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
-_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
 _SPLIT = re.compile(r"[\s,;|]+")
 _VERTICES = re.compile(r"[;|\n]+")
 _LEVELS: dict[str, ServiceLevel] = {
@@ -106,18 +110,11 @@ class CarrierDraft:
     active: bool
 
 
-class CarrierFileInvalid(InvalidValue):
+class CarrierFileInvalid(FileInvalid):
     """The rows hold mistakes; ``problems`` lists every one, in row order. No carrier is loaded."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=_position))
-        shown = "\n".join(str(problem) for problem in self.problems)
-        count = len(self.problems)
-        super().__init__(
-            "carriers",
-            f"{count} mistake{'s' if count != 1 else ''} in the carrier file, no carrier was "
-            f"loaded:\n{shown}",
-        )
+        super().__init__("carriers", "carrier", "carrier", COLUMNS, problems)
 
 
 def read_carriers(rows: Iterable[tuple[int, Mapping[str, object]]]) -> list[CarrierDraft]:
@@ -130,9 +127,9 @@ def read_carriers(rows: Iterable[tuple[int, Mapping[str, object]]]) -> list[Carr
     seen: dict[str, int] = {}
     unknown: set[str] = set()
     for number, raw in rows:
-        cells = {_header(name): value for name, value in raw.items()}
+        cells = {header(name): value for name, value in raw.items()}
         for name, value in raw.items():
-            key = _header(name)
+            key = header(name)
             if key and key not in COLUMNS and key not in unknown and not is_blank(value):
                 unknown.add(key)
                 problems.append(
@@ -196,13 +193,13 @@ class _Row:
             return None
 
     def carrier(self) -> CarrierDraft | None:
-        code = self.required("code", _code, "write the carrier's code, e.g. kaupunkikuriiri")
+        code = self.required("code", carrier_code, "write the carrier's code, e.g. kaupunkikuriiri")
         name = self.required("name", _name, "write the carrier's name, e.g. Kaupunkikuriiri Oy")
         kind = self.required("kind", _kind, "write own_fleet or partner")
         levels = self.required(
             "service_levels", _levels, "write same_day, next_day and/or scheduled"
         )
-        prefixes = self.optional("postcodes", _prefixes) or frozenset()
+        prefixes = self.optional("postcodes", postcode_prefixes) or frozenset()
         polygon = self.optional("polygon", _polygon)
         capacity = self.optional("capacity_per_day", _capacity)
         weight = self.optional("max_weight_kg", _limit)
@@ -286,21 +283,6 @@ class _Row:
             )
 
 
-def _header(name: object) -> str:
-    return "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
-
-
-def _code(value: object, column: str) -> str:
-    code = parse_text(value, column).lower()
-    if not _CODE.fullmatch(code):
-        raise CellError(
-            column,
-            f"'{code}' is not a carrier code",
-            "use 1-40 lower-case letters, digits, '-' or '_', e.g. kaupunkikuriiri",
-        )
-    return code
-
-
 def _name(value: object, column: str) -> str:
     name = parse_text(value, column)
     if len(name) > 100:
@@ -332,18 +314,6 @@ def _levels(value: object, column: str) -> frozenset[ServiceLevel]:
     if not levels:
         raise CellError(column, "no service level", "write same_day, next_day or scheduled")
     return frozenset(levels)
-
-
-def _prefixes(value: object, column: str) -> frozenset[str]:
-    parts = [part.upper() for part in _SPLIT.split(parse_text(value, column)) if part]
-    for part in parts:
-        if not _PREFIX.fullmatch(part):
-            raise CellError(
-                column,
-                f"'{part}' is not a postcode prefix",
-                "write 1-10 letters or digits per prefix, separated by spaces, e.g. 001 002",
-            )
-    return frozenset(parts)
 
 
 def _polygon(value: object, column: str) -> Polygon:
@@ -402,8 +372,3 @@ def _yes_no(value: object, column: str) -> bool:
     if word in _NO:
         return False
     raise CellError(column, f"'{word}' is neither yes nor no", "write yes or no")
-
-
-def _position(problem: Problem) -> tuple[int, int]:
-    column = COLUMNS.index(problem.column) if problem.column in COLUMNS else len(COLUMNS)
-    return problem.row, column

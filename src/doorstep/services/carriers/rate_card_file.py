@@ -66,6 +66,13 @@ from doorstep.domain.rates import (
     exact,
     show_kg,
 )
+from doorstep.services.carriers.cells import (
+    FileInvalid,
+    Problem,
+    carrier_code,
+    header,
+    postcode_prefixes,
+)
 from doorstep.services.intake.values import (
     CellError,
     Unit,
@@ -149,39 +156,15 @@ _LEVELS: dict[str, ServiceLevel] = {
     **dict.fromkeys(["next_day", "nextday", "next"], ServiceLevel.NEXT_DAY),
     **dict.fromkeys(["scheduled", "window", "timed"], ServiceLevel.SCHEDULED),
 }
-_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
-_RANGE = re.compile(r"[A-Z0-9]+-[A-Z0-9]+")
-_PREFIX_SPLIT = re.compile(r"[\s,;|]+")
 _HUNDRED = Decimal(100)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One mistake: where it is and how to fix it."""
-
-    row: int
-    column: str
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.problem}; {self.fix}"
-
-
-class RateCardFileInvalid(InvalidValue):
+class RateCardFileInvalid(FileInvalid):
     """The rows hold mistakes; ``problems`` lists every one, in row order. No card is loaded."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(sorted(problems, key=_position))
-        shown = "\n".join(str(problem) for problem in self.problems)
-        count = len(self.problems)
-        super().__init__(
-            "rate_cards",
-            f"{count} mistake{'s' if count != 1 else ''} in the rate card file, no card was "
-            f"loaded:\n{shown}",
-        )
+        super().__init__("rate_cards", "rate card", "card", COLUMNS, problems)
 
 
 def read_rate_cards(rows: Iterable[tuple[int, Mapping[str, object]]]) -> RateCards:
@@ -254,7 +237,7 @@ class _Reader:
     # one row ----------------------------------------------------------------------------------
 
     def read(self, number: int, raw: Mapping[str, object]) -> None:
-        cells = {_header(name): value for name, value in raw.items()}
+        cells = {header(name): value for name, value in raw.items()}
         self.check_columns(number, raw)
         if all(is_blank(value) for value in cells.values()):
             return
@@ -280,7 +263,7 @@ class _Reader:
         """Name each unknown column once, at its first row with a value (rows trimmed of
         trailing blanks carry only some of the header's keys)."""
         for name, value in cells.items():
-            key = _header(name)
+            key = header(name)
             if key and key not in COLUMNS and key not in self.unknown and not is_blank(value):
                 self.unknown.add(key)
                 self.note(
@@ -291,7 +274,9 @@ class _Reader:
                 )
 
     def draft(self, row: _Row) -> _CardDraft:
-        carrier = row.required("carrier", _code, "write the carrier's code, e.g. kaupunkikuriiri")
+        carrier = row.required(
+            "carrier", carrier_code, "write the carrier's code, e.g. kaupunkikuriiri"
+        )
         level = row.required("service_level", _level, "write same_day, next_day or scheduled")
         if carrier is None or level is None:
             raise _Skip
@@ -319,7 +304,7 @@ class _Reader:
 
     def zone(self, row: _Row, draft: _CardDraft) -> None:
         name = row.required("zone", _name, "write the zone's name, e.g. 1 or city")
-        prefixes = row.optional("postcodes", _prefixes)
+        prefixes = row.optional("postcodes", postcode_prefixes)
         from_km = row.optional("from_km", _km)
         to_km = row.optional("to_km", _km)
         per_kg = row.optional("per_kg", _money)
@@ -409,7 +394,9 @@ class _Reader:
             draft.extra_parcel_cents = cents or 0
         elif kind is SurchargeKind.REMOTE_AREA:
             prefixes = row.required(
-                "postcodes", _prefixes, "write the remote postcode prefixes, e.g. 00190 00860"
+                "postcodes",
+                postcode_prefixes,
+                "write the remote postcode prefixes, e.g. 00190 00860",
             )
             if cents is not None and prefixes:
                 draft.remote = RemoteArea(prefixes, cents)
@@ -600,10 +587,6 @@ class _Row:
 # --- cells -----------------------------------------------------------------------------------
 
 
-def _header(name: object) -> str:
-    return "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
-
-
 def _word(value: object, column: str) -> str:
     return "_".join(parse_text(value, column).lower().replace("-", " ").split())
 
@@ -639,17 +622,6 @@ def _level(value: object, column: str) -> ServiceLevel:
     )
 
 
-def _code(value: object, column: str) -> str:
-    code = parse_text(value, column).lower()
-    if not _CODE.fullmatch(code):
-        raise CellError(
-            column,
-            f"'{code}' is not a carrier code",
-            "use 1-40 lower-case letters, digits, '-' or '_', e.g. kaupunkikuriiri",
-        )
-    return code
-
-
 def _currency(value: object, column: str) -> str:
     code = parse_text(value, column).upper()
     if not _CURRENCY.fullmatch(code):
@@ -662,24 +634,6 @@ def _name(value: object, column: str) -> str:
     if len(name) > 40:
         raise CellError(column, "the zone name is longer than 40 characters", "shorten it")
     return name
-
-
-def _prefixes(value: object, column: str) -> frozenset[str]:
-    parts = [part.upper() for part in _PREFIX_SPLIT.split(parse_text(value, column)) if part]
-    for part in parts:
-        if _RANGE.fullmatch(part):
-            raise CellError(
-                column,
-                f"'{part}' is a range; zones match postcode prefixes",
-                "write the prefixes the range covers, e.g. 005 for 00500-00599",
-            )
-        if not _PREFIX.fullmatch(part):
-            raise CellError(
-                column,
-                f"'{part}' is not a postcode prefix",
-                "write 1-10 letters or digits per prefix, separated by spaces, e.g. 001 002",
-            )
-    return frozenset(parts)
 
 
 def _tidy(number: Decimal) -> Decimal:
@@ -739,11 +693,6 @@ def _divisor(value: object, column: str) -> int:
             column, f"'{value}' is not a whole number of cm3 per kg", "write e.g. 5000 or 4000"
         )
     return int(number)
-
-
-def _position(problem: Problem) -> tuple[int, int]:
-    column = COLUMNS.index(problem.column) if problem.column in COLUMNS else len(COLUMNS)
-    return problem.row, column
 
 
 def _column_of(field_name: str) -> str:

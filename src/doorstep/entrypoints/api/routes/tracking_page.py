@@ -48,6 +48,7 @@ SLOT_DAYS = 7  # the days of slots the page lists (the JSON offers up to MAX_DAY
 STEPS = ("Received", "At the station", "On the way", "Delivered")
 _STEP = {
     OrderStatus.RECEIVED: 1, OrderStatus.SORTED: 1, OrderStatus.LOADED: 1,
+    OrderStatus.HANDED_OFF: 2,
     OrderStatus.OUT_FOR_DELIVERY: 2, OrderStatus.FAILED_ATTEMPT: 2,
     OrderStatus.RETURNING_TO_STATION: 2, OrderStatus.DELIVERED: 3,
     OrderStatus.RETURNED_TO_SENDER: 3, OrderStatus.CANCELLED: 3,

@@ -1,0 +1,509 @@
+"""Handing orders to partner carriers, and their events as doorstep's own scans.
+
+**Hand-off** (``hand_off``): the order must be plannable (ready, received or sorted: not yet
+on a van), ask no proof doorstep could check (a partner's delivery carries none), and have no
+open hand-off; the carrier must be an active partner serving the service level, with a stored
+connection (``connect``). The booking goes through the carrier's gateway with an idempotency
+key made from the order and its number of earlier hand-offs, so a retry after a lost answer
+finds the first booking instead of making a second; a cancelled hand-off's next one gets a
+new key. The ``Handoff`` row (label PDF included) and a ``hand_off`` scan per parcel are then
+stored in one transaction: the order stands ``handed_off``, out of own-fleet planning.
+
+**Events** (``apply_events``, from a verified webhook or pulled with ``pull_events``) become
+scans (``domain.handoffs.SCAN_OF``) fed through ``services.scans.ingest``: the replay makes
+duplicates and late events harmless, a failure opens the same failed-attempt case as a
+driver's, and the customer messages, the tracking page, the board and the KPIs read the
+same scans. Each event gives one scan per parcel it names (all the order's parcels when it
+names none), with an id derived from the carrier, the partner's event id and the barcode.
+
+**Cancel** (``cancel``) is for a hand-off the partner has not started (booked): the booking is
+cancelled at the partner, and a ``receive`` scan per parcel (device time: now) brings the
+order back to the station's hands, received and plannable again. A hand-off under way cannot
+be cancelled here: the partner returns the parcel (its ``returned`` event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from doorstep.domain.carriers import Carrier, CarrierKind, ServiceLevel
+from doorstep.domain.errors import AuthenticationFailed, Conflict, InvalidValue, NotFound
+from doorstep.domain.handoffs import (
+    SCAN_OF,
+    CarrierConnection,
+    Handoff,
+    HandoffStatus,
+    PackageSpec,
+    PartnerStatus,
+    Party,
+    ShipmentRequest,
+    TrackingEvent,
+    fail_reason,
+    scan_id,
+    status_after,
+)
+from doorstep.domain.order_status import PLANNABLE
+from doorstep.domain.orders import Order, ProofKind
+from doorstep.domain.permissions import Permission
+from doorstep.domain.rate_shopping import needed_level
+from doorstep.domain.scans import FailReason, ScanKind
+from doorstep.domain.stations import Station
+from doorstep.domain.webhooks import secret_key, verify
+from doorstep.services import scans
+from doorstep.services.authorization import Principal, require, system_principal
+from doorstep.services.carriers.rate_shopping import find_order
+from doorstep.services.carriers.registry import find_carrier
+from doorstep.services.ports import (
+    Broadcaster,
+    CarrierGateways,
+    Clock,
+    IdGenerator,
+    UnitOfWork,
+)
+
+DEVICE = "carrier:{code}"
+
+
+@dataclass(frozen=True)
+class HandoffPorts:
+    uow: UnitOfWork
+    clock: Clock
+    ids: IdGenerator
+    gateways: CarrierGateways
+    broadcast: Broadcaster | None = None
+
+
+def connect(
+    principal: Principal,
+    carrier_reference: str,
+    *,
+    base_url: str,
+    api_key: str,
+    webhook_secret: str,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> CarrierConnection:
+    """Store how to reach a partner's API and check its webhooks (replacing what was there).
+    The webhook secret is the ``whsec_`` one agreed with the partner."""
+    require(principal, Permission.NETWORK_WRITE)
+    secret_key(webhook_secret)  # InvalidValue unless whsec_ + base64 of 24-64 bytes
+    with uow:
+        carrier = find_carrier(uow, principal.organisation_id, carrier_reference)
+        if carrier.kind is not CarrierKind.PARTNER:
+            raise InvalidValue("carrier", f"{carrier.code} is the own fleet, not a partner")
+        connection = CarrierConnection(
+            principal.organisation_id,
+            carrier.id,
+            "generic_partner",
+            base_url,
+            api_key,
+            webhook_secret,
+            clock.now(),
+        )
+        uow.carrier_connections.put(connection)
+        uow.commit()
+    return connection
+
+
+@dataclass(frozen=True)
+class _Plan:
+    order: Order
+    carrier: Carrier
+    connection: CarrierConnection
+    request: ShipmentRequest
+    day: date
+
+
+def hand_off(
+    principal: Principal,
+    order_reference: str,
+    carrier_reference: str,
+    service_level: ServiceLevel | None = None,
+    *,
+    ports: HandoffPorts,
+) -> Handoff:
+    """Book the order with the partner and record it; see the module docstring."""
+    require(principal, Permission.ORDERS_WRITE)
+    org, now = principal.organisation_id, ports.clock.now()
+    with ports.uow as uow:
+        plan = _prepare(uow, org, order_reference, carrier_reference, service_level, now)
+    gateway = ports.gateways(plan.carrier.code, plan.connection)
+    booking = gateway.book(plan.request)
+    handoff = Handoff(
+        id=ports.ids.new_id("hof"),
+        organisation_id=org,
+        order_id=plan.order.id,
+        carrier_id=plan.carrier.id,
+        carrier_code=plan.carrier.code,
+        service_level=plan.request.service_level,
+        service_date=plan.day,
+        booking_id=booking.booking_id,
+        tracking_number=booking.tracking_number,
+        created_at=now,
+        label_pdf=booking.label_pdf,
+    )
+    with ports.uow as uow:
+        existing = uow.handoffs.by_booking(org, plan.carrier.id, booking.booking_id)
+        if existing is not None:  # the partner answered a booking we already stored
+            return existing
+        if uow.handoffs.open_of_order(org, plan.order.id) is not None:
+            raise Conflict("the order was handed off meanwhile", field="order")
+        uow.handoffs.add(handoff)
+        _scan(
+            principal.organisation_id,
+            [
+                scans.IncomingScan(
+                    id=scan_id(plan.carrier.code, f"booking:{handoff.id}", p.barcode),
+                    kind=ScanKind.HAND_OFF,
+                    barcode=p.barcode,
+                    device_time=now,
+                    device=DEVICE.format(code=plan.carrier.code),
+                    note=f"handed to {plan.carrier.code}, tracking {booking.tracking_number}",
+                )
+                for p in plan.order.parcels
+            ],
+            ports,
+        )
+        uow.commit()
+    return handoff
+
+
+def _prepare(
+    uow: UnitOfWork,
+    org: str,
+    order_reference: str,
+    carrier_reference: str,
+    level: ServiceLevel | None,
+    now: datetime,
+) -> _Plan:
+    order = find_order(uow, org, order_reference)
+    carrier = find_carrier(uow, org, carrier_reference)
+    if carrier.kind is not CarrierKind.PARTNER:
+        raise InvalidValue(
+            "carrier", f"{carrier.code} is the own fleet; plan the order instead of handing it off"
+        )
+    if uow.handoffs.open_of_order(org, order.id) is not None:
+        raise Conflict("the order is handed off already; cancel that first", field="order")
+    if order.status not in PLANNABLE:
+        raise Conflict(
+            f"only an order not yet on a vehicle can be handed off (ready, received or "
+            f"sorted); this one is {order.status.value}",
+            field="order",
+        )
+    if order.proof.kind is not ProofKind.NONE:
+        raise Conflict(
+            f"the order asks for a {order.proof.kind.value} proof, which a partner's delivery "
+            "does not bring; deliver it with the own fleet",
+            field="order",
+        )
+    if not order.parcels:
+        raise InvalidValue("order", "an order without parcels has nothing to hand off")
+    connection = uow.carrier_connections.get(org, carrier.id)
+    if connection is None:
+        raise Conflict(
+            f"{carrier.code} has no API connection; store its URL, key and webhook secret first",
+            field="carrier",
+        )
+    station = uow.stations.get(org, order.station_id) if order.station_id else None
+    zone: tzinfo = ZoneInfo(station.timezone) if station is not None else ZoneInfo("UTC")
+    level = level or needed_level(order, now, zone).level
+    if not carrier.serves(level):
+        raise Conflict(f"{carrier.code} does not offer {level.value}", field="service_level")
+    earlier = [h for h in uow.handoffs.list(org) if h.order_id == order.id]
+    request = _request(order, station, level, now, key=f"{order.id}:{len(earlier) + 1}")
+    day = _day_of(order, now, zone)
+    return _Plan(order, carrier, connection, request, day)
+
+
+def _day_of(order: Order, now: datetime, zone: tzinfo) -> date:
+    """The hand-off's day: the order's service date, else its earliest window's local date,
+    else today at the station."""
+    if order.service_date is not None:
+        return order.service_date
+    if order.time_windows:
+        return min(w.start_at for w in order.time_windows).astimezone(zone).date()
+    return now.astimezone(zone).date()
+
+
+def _request(
+    order: Order, station: Station | None, level: ServiceLevel, now: datetime, *, key: str
+) -> ShipmentRequest:
+    address = order.address
+    street = " ".join(part for part in (address.street, address.house_number, address.unit) if part)
+    windows = order.time_windows
+    return ShipmentRequest(
+        reference=order.id,
+        service_level=level,
+        sender=Party(
+            name=station.name if station else order.shipper,
+            street=station.address if station else "",
+            postcode="",
+            city="",
+        ),
+        recipient=Party(
+            name=order.recipient.name,
+            street=street or address.as_given,
+            postcode=address.postcode,
+            city=address.city,
+            country=address.country or "FI",
+            phone=order.recipient.phone,
+            email=order.recipient.email,
+        ),
+        packages=tuple(
+            PackageSpec(
+                p.barcode,
+                p.weight_kg,
+                p.length_cm or None,
+                p.width_cm or None,
+                p.height_cm or None,
+            )
+            for p in order.parcels
+        ),
+        ready_at=now,
+        deliver_from=min((w.start_at for w in windows), default=None),
+        deliver_until=max((w.end_at for w in windows), default=None),
+        instructions=order.access_notes,
+        idempotency_key=key,
+    )
+
+
+def cancel(principal: Principal, handoff_id: str, *, ports: HandoffPorts) -> Handoff:
+    """Cancel a booked hand-off the partner has not started; see the module docstring."""
+    require(principal, Permission.ORDERS_WRITE)
+    org = principal.organisation_id
+    with ports.uow as uow:
+        handoff = _get(uow, org, handoff_id)
+        if handoff.status is HandoffStatus.CANCELLED:
+            return handoff
+        if handoff.status is not HandoffStatus.BOOKED:
+            raise Conflict(
+                f"the hand-off is {handoff.status.value}: the partner has the parcel; ask it to "
+                "return the parcel (its returned event brings the order back)",
+                field="handoff",
+            )
+        connection = uow.carrier_connections.get(org, handoff.carrier_id)
+        order = uow.orders.get(org, handoff.order_id)
+    if connection is None or order is None:
+        raise Conflict("the hand-off's carrier connection or order is gone", field="handoff")
+    ports.gateways(handoff.carrier_code, connection).cancel(handoff.booking_id)
+    now = ports.clock.now()
+    cancelled = replace(handoff, status=HandoffStatus.CANCELLED, cancelled_at=now)
+    with ports.uow as uow:
+        uow.handoffs.update(cancelled)
+        _scan(
+            org,
+            [
+                scans.IncomingScan(
+                    id=scan_id(handoff.carrier_code, f"cancel:{handoff.id}", p.barcode),
+                    kind=ScanKind.RECEIVE,
+                    barcode=p.barcode,
+                    device_time=now,
+                    device=DEVICE.format(code=handoff.carrier_code),
+                    note=f"hand-off to {handoff.carrier_code} cancelled: back with the station",
+                )
+                for p in order.parcels
+            ],
+            ports,
+        )
+        uow.commit()
+    return cancelled
+
+
+def _get(uow: UnitOfWork, org: str, handoff_id: str) -> Handoff:
+    found = uow.handoffs.get(org, handoff_id)
+    if found is None:
+        raise NotFound("hand-off", handoff_id)
+    return found
+
+
+def get_handoff(principal: Principal, handoff_id: str, *, uow: UnitOfWork) -> Handoff:
+    require(principal, Permission.ORDERS_READ)
+    with uow:
+        return _get(uow, principal.organisation_id, handoff_id)
+
+
+def list_handoffs(
+    principal: Principal,
+    *,
+    day: date | None = None,
+    carrier_reference: str | None = None,
+    uow: UnitOfWork,
+) -> list[Handoff]:
+    require(principal, Permission.ORDERS_READ)
+    org = principal.organisation_id
+    with uow:
+        carrier_id = find_carrier(uow, org, carrier_reference).id if carrier_reference else None
+        return uow.handoffs.list(org, day=day, carrier_id=carrier_id)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A carrier's hand-offs of a day (cancelled ones left out), with their orders."""
+
+    carrier: Carrier
+    day: date
+    station: Station | None
+    lines: tuple[tuple[Handoff, Order], ...]
+
+
+def manifest(
+    principal: Principal, carrier_reference: str, day: date, *, uow: UnitOfWork
+) -> Manifest:
+    require(principal, Permission.ORDERS_READ)
+    org = principal.organisation_id
+    with uow:
+        carrier = find_carrier(uow, org, carrier_reference)
+        handoffs = [
+            h
+            for h in uow.handoffs.list(org, day=day, carrier_id=carrier.id)
+            if h.status is not HandoffStatus.CANCELLED
+        ]
+        orders = uow.orders.get_many(org, [h.order_id for h in handoffs])
+        station_ids = {o.station_id for o in orders.values() if o.station_id}
+        station = uow.stations.get(org, min(station_ids)) if len(station_ids) == 1 else None
+    lines = tuple((h, orders[h.order_id]) for h in handoffs if h.order_id in orders)
+    return Manifest(carrier, day, station, lines)
+
+
+# -- partner events ---------------------------------------------------------------------------
+
+
+@dataclass
+class EventReport:
+    """What became of a batch of partner events."""
+
+    organisation_id: str = ""
+    scans: Mapping[str, int] = field(default_factory=dict)  # outcome -> count
+    unknown_bookings: list[str] = field(default_factory=list)
+    unknown_parcels: list[str] = field(default_factory=list)  # not of the booking's order
+
+
+def receive_webhook(
+    carrier_code: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    ports: HandoffPorts,
+) -> EventReport:
+    """A partner's signed webhook: the carrier's connection whose secret verifies the
+    signature says whose carrier it is (codes are unique per organisation only); then its
+    events are applied as that organisation. ``InvalidSignature`` when no secret verifies."""
+    code = carrier_code.strip().lower()
+    now = int(ports.clock.now().timestamp())
+    with ports.uow as uow:
+        candidates = uow.carrier_connections.by_carrier_code(code)
+    failure: AuthenticationFailed | None = None
+    for _, connection in candidates:
+        try:
+            verify(connection.webhook_secret, headers, body, now)
+        except AuthenticationFailed as error:
+            failure = error
+            continue
+        events = ports.gateways(code, connection).webhook_events(body)
+        principal = system_principal(connection.organisation_id)
+        return apply_events(principal, connection.carrier_id, events, ports=ports)
+    raise failure or NotFound("carrier", code, "no carrier with this code has an API connection")
+
+
+def pull_events(principal: Principal, handoff_id: str, *, ports: HandoffPorts) -> EventReport:
+    """Ask the partner for every event of a hand-off and apply them (for partners that send
+    no webhooks, or to catch up after missed ones: applying an event twice changes nothing)."""
+    require(principal, Permission.ORDERS_WRITE)
+    org = principal.organisation_id
+    with ports.uow as uow:
+        handoff = _get(uow, org, handoff_id)
+        connection = uow.carrier_connections.get(org, handoff.carrier_id)
+    if connection is None:
+        raise Conflict(f"{handoff.carrier_code} has no API connection", field="carrier")
+    events = ports.gateways(handoff.carrier_code, connection).events(handoff.booking_id)
+    return apply_events(principal, handoff.carrier_id, events, ports=ports)
+
+
+def apply_events(
+    principal: Principal,
+    carrier_id: str,
+    events: Sequence[TrackingEvent],
+    *,
+    ports: HandoffPorts,
+) -> EventReport:
+    """Partner events as scans, in one transaction with the hand-offs' statuses."""
+    require(principal, Permission.SCANS_WRITE)
+    org = principal.organisation_id
+    report = EventReport(org)
+    incoming: list[scans.IncomingScan] = []
+    with ports.uow as uow:
+        handoffs: dict[str, Handoff] = {}
+        for event in sorted(events, key=lambda e: (e.at, e.event_id)):
+            handoff = handoffs.get(event.booking_id) or uow.handoffs.by_booking(
+                org, carrier_id, event.booking_id
+            )
+            if handoff is None or handoff.status is HandoffStatus.CANCELLED:
+                report.unknown_bookings.append(event.booking_id)
+                continue
+            order = uow.orders.get(org, handoff.order_id)
+            if order is None:
+                report.unknown_bookings.append(event.booking_id)
+                continue
+            parcels = [p.barcode for p in order.parcels]
+            if event.barcode and event.barcode not in parcels:
+                # Only the booking's own parcels: a partner cannot move another order's.
+                report.unknown_parcels.append(event.barcode)
+                continue
+            handoffs[event.booking_id] = _moved(handoff, event)
+            barcodes = [event.barcode] if event.barcode else parcels
+            incoming += [_incoming(handoff.carrier_code, event, code) for code in barcodes]
+        for handoff in handoffs.values():
+            uow.handoffs.update(handoff)
+        result = _scan(org, incoming, ports)
+        uow.commit()
+    report.scans = result
+    return report
+
+
+def _moved(handoff: Handoff, event: TrackingEvent) -> Handoff:
+    last = handoff.last_event_at
+    if last is None or event.at >= last:
+        return replace(
+            handoff, status=status_after(handoff.status, event.status), last_event_at=event.at
+        )
+    if handoff.status is HandoffStatus.BOOKED:
+        return replace(handoff, status=HandoffStatus.IN_PROGRESS)
+    return handoff
+
+
+def _incoming(carrier_code: str, event: TrackingEvent, barcode: str) -> scans.IncomingScan:
+    kind = SCAN_OF[event.status]
+    reason: FailReason | None = None
+    note = event.note
+    if event.status is PartnerStatus.FAILED:
+        reason, known = fail_reason(event.reason)
+        if not known:
+            note = f"partner's reason: {event.reason or 'none given'}. {note}".strip()
+    return scans.IncomingScan(
+        id=scan_id(carrier_code, event.event_id, barcode),
+        kind=kind,
+        barcode=barcode,
+        device_time=event.at,
+        device=DEVICE.format(code=carrier_code),
+        reason=reason,
+        note=(f"{event.status.value}: {note}" if note else event.status.value)[:1000],
+    )
+
+
+def _scan(org: str, incoming: Sequence[scans.IncomingScan], ports: HandoffPorts) -> dict[str, int]:
+    """Ingest ``incoming`` (inside the caller's unit of work); outcome counts summed."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(incoming), scans.MAX_BATCH):
+        report = scans.ingest(
+            system_principal(org),
+            incoming[start : start + scans.MAX_BATCH],
+            uow=ports.uow,
+            clock=ports.clock,
+            broadcast=ports.broadcast,
+        )
+        for name, n in report.counts.items():
+            counts[name] = counts.get(name, 0) + n
+    return counts
