@@ -92,6 +92,14 @@ class TrackingView:
     can_change_preferences: bool
     can_reschedule: bool
     link_expires_at: datetime
+    # Handed to a partner carrier: who carries it and its tracking number there.
+    partner: PartnerTracking | None = None
+
+
+@dataclass(frozen=True)
+class PartnerTracking:
+    carrier: str  # the carrier's name
+    tracking_number: str
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,17 @@ def view(
         # A stop on a published route is the driver's to serve: the page offers no other time
         # (tracking_actions.reschedule refuses one, and only the station moves it).
         order.status in RESCHEDULE_ALLOWED and spot is None,
-        link.ends_at(order),
+        link.ends_at(order), _partner(uow, order),
     )  # fmt: skip
+
+
+def _partner(uow: UnitOfWork, order: Order) -> PartnerTracking | None:
+    handoff = uow.handoffs.open_of_order(order.organisation_id, order.id)
+    if handoff is None:
+        return None
+    carrier = uow.carriers.get(order.organisation_id, handoff.carrier_id)
+    name = carrier.name if carrier is not None else handoff.carrier_code
+    return PartnerTracking(name, handoff.tracking_number)
 
 
 def _spot(uow: UnitOfWork, order: Order) -> _Spot | None:

@@ -266,6 +266,12 @@ def test_a_hand_off_books_once_stores_the_label_and_lists_in_the_manifest(
     twice = hand_off(client, tenant, theirs)
     assert twice.status_code == 409
     assert "handed off already" in twice.json()["detail"]
+    # The customer's page names the partner and its tracking number.
+    link = client.post(f"/api/v1/orders/{theirs}/tracking-link", headers=tenant.admin).json()
+    page = client.get(f"/t/{link['token']}")
+    assert "PX00000001FI" in page.text
+    shown = client.get(f"/api/v1/track/{link['token']}").json()
+    assert shown["partner"]["tracking_number"] == "PX00000001FI"
 
 
 def test_cancel_before_pickup_brings_the_order_back_and_after_is_refused(

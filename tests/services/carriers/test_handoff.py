@@ -269,3 +269,25 @@ def test_a_webhook_is_applied_for_the_organisation_whose_secret_verifies(
     forged = signed_headers(new_secret(b"f" * 32), "m2", now, body)
     with pytest.raises(AuthenticationFailed, match="no v1 signature"):
         handoff.receive_webhook(PARTNER, forged, body, ports=hports)
+
+
+@pytest.mark.usefixtures("partner")
+def test_the_customer_sees_who_carries_it_and_the_partners_tracking_number(
+    ports: Ports, admin: Principal, hports: handoff.HandoffPorts
+) -> None:
+    from doorstep.services import tracking
+
+    order = ready_order(ports, admin, "R-7")
+    link = tracking.issue_link(
+        admin, order.id, uow=ports.uow, clock=ports.clock, ids=ports.ids, secrets=ports.secrets
+    )
+    assert tracking.track(link.token, uow=ports.uow, clock=ports.clock).partner is None
+    made = handoff.hand_off(admin, "R-7", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
+    shown = tracking.track(link.token, uow=ports.uow, clock=ports.clock)
+    assert shown.partner is not None
+    assert shown.partner.tracking_number == made.tracking_number == "PX1"
+    with ports.uow:
+        carrier = ports.uow.carriers.get(admin.organisation_id, made.carrier_id)
+    assert carrier is not None
+    assert shown.partner.carrier == carrier.name
+    assert shown.headline == "With our delivery partner"

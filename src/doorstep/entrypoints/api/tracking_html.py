@@ -56,6 +56,9 @@ TRACK_PAGE = """\
     {% if view.stops_before is not none %}
     <div><dt>Stops before yours</dt><dd class="big" id="stops-before">{{ view.stops_before }}</dd></div>
     {% endif %}
+    {% if view.partner %}
+    <div class="wide"><dt>Delivered by our partner</dt><dd id="partner">{{ view.partner.carrier }}, tracking number {{ view.partner.tracking_number }}</dd></div>
+    {% endif %}
     {% if view.vehicle %}
     <div class="wide"><dt>The van was last seen</dt>
       <dd>at {{ view.vehicle.at.strftime("%H:%M") }}, near

@@ -57,6 +57,11 @@ class PreferencesOut(BaseModel):
     pickup_point: str
 
 
+class PartnerOut(BaseModel):
+    carrier: str
+    tracking_number: str
+
+
 class TrackingOut(BaseModel):
     shipper: str
     shipper_reference: str
@@ -74,6 +79,9 @@ class TrackingOut(BaseModel):
     can_change_preferences: bool
     can_reschedule: bool
     link_expires_at: datetime
+    partner: PartnerOut | None = Field(
+        None, description="handed to a partner carrier: its name and tracking number there"
+    )
 
     @classmethod
     def of(cls, v: TrackingView) -> TrackingOut:
@@ -102,6 +110,11 @@ class TrackingOut(BaseModel):
             has_access_notes=v.has_access_notes,
             can_change_preferences=v.can_change_preferences, can_reschedule=v.can_reschedule,
             link_expires_at=v.link_expires_at,
+            partner=(
+                PartnerOut(carrier=v.partner.carrier, tracking_number=v.partner.tracking_number)
+                if v.partner
+                else None
+            ),
         )  # fmt: skip
 
 
