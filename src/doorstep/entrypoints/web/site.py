@@ -15,7 +15,6 @@ from doorstep.entrypoints.web import (
     pages,
     planner_api,
     session,
-    settings_api,
     station_api,
 )
 
@@ -26,7 +25,7 @@ def install(app: FastAPI) -> None:
     app.include_router(session.router)
     app.include_router(map_tiles.router)
     app.include_router(pages.router)
-    for module in (planner_api, control_api, station_api, driver_api, settings_api):
+    for module in (planner_api, control_api, station_api, driver_api):
         app.include_router(module.router)
     # Leaflet as the installed package ships it: nothing comes from a CDN.
     app.mount(
