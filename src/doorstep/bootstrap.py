@@ -218,8 +218,14 @@ class Container:
         return gateway
 
     def handoff_ports(self) -> HandoffPorts:
+        # The proof store keeps the images of partners' proofs of delivery.
         return HandoffPorts(
-            self.uow(), self.clock, self.ids, self.carrier_gateways(), self.broadcaster()
+            self.uow(),
+            self.clock,
+            self.ids,
+            self.carrier_gateways(),
+            self.broadcaster(),
+            proofs=self.proofs(),
         )
 
     def run_outbox_once(self, rng: Callable[[], float]) -> tuple[int, int]:

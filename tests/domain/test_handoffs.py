@@ -54,7 +54,8 @@ def test_a_handed_off_order_is_not_plannable_and_follows_scans() -> None:
     assert S.HANDED_OFF in FOLLOWS_SCANS
     for before in (S.READY, S.RECEIVED, S.SORTED):
         assert S.HANDED_OFF in TRANSITIONS[before]
-    after = {S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_ATTEMPT, S.RECEIVED}
+    # A partner's return brings it in (received); a cancelled hand-off puts it back where it was.
+    after = {S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_ATTEMPT, S.READY, S.RECEIVED, S.SORTED}
     assert TRANSITIONS[S.HANDED_OFF] == after
     assert S.HANDED_OFF not in TRANSITIONS[S.LOADED]  # on a van: no longer the partner's
 

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doorstep.planning.insertion import cheapest_insertion, check, insert_in_gap, route_gaps
+from doorstep.planning.insertion import (
+    break_fits,
+    cheapest_insertion,
+    check,
+    insert_in_gap,
+    route_gaps,
+)
 from doorstep.planning.nearest import NearestNeighbourOptimizer
 from doorstep.planning.plan import Plan, Unassigned
 from doorstep.planning.problem import Break, LockedRoute, Problem, Vehicle, Window
-from doorstep.planning.schedule import plan_cost
+from doorstep.planning.schedule import earliest_leave, plan_cost, settle
 from doorstep.planning.validation import assert_valid, validate
-from tests.planning.factories import DAY, HOUR, line_problem, problems, stop
+from tests.planning.factories import (
+    DAY,
+    HOUR,
+    line_problem,
+    problems,
+    random_problem,
+    shapes,
+    stop,
+)
 
 NEAREST = NearestNeighbourOptimizer()
 
@@ -183,3 +198,99 @@ def test_the_constant_time_check_agrees_with_simulating_each_place(
             loose = first == 0 and gaps.vehicle.max_duration_s is not None
             loose |= gaps.break_after is None and gaps.vehicle.break_ is not None
             assert valid == promised or (loose and promised and not valid)
+
+
+# Days whose vehicles mostly have breaks, with enough stops for a break to be hard to place.
+with_breaks = st.builds(
+    random_problem,
+    st.integers(0, 2**32 - 1),
+    shapes(most_stops=12).map(lambda shape: replace(shape, breaks=True)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(with_breaks, st.data())
+def test_the_linear_break_test_agrees_with_trying_every_place(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """``break_fits`` says exactly whether some place for the break keeps the sequence on
+    time (without a max duration; with one it may only say yes where no place works)."""
+    for vehicle in problem.vehicles:
+        if vehicle.break_ is None:
+            continue
+        count = data.draw(st.integers(0, len(problem.stops)), label="stops")
+        chosen = data.draw(st.permutations(problem.stops), label="order")[:count]
+        # In window order, so that some sequences are on time and the test is not all "no".
+        stops = sorted(chosen, key=lambda s: min((w.start_s for w in s.windows), default=0))
+        fits = break_fits(problem, vehicle, stops, earliest_leave(problem, vehicle), None)
+        tried = any(
+            settle(problem, vehicle, stops, break_after=b).fault is None
+            for b in range(-1, len(stops))
+        )
+        if vehicle.max_duration_s is None:
+            assert fits == tried
+        else:
+            assert fits or not tried
+
+
+@settings(max_examples=100, deadline=None)
+@given(with_breaks, st.integers(0, 3))
+def test_the_linear_break_test_changes_no_insertion(problem: Problem, frozen: int) -> None:
+    """Every gap's inserted route is the one the full search for the break's place gives."""
+    new = problem.stops[-1]
+    plan = _plan(_without(problem, new.id))
+    for index, route in enumerate(plan.routes):
+        gaps = route_gaps(problem, plan, index, min(frozen, len(route.visits)))
+        for g in range(len(gaps.insert_at)):
+            fast = insert_in_gap(problem, plan, gaps, g, new)
+            with patch("doorstep.planning.insertion.break_fits", return_value=True):
+                assert insert_in_gap(problem, plan, gaps, g, new) == fast
+
+
+def _lunch_day(b_window: Window) -> tuple[Problem, Vehicle]:
+    """A van 08:00-18:00 owing a 30 min break to start 12:00-12:20; stop a 1 km out (100 s
+    away) open 11:00-12:00, stop b 2 km out with ``b_window``; 60 s service each."""
+    brk = Break(Window(12 * HOUR, 12 * HOUR + 1200), 1800)
+    van = Vehicle("v1", (100, 100, 10), shift=DAY, break_=brk)
+    problem = line_problem(
+        stop("a", 1, windows=(Window(11 * HOUR, 12 * HOUR),)),
+        stop("b", 2, windows=(b_window,)),
+        vehicles=(van,),
+    )
+    return problem, van
+
+
+def _places(problem: Problem, van: Vehicle) -> list[bool]:
+    """Per place of the break (before a, after a, after b): whether the route is on time."""
+    stops = list(problem.stops)
+    return [settle(problem, van, stops, break_after=b).fault is None for b in (-1, 0, 1)]
+
+
+def test_the_break_fits_when_only_one_place_works() -> None:
+    """b open 12:31:00-12:31:40. Before a: the break waits for 12:00 and a is reached at
+    12:31:40, past 12:00. After a (served 11:00-11:01): break 12:00-12:30, b reached at
+    12:31:40, the last second of its window. After b: b is served from 12:31, so the break
+    would start at 12:32, past 12:20."""
+    problem, van = _lunch_day(Window(12 * HOUR + 31 * 60, 12 * HOUR + 31 * 60 + 40))
+    assert _places(problem, van) == [False, True, False]
+    assert break_fits(problem, van, list(problem.stops), 8 * HOUR, None)
+
+
+def test_the_break_fits_nowhere_when_each_place_breaks_a_window() -> None:
+    """b open 12:25-12:29: after a the break ends 12:30, too late for b; after b (served
+    12:25-12:26) it would start at 12:26, past 12:20; before a, a is missed as above."""
+    problem, van = _lunch_day(Window(12 * HOUR + 25 * 60, 12 * HOUR + 29 * 60))
+    assert _places(problem, van) == [False, False, False]
+    assert not break_fits(problem, van, list(problem.stops), 8 * HOUR, None)
+
+
+def test_the_break_fits_nowhere_after_a_stop_already_missed() -> None:
+    """a open only 08:00-08:01 is reached at 08:01:40 from the depot: late wherever the break
+    goes, though b alone and the break would fit."""
+    problem, van = _lunch_day(Window(14 * HOUR, 15 * HOUR))
+    problem = replace(
+        problem, stops=(stop("a", 1, windows=(Window(8 * HOUR, 8 * HOUR + 60),)), problem.stops[1])
+    )
+    assert _places(problem, van) == [False, False, False]
+    assert not break_fits(problem, van, list(problem.stops), 8 * HOUR, None)
+    assert break_fits(problem, van, [problem.stops[1]], 8 * HOUR, None)

@@ -4,7 +4,9 @@ recording what it received, so tests check the wire format both ways.
 
 Behaviour a test can ask for: ``fail_next`` (answers to give instead, in turn, as (status,
 JSON body)), ``delay_next_s`` (sleep before answering the next request, still doing its work:
-a booking whose answer is lost), and ``events`` per booking for ``GET .../events``.
+a booking whose answer is lost), ``hold_next`` (the next requests do their work, say so and
+wait to be let go before answering: a partner as slow as a test needs, without guessing
+times), and ``events`` per booking for ``GET .../events``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 API_KEY = "pk_test_partner"
+HELD_AT_MOST_S = 30.0  # a held answer goes out after this anyway, so a failing test ends
 LABEL = b"%PDF-1.4\n% a fake partner label\n%%EOF\n"
 
 
@@ -35,6 +38,15 @@ class Received:
 
 
 @dataclass
+class Hold:
+    """One held answer: ``arrived`` is set once the request's work is done (a booking made),
+    and the answer goes out when the test sets ``release``."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class PartnerState:
     received: list[Received] = field(default_factory=list)
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)  # by booking id
@@ -43,6 +55,8 @@ class PartnerState:
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     delay_next_s: list[float] = field(default_factory=list)
+    hold_next: list[Hold] = field(default_factory=list)
+    held: list[Hold] = field(default_factory=list)  # taken by a request: let go at the end
     lock: threading.Lock = field(default_factory=threading.Lock)
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -75,6 +89,9 @@ def _handler(state: PartnerState) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.received.append(Received(method, self.path, headers, body))
                 delay = state.delay_next_s.pop(0) if state.delay_next_s else 0.0
+                hold = state.hold_next.pop(0) if state.hold_next else None
+                if hold is not None:
+                    state.held.append(hold)
                 failure = state.fail_next.pop(0) if state.fail_next else None
             if headers.get("authorization") != f"Bearer {API_KEY}":
                 self._json(401, {"error": {"message": "unknown API key"}})
@@ -85,6 +102,9 @@ def _handler(state: PartnerState) -> type[BaseHTTPRequestHandler]:
             status, answer = self._work(method, headers, body)
             if delay:
                 time.sleep(delay)
+            if hold is not None:
+                hold.arrived.set()
+                hold.release.wait(HELD_AT_MOST_S)
             if isinstance(answer, bytes):
                 self._answer(status, answer, "application/pdf")
             elif answer is None:
@@ -165,6 +185,8 @@ def partner_server() -> Iterator[Partner]:
     try:
         yield Partner(f"http://127.0.0.1:{server.server_address[1]}/v1", state)
     finally:
+        for hold in state.held + state.hold_next:
+            hold.release.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

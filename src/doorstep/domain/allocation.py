@@ -28,6 +28,17 @@ partners' rate cards (``domain.rate_shopping.judge``) and hands the facts to ``d
 4. Everything else stays with the own fleet, with its marginal cost and why each partner was
    not chosen.
 
+A stop the planner locked on a van (``Candidate.locked_on``) is decided before all this: it
+stays with the own fleet whatever a partner would charge, and its decision says so ("kept:
+locked on Van 1 by the planner").
+
+Every decision carries its figures as data beside the words: ``service_level``, the level the
+order needs (a partner decision is booked at it by the hand-off), and ``fleet_cost_cents``,
+the own fleet's marginal cost of the order (of serving it, or of inserting it when the plan
+left it out; None: no room). Both are stored with the decision. Rows stored before they were
+(migration 0014) have neither; ``stored_level`` and ``stored_fleet_words`` read those rows'
+figures back from their reasons, whose lines start with ``LEVEL_REASON`` and ``FLEET_REASON``.
+
 Removal savings are not additive (two neighbouring stops share the drive to them), so the
 service plans the own fleet again on what stays and decides again for what that plan leaves
 out; ``decide`` is one round of that.
@@ -39,12 +50,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from doorstep.domain.carriers import CarrierKind
+from doorstep.domain.carriers import CarrierKind, ServiceLevel
 from doorstep.domain.errors import InvalidValue
-from doorstep.domain.rate_shopping import Option
+from doorstep.domain.rate_shopping import Allocation, Option
 from doorstep.domain.rates import show_money
 
 DEFAULT_OWN_FLEET_SHARE = 0.9
+# How a partner decision's reasons name the service level it was chosen for, and how a
+# decision's reasons give the own fleet's side (its marginal cost, or no room). Words for
+# people: the figures are the decision's data. Only rows stored before migration 0014 are read
+# back from these words (``level_of``, ``fleet_cost``).
+LEVEL_REASON = "service level: "
+FLEET_REASON = "own fleet: "
 _CODE_TAG = 40
 
 
@@ -114,6 +131,8 @@ class Candidate:
     fleet: FleetFacts
     options: tuple[Option, ...]  # partners only
     need: str = ""  # the service level it needs, and why
+    locked_on: str = ""  # the van whose locked route holds it (it stays there), by name
+    level: ServiceLevel | None = None  # the service level it needs (``need``'s, as data)
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,12 @@ class OwnFleet:
 
 @dataclass(frozen=True)
 class Decision:
-    """An order's carrier with the price, the promise and the reasons, in the words shown."""
+    """An order's carrier with the price, the promise and the reasons, in the words shown.
+
+    ``service_level``: the level the order needs, which a partner decision is booked at (None:
+    not known); ``fleet_cost_cents``: the own fleet's marginal cost of the order, of serving
+    it or of inserting it when the plan left it out (None: no room). An own-fleet decision's
+    price is that cost; a partner decision's is the partner's."""
 
     order_id: str
     label: str
@@ -158,6 +182,8 @@ class Decision:
     summary: str
     reasons: tuple[str, ...]
     parcels: int = 0
+    service_level: ServiceLevel | None = None
+    fleet_cost_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -190,12 +216,12 @@ def _choices(candidate: Candidate, rules: AllocationRules) -> tuple[list[Option]
 def _fleet_words(facts: FleetFacts, currency: str) -> str:
     if facts.planned:
         cost = _money(facts.marginal_cents, currency)
-        return f"own fleet: {cost} marginal cost ({facts.explanation})"
+        return f"{FLEET_REASON}{cost} marginal cost ({facts.explanation})"
     if facts.marginal_cents is None:
-        return f"own fleet: no room ({facts.explanation})"
+        return f"{FLEET_REASON}no room ({facts.explanation})"
     return (
-        f"own fleet: left out of the plan, {_money(facts.marginal_cents, currency)} to insert "
-        f"({facts.explanation})"
+        f"{FLEET_REASON}left out of the plan, {_money(facts.marginal_cents, currency)} to "
+        f"insert ({facts.explanation})"
     )
 
 
@@ -227,6 +253,7 @@ def decide(
             left[option.carrier_id] = free - parcels
 
     def to_partner(c: Candidate, option: Option, why: str, others: list[str]) -> Decision:
+        level = option.service_level
         return Decision(
             c.order_id, c.label, option.carrier_id, option.carrier_code, CarrierKind.PARTNER,
             option.price_cents, option.currency or currency, option.due, True,
@@ -234,10 +261,14 @@ def decide(
             (
                 f"chosen: {option.carrier_code} at {_money(option.price_cents, currency)}, "
                 "the cheapest feasible partner with capacity left",
+                f"{LEVEL_REASON}{level.value}"
+                + (f" ({c.need.split(': ', 1)[-1]})" if c.need else ""),
                 _fleet_words(c.fleet, currency),
                 *others,
             ),
             c.parcels,
+            level,
+            c.fleet.marginal_cents,
         )  # fmt: skip
 
     def full(c: Candidate, chosen: Option | None) -> list[str]:
@@ -252,13 +283,38 @@ def decide(
         ]
         return [*skipped, *why]
 
+    # 1. Locked stops stay where the planner put them; their partners are only listed.
+    for c in candidates:
+        if not c.locked_on:
+            continue
+        fine, excluded = options[c.order_id]
+        marginal = c.fleet.marginal_cents
+        decided[c.order_id] = Decision(
+            c.order_id, c.label, own.carrier_id, own.code, CarrierKind.OWN_FLEET, marginal,
+            currency, None, c.fleet.planned, f"kept: locked on {c.locked_on} by the planner",
+            (
+                f"kept: locked on {c.locked_on} by the planner",
+                _fleet_words(c.fleet, currency),
+                *(
+                    f"{o.carrier_code}: {_money(o.price_cents, currency)}, not asked: the "
+                    "order is locked"
+                    for o in fine
+                ),
+                *excluded,
+            ),
+            c.parcels,
+            c.level,
+            marginal,
+        )  # fmt: skip
+    free = [c for c in candidates if not c.locked_on]
+
     # 2. Orders the plan left out: hardest first.
     def hardness(c: Candidate) -> tuple[int, int, str]:
         fine, _ = options[c.order_id]
         regret = (fine[1].price_cents or 0) - (fine[0].price_cents or 0) if len(fine) > 1 else 10**9
         return (len(fine), -regret, c.order_id)
 
-    out = sorted((c for c in candidates if not c.fleet.planned), key=hardness)
+    out = sorted((c for c in free if not c.fleet.planned), key=hardness)
     for c in out:
         fine, _ = options[c.order_id]
         chosen = next((o for o in fine if room(o, c.parcels)), None)
@@ -270,6 +326,8 @@ def decide(
                 "not served: the own fleet has no room and no partner can take it",
                 (_fleet_words(c.fleet, currency), *full(c, None)),
                 c.parcels,
+                c.level,
+                c.fleet.marginal_cents,
             )  # fmt: skip
             continue
         take(chosen, c.parcels)
@@ -281,7 +339,7 @@ def decide(
         decided[c.order_id] = to_partner(c, chosen, why, full(c, chosen))
 
     # 3. Orders on routes: move where a partner is cheaper, largest saving first.
-    planned = [c for c in candidates if c.fleet.planned]
+    planned = [c for c in free if c.fleet.planned]
 
     def saving(c: Candidate) -> int:
         fine, _ = options[c.order_id]
@@ -334,7 +392,7 @@ def decide(
         reasons += excluded
         decided[c.order_id] = Decision(
             c.order_id, c.label, own.carrier_id, own.code, CarrierKind.OWN_FLEET, marginal,
-            currency, None, True, summary, tuple(reasons), c.parcels,
+            currency, None, True, summary, tuple(reasons), c.parcels, c.level, marginal,
         )  # fmt: skip
     ordered = tuple(decided[c.order_id] for c in candidates)
     return Round(ordered, tuple(back))
@@ -353,3 +411,70 @@ def summarise(decisions: Iterable[Decision]) -> dict[str, int]:
             found["own_fleet"] += 1
             found["fleet_cents"] += d.price_cents or 0
     return found
+
+
+def fleet_words(fleet_cost_cents: int | None, currency: str) -> str:
+    """The own fleet's side of a decision, short, from its figure: "12.30 EUR marginal cost"
+    (of serving the order, or of inserting it when the plan left it out), or "no room"."""
+    if fleet_cost_cents is None:
+        return "no room"
+    return f"{show_money(fleet_cost_cents, currency)} marginal cost"
+
+
+def _before_0014(allocation: Allocation) -> bool:
+    """Whether a batch decision was stored before its figures were (migration 0014): since
+    then every decision ``decide`` makes has a service level (the order's ``Candidate.level``,
+    which the service always gives), so a batch row without one is older. A single order's
+    allocation (``kind`` None) never had either."""
+    return allocation.kind is not None and allocation.service_level is None
+
+
+def stored_level(allocation: Allocation) -> ServiceLevel | None:
+    """The service level a stored decision is booked at: its own; for a row stored before
+    migration 0014 (NULL then), the level its reasons name."""
+    if allocation.service_level is not None:
+        return allocation.service_level
+    # Fallback for old rows only: parsing our own words back is fragile.
+    return level_of(allocation.reasons) if _before_0014(allocation) else None
+
+
+def stored_fleet_words(allocation: Allocation, kind: str) -> str:
+    """``fleet_words`` of a stored decision (``kind``: own_fleet or partner); for a row stored
+    before migration 0014 (no figure then), read from its reasons. Empty for a single order's
+    allocation: no one worked out what the fleet would cost."""
+    if _before_0014(allocation):  # fallback for old rows only
+        return fleet_cost(
+            kind, allocation.price_cents, allocation.currency or "", allocation.reasons
+        )
+    if allocation.kind is None:
+        return ""
+    return fleet_words(allocation.fleet_cost_cents, allocation.currency or "")
+
+
+def level_of(reasons: Iterable[str]) -> ServiceLevel | None:
+    """The service level a partner decision's reasons name (None: they name none). Only for
+    decisions stored before migration 0014, which stored no ``service_level``."""
+    for reason in reasons:
+        if reason.startswith(LEVEL_REASON):
+            word = reason.removeprefix(LEVEL_REASON).split(" ", 1)[0].rstrip(":,")
+            try:
+                return ServiceLevel(word)
+            except ValueError:
+                return None
+    return None
+
+
+def fleet_cost(
+    decision_kind: str, price_cents: int | None, currency: str, reasons: Iterable[str]
+) -> str:
+    """The own fleet's side of a decision, short, read from its reasons: "12.30 EUR marginal
+    cost", "left out of the plan, 4.10 EUR to insert", "no room" (an own-fleet decision's
+    price is its marginal cost; a partner decision names the fleet's in its reasons). Empty
+    when unknown. Only for decisions stored before migration 0014, which stored no
+    ``fleet_cost_cents``: the others have ``fleet_words``."""
+    if decision_kind == CarrierKind.OWN_FLEET.value and price_cents is not None:
+        return f"{show_money(price_cents, currency)} marginal cost"
+    for reason in reasons:
+        if reason.startswith(FLEET_REASON):
+            return reason.removeprefix(FLEET_REASON).split(" (", 1)[0]
+    return "no room" if decision_kind == CarrierKind.OWN_FLEET.value else ""

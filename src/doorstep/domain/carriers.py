@@ -133,6 +133,12 @@ def order_tags(order: Order) -> frozenset[str]:
     return frozenset(tags)
 
 
+# The proofs a partner may declare it captures on delivery (``Carrier.proofs``). A minimum-age
+# check is not among them: a partner that checks ages says so with the age_check tag it
+# handles (``order_tags``), which is also how rate shopping reads it.
+PARTNER_PROOFS = frozenset({ProofKind.SIGNATURE, ProofKind.PHOTO, ProofKind.PIN})
+
+
 @dataclass
 class Carrier:
     """One way to deliver: the own fleet or a partner, with what it accepts.
@@ -143,6 +149,8 @@ class Carrier:
     (refrigerated, lift_gate, adr) and age_check. ``cutoff`` and ``deliver_by`` are the local
     times of its same-day and next-day promises (one pair for both: booked by the cutoff,
     delivered by ``deliver_by`` that day or the next working day; see ``Promise``).
+    ``proofs`` are the proofs of delivery a partner captures and sends with its delivered
+    event (signature with the recipient's name, photo, PIN; see ``captures``).
     """
 
     id: str
@@ -160,6 +168,7 @@ class Carrier:
     active: bool = True
     cutoff: time | None = None
     deliver_by: time | None = None
+    proofs: frozenset[ProofKind] = frozenset()
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -182,6 +191,13 @@ class Carrier:
         if self.max_side_cm is not None:
             positive("max_side_cm", self.max_side_cm)
         check_skills("handles", self.handles)
+        if self.proofs - PARTNER_PROOFS:
+            odd = ", ".join(sorted(k.value for k in self.proofs - PARTNER_PROOFS))
+            raise InvalidValue(
+                "proofs",
+                f"{odd} is not a proof a carrier declares: write signature, photo and/or pin "
+                "(an age check is the age_check tag under handles)",
+            )
         aware("created_at", self.created_at)
 
     def promise(self, level: ServiceLevel) -> Promise:
@@ -192,6 +208,16 @@ class Carrier:
 
     def serves(self, level: ServiceLevel) -> bool:
         return self.active and level in self.service_levels
+
+    def captures(self, kind: ProofKind) -> bool:
+        """Whether a delivery by this carrier can bring a ``kind`` proof: the own fleet's
+        drivers capture every kind; a partner the ones it declares (a minimum-age check when
+        it handles age_check)."""
+        if kind is ProofKind.NONE or self.kind is CarrierKind.OWN_FLEET:
+            return True
+        if kind is ProofKind.MINIMUM_AGE:
+            return AGE_CHECK in self.handles
+        return kind in self.proofs
 
     def unhandled(self, tags: frozenset[str]) -> frozenset[str]:
         """The tags of an order (``order_tags``) this carrier does not accept; empty: all fine."""

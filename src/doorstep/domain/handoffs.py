@@ -21,6 +21,17 @@ failed (reason)    fail (reason mapped)  failed attempt; opens the failed-attemp
 returned           receive               back at the station (received), plannable again
 =================  ====================  =================================================
 
+A ``delivered`` event may carry the proof the partner captured (``PartnerProof``: the
+recipient's name, a signature or photo image, a PIN, an age check): it becomes the delivery
+scan's proof exactly as a driver's does (images stored by hash first), so an order asking for
+a proof is delivered only with it. A partner is given such an order only when it declares
+that proof (``domain.carriers.Carrier.captures``).
+
+**Cancelled before the partner began**, a hand-off gives each parcel a ``hand_off_cancel``
+scan: the parcel stands again where it stood when handed off (ready, received or sorted),
+which the ``hand_off`` scan remembered (``domain.scans.ParcelState.before_hand_off``). It is
+not a ``receive``: a ready parcel never reached the station, and the station scanned nothing.
+
 A scan's id is derived from the carrier and the partner's own event id (and the parcel), so a
 repeated webhook is a duplicate scan, and a replay in event-time order makes late events
 harmless: exactly as for the own fleet's handhelds.
@@ -36,6 +47,7 @@ from enum import StrEnum
 from doorstep.domain.carriers import ServiceLevel
 from doorstep.domain.checks import aware, text
 from doorstep.domain.errors import InvalidValue
+from doorstep.domain.proofs import check_file
 from doorstep.domain.scans import FailReason, ScanKind
 
 
@@ -150,9 +162,57 @@ class Booking:
     label_pdf: bytes = b""
 
 
+# The images a partner may send with a delivery, and how large each may be. Smaller than a
+# driver's upload (``domain.proofs.MAX_FILE_BYTES``) because they ride inside the webhook's
+# JSON (base64, a third larger), whose whole body the server caps (1 MiB by default): a
+# signature is a few kilobytes, a photo for proof a compressed JPEG well under this.
+PARTNER_IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
+MAX_PARTNER_IMAGE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class ProofImage:
+    """A signature or photo a partner sent: its bytes (decoded) and media type."""
+
+    media_type: str
+    data: bytes
+
+    def __post_init__(self) -> None:
+        if self.media_type not in PARTNER_IMAGE_TYPES:
+            raise InvalidValue(
+                "proof.media_type",
+                f"must be image/png or image/jpeg, got {self.media_type!r}",
+            )
+        if len(self.data) > MAX_PARTNER_IMAGE_BYTES:
+            raise InvalidValue(
+                "proof",
+                f"an image of {len(self.data)} bytes is over the limit of "
+                f"{MAX_PARTNER_IMAGE_BYTES} bytes ({MAX_PARTNER_IMAGE_BYTES // 1024} KiB)",
+            )
+        check_file(self.media_type, self.data)  # not empty, and its first bytes match
+
+
+@dataclass(frozen=True)
+class PartnerProof:
+    """The proof of delivery a partner captured: becomes a ``domain.proofs.Proof`` once its
+    images are stored (by hash, as a driver's uploads are)."""
+
+    recipient_name: str = ""
+    signature: ProofImage | None = None
+    photo: ProofImage | None = None
+    pin: str = ""
+    age_verified: bool = False
+
+    def __post_init__(self) -> None:
+        text("proof.recipient_name", self.recipient_name, max_length=200, required=False)
+        if self.pin and not (self.pin.isdigit() and 4 <= len(self.pin) <= 8):
+            raise InvalidValue("proof.pin", "must be the 4-8 digits the recipient gave")
+
+
 @dataclass(frozen=True)
 class TrackingEvent:
-    """One event a partner reported about a booking (by webhook or when asked)."""
+    """One event a partner reported about a booking (by webhook or when asked); a delivery
+    may carry the partner's ``proof``."""
 
     event_id: str
     booking_id: str
@@ -161,10 +221,13 @@ class TrackingEvent:
     barcode: str = ""  # the parcel, when the partner reports per parcel; "": every parcel
     reason: str = ""  # a failure's reason in the partner's words
     note: str = ""
+    proof: PartnerProof | None = None
 
     def __post_init__(self) -> None:
         text("event_id", self.event_id, max_length=200)
         aware("at", self.at)
+        if self.proof is not None and self.status is not PartnerStatus.DELIVERED:
+            raise InvalidValue("proof", "only a delivered event carries a proof of delivery")
 
 
 # -- the record of a hand-off -----------------------------------------------------------------

@@ -40,8 +40,11 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     # Unloading before departure puts the parcel back on the sorted shelf.
     S.LOADED: frozenset({S.OUT_FOR_DELIVERY, S.SORTED}),
     # Handed to a partner carrier (booked with it): its events move the order on as a
-    # driver's scans would; a cancelled hand-off or a partner's return brings it back in.
-    S.HANDED_OFF: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_ATTEMPT, S.RECEIVED}),
+    # driver's scans would; a partner's return brings it back in, and a cancelled hand-off
+    # puts it back where it stood (ready, received or sorted).
+    S.HANDED_OFF: frozenset(
+        {S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_ATTEMPT, S.READY, S.RECEIVED, S.SORTED}
+    ),
     S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION}),
     # After a failed attempt a driver may try again the same day, or bring the parcel back.
     S.FAILED_ATTEMPT: frozenset({S.OUT_FOR_DELIVERY, S.RETURNING_TO_STATION}),

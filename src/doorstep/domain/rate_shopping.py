@@ -25,6 +25,11 @@ the order's parcels must not pass ``capacity_per_day``.
 Every check is made and every failing one reported, so a planner sees all that stands in the
 way, not only the first. The options are sorted cheapest feasible first (ties by carrier
 code), then the excluded ones by code; the first feasible one is chosen.
+
+**Live quotes** (``with_live_quote``): a feasible partner with an API may be asked for a quote;
+its price and promise then replace the card's (the card's price kept beside it, and the
+difference when they disagree by more than a cent), so the ranking uses the live price. A
+quote that failed leaves the card's price, with the reason.
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 
 from doorstep.domain.carriers import Carrier, CarrierKind, ServiceLevel, normal_postcode, order_tags
 from doorstep.domain.errors import InvalidValue
-from doorstep.domain.orders import Order
+from doorstep.domain.handoffs import CarrierQuote
+from doorstep.domain.orders import Order, ProofKind
 from doorstep.domain.rates import Quote, Refusal, exact, show_kg, show_money
 
 
@@ -116,6 +123,7 @@ def judge(
         *_level(carrier, need),
         *_limits(carrier, order),
         *_tags(carrier, order),
+        *_proof(carrier, order),
         *_capacity(carrier, order, used_parcels),
     ]
     due: datetime | None = None
@@ -206,6 +214,16 @@ def _limits(carrier: Carrier, order: Order) -> Sequence[str]:
     return found
 
 
+def _proof(carrier: Carrier, order: Order) -> Sequence[str]:
+    """A partner that does not capture the proof the order asks for could not deliver it
+    (its delivery would be refused for want of proof). A minimum-age check is the age_check
+    tag, reported by ``_tags``."""
+    kind = order.proof.kind
+    if kind is ProofKind.MINIMUM_AGE or carrier.captures(kind):
+        return ()
+    return (f"the order needs a {kind.value} proof, which it does not capture",)
+
+
 def _tags(carrier: Carrier, order: Order) -> Sequence[str]:
     missing = carrier.unhandled(order_tags(order))
     if not missing:
@@ -254,7 +272,12 @@ class Allocation:
     A batch allocation (``services.carriers.allocation``) also records the price (the own
     fleet's marginal cost, or the partner's), the promise, whether the order is served within
     its service level, and the reasons; ``carrier_id`` is None for the own fleet when the
-    organisation registered no own-fleet carrier."""
+    organisation registered no own-fleet carrier. And its figures as data
+    (``domain.allocation.Decision``'s): ``service_level``, the level the order needs, which a
+    partner is booked at, and ``fleet_cost_cents``, the own fleet's marginal cost of serving
+    the order, or of inserting it when it was left out (None: no room, or not known). Rows
+    stored before these were (migration 0014) have neither: ``domain.allocation.stored_level``
+    and ``stored_fleet_words`` read them from the reasons."""
 
     organisation_id: str
     order_id: str
@@ -269,3 +292,102 @@ class Allocation:
     summary: str = ""
     reasons: tuple[str, ...] = ()
     kind: str | None = None  # own_fleet or partner (batch allocations)
+    service_level: ServiceLevel | None = None
+    fleet_cost_cents: int | None = None
+
+
+# -- live quotes -------------------------------------------------------------------------------
+
+
+class PriceSource(StrEnum):
+    """Where an option's price came from."""
+
+    LIVE_QUOTE = "live_quote"  # the partner's API answered a quote for this order
+    RATE_CARD = "rate_card"  # the partner's imported rate card
+    PLAN = "plan"  # the own fleet: the marginal cost of inserting the order into the plan
+
+
+@dataclass(frozen=True)
+class QuoteFailed:
+    """A live quote asked for and not had: ``reason`` in words (a timeout, the partner's
+    error, an answer that made no sense)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PriceBasis:
+    """How an option was priced: its source, the rate card's price beside a live one, their
+    difference (live minus card) when they disagree by more than a cent, and why a live quote
+    that was asked for is not used (None: none was asked, or it was used)."""
+
+    source: PriceSource
+    card_cents: int | None = None
+    difference_cents: int | None = None
+    quote_failure: str | None = None
+
+
+TOLERANCE_CENTS = 1  # a live price within a cent of the card's agrees with it (rounding)
+
+
+def card_basis(option: Option) -> PriceBasis:
+    """The basis of an option priced without a live quote: the plan (own fleet) or its card."""
+    if option.kind is CarrierKind.OWN_FLEET:
+        return PriceBasis(PriceSource.PLAN)
+    return PriceBasis(PriceSource.RATE_CARD, card_cents=option.price_cents)
+
+
+def with_live_quote(
+    option: Option, answer: CarrierQuote | QuoteFailed, need: Need, zone: tzinfo
+) -> tuple[Option, PriceBasis]:
+    """The option of a partner priced by its card (``judge``'s), merged with the live quote
+    asked for it: the quote's price and promise become the option's, with the card's price
+    kept beside it.
+
+    The card's price stays the option's (with the reason shown) when the quote failed, when
+    it is in another currency than the card (prices in two currencies cannot be ranked), or
+    when it is negative. A quote without a promise keeps the carrier's usual promise; a
+    promise after the order's deadline makes the option infeasible, with the reason. Nothing
+    the card's judgement found is taken back: a reason to exclude stays one."""
+    card = option.price_cents
+    failure = answer.reason if isinstance(answer, QuoteFailed) else _unusable(answer, option)
+    if isinstance(answer, QuoteFailed) or failure is not None:
+        said = f"live quote failed: {failure}; card price"
+        explained = replace(option, explanation=(said, *option.explanation))
+        return explained, PriceBasis(PriceSource.RATE_CARD, card, quote_failure=failure)
+    promised = answer.deliver_by
+    due = promised.astimezone(zone) if promised is not None else option.due
+    reasons = option.reasons
+    if promised is not None and need.deadline is not None and promised > need.deadline:
+        shown = promised.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        limit = need.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        late = f"its live quote delivers by {shown}, after the order's deadline {limit}"
+        reasons = (*reasons, late)
+    difference = answer.price_cents - card if card is not None else None
+    if difference is not None and abs(difference) <= TOLERANCE_CENTS:
+        difference = None
+    lines = [f"live quote: {show_money(answer.price_cents, answer.currency)}"]
+    if card is not None:
+        beside = f"rate card: {show_money(card, answer.currency)}"
+        if difference is not None:
+            more = "more" if difference > 0 else "less"
+            beside += f"; live {show_money(abs(difference), answer.currency)} {more}"
+        lines.append(beside)
+    merged = replace(
+        option,
+        feasible=not reasons,
+        price_cents=answer.price_cents,
+        currency=answer.currency,
+        due=due,
+        reasons=reasons,
+        explanation=(*lines, *option.explanation),
+    )
+    return merged, PriceBasis(PriceSource.LIVE_QUOTE, card, difference)
+
+
+def _unusable(quote: CarrierQuote, option: Option) -> str | None:
+    if option.currency is not None and quote.currency != option.currency:
+        return f"it is in {quote.currency}, the rate card in {option.currency}"
+    if quote.price_cents < 0:
+        return f"it is negative ({show_money(quote.price_cents, quote.currency)})"
+    return None

@@ -48,6 +48,11 @@ class ScanKind(StrEnum):
     # unload and depart where the work happens, because ranks are stored with each parcel's
     # replay key; a tie at the very same instant is the only thing the position decides.
     HAND_OFF = "hand_off"
+    # The hand-off was cancelled before the partner began: the parcel stands again where it
+    # stood when handed off (ready, received or sorted; ``ParcelState.before_hand_off``). Not
+    # a receive: the station did not scan it, and a ready parcel never reached the station.
+    # After hand_off, so that at the very same instant the cancel undoes the booking.
+    HAND_OFF_CANCEL = "hand_off_cancel"
 
 
 class FailReason(StrEnum):
@@ -96,7 +101,12 @@ MOVES: dict[ScanKind, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
         S.DELIVERED,
     ),
     ScanKind.HAND_OFF: (frozenset({S.READY, S.RECEIVED, S.SORTED, S.HANDED_OFF}), S.HANDED_OFF),
+    # The state it goes back to is the one before the hand-off (``apply``), not fixed here.
+    ScanKind.HAND_OFF_CANCEL: (frozenset({S.HANDED_OFF}), None),
 }
+
+# Where a parcel may stand when handed off; a cancelled hand-off puts it back there.
+BEFORE_HAND_OFF = frozenset({S.READY, S.RECEIVED, S.SORTED})
 
 # Away from the station: a receive scan from here brings the parcel back (a new trip).
 AWAY = frozenset({S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.RETURNING_TO_STATION, S.HANDED_OFF})
@@ -188,6 +198,10 @@ class ParcelState:
     # the state on (``extend``); one before it means replaying the parcel whole.
     replayed_to: ReplayKey | None = None
     trips: int = 0  # times it came back into the station after leaving it
+    # Handed off: where it stood before (ready, received or sorted), for a cancel to restore.
+    # None when not handed off, or handed off before this was recorded (a cancel then brings
+    # it back as received, as cancels did then).
+    before_hand_off: OrderStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +286,16 @@ def apply(
     elif kind is ScanKind.FAIL:
         changes["attempts"] = state.attempts + 1
         changes["last_reason"] = event.reason
+    if kind is ScanKind.HAND_OFF:
+        # The first hand-off scan of a booking remembers where the parcel stood; the
+        # partner's later picked_up and in_transit (hand_off scans too) keep it.
+        first = state.status in BEFORE_HAND_OFF
+        changes["before_hand_off"] = state.status if first else state.before_hand_off
+    elif kind is ScanKind.HAND_OFF_CANCEL:
+        changes["status"] = state.before_hand_off or S.RECEIVED
+        changes["before_hand_off"] = None
+    elif kind is not ScanKind.DAMAGED and to is not None:
+        changes["before_hand_off"] = None  # moved on: out for delivery, delivered, back in
     return replace(state, **changes)  # type: ignore[arg-type]
 
 

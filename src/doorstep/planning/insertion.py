@@ -38,6 +38,7 @@ from doorstep.planning.schedule import (
     assemble,
     deadline,
     earliest_leave,
+    earliest_start,
     latest_start,
     location_of_depot,
     owes_break,
@@ -293,8 +294,56 @@ def survey(
     return found
 
 
+def break_fits(
+    problem: Problem,
+    vehicle: Vehicle,
+    stops: Sequence[Stop],
+    leave_s: int,
+    leave_location: int | None,
+) -> bool:
+    """Whether some place for the vehicle's break keeps ``stops`` feasible, in O(n).
+
+    The van leaves ``leave_location`` (None: its start depot) at ``leave_s`` and serves
+    ``stops`` as early as their windows allow, then returns; the break may go before any of
+    them or after any. With ``latest`` the latest start at each stop that keeps the rest
+    feasible (as ``_latest_arrivals``, without the break), the break fits after stop ``b`` when
+    the stops up to ``b`` are on time, it starts within its window, and the next place is
+    then reached by its latest time: one forward pass. A route's max duration is left out
+    (its start may still move), so this is exact without one and a necessary condition with
+    one; either way ``False`` means no place works.
+    """
+    brk = vehicle.break_
+    if brk is None:
+        return True
+    durations = problem.travel(vehicle).durations_s
+    here = leave_location
+    if here is None:
+        here = location_of_depot(problem, vehicle.start_depot)
+    no_limit = replace(vehicle, max_duration_s=None)
+    latest = _latest_arrivals(problem, no_limit, stops, None, deadline(problem, no_limit, 0)[0])
+    places = [*(s.location for s in stops), location_of_depot(problem, vehicle.end_depot)]
+    t = leave_s
+    for b in range(-1, len(stops)):
+        if b >= 0:
+            stop = stops[b]
+            start = earliest_start(t + int(durations[here, stop.location]), stop.windows)
+            if start is None:
+                return False  # late already, and a break before it would only add to that
+            t, here = start + stop.service_s, stop.location
+        break_start = max(t, brk.window.start_s)
+        arrive = break_start + brk.duration_s + int(durations[here, places[b + 1]])
+        if break_start <= brk.window.end_s and arrive <= latest[b + 1]:
+            return True
+    return False
+
+
 def insert_in_gap(problem: Problem, plan: Plan, gaps: Gaps, g: int, stop: Stop) -> Route | None:
-    """The route with ``stop`` in gap ``g``: frozen visits keep their times, the rest are new."""
+    """The route with ``stop`` in gap ``g``: frozen visits keep their times, the rest are new.
+
+    When the stop makes the route owe a break it did not, ``break_fits`` first rules out in
+    O(n) a route with no place for it, before the O(n^2) search for the best place: on a
+    full day most gaps fail so, and the search at each was most of the time spent inserting.
+    """
     route, vehicle, first = plan.routes[gaps.route_index], gaps.vehicle, gaps.first
     p, after = int(gaps.insert_at[g]), gaps.break_after
     old = [problem.stops_by_id[v.stop_id] for v in route.visits]
@@ -305,12 +354,21 @@ def insert_in_gap(problem: Problem, plan: Plan, gaps: Gaps, g: int, stop: Stop) 
         after += 1
     if first == 0:  # nothing frozen: the whole route is timed again, leaving as late as pays
         if after is None:  # no break yet: the stop may make it owed
-            timed = placed(problem, vehicle, stops)
+            plain = settle(problem, vehicle, stops)
+            if not owes_break(vehicle, plain.leave_s, plain.end_s):
+                timed = plain
+            elif not break_fits(problem, vehicle, stops, earliest_leave(problem, vehicle), None):
+                return None
+            else:
+                timed = placed(problem, vehicle, stops)
         else:
             timed = settle(problem, vehicle, stops, break_after=after)
         return None if timed.fault is not None else route_of(problem, vehicle, stops, timed)
     tail = _tail(problem, route, stops, first, after)
     if after is None and tail.fault is None and owes_break(vehicle, route.start_s, tail.end_s):
+        leave = route.visits[first - 1].departure_s
+        if not break_fits(problem, vehicle, stops[first:], leave, stops[first - 1].location):
+            return None
         tail, after = _owed_tail(problem, route, stops, first)
     if tail.fault is not None:
         return None  # the O(1) test is exact here (but for an owed break): a safety net
@@ -385,7 +443,11 @@ def retime(
 
 
 def cheapest_insertion(
-    problem: Problem, plan: Plan, stop_id: str, *, frozen: Mapping[str, int | None] | None = None
+    problem: Problem,
+    plan: Plan,
+    stop_id: str,
+    *,
+    frozen: Mapping[str, int | None] | None = None,
 ) -> Plan:
     """``plan`` with ``stop_id`` at its cheapest feasible place, or listed unassigned if none.
 

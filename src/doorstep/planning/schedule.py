@@ -132,9 +132,10 @@ class Sweep:
 def _take_break(brk: Break, at_s: int) -> tuple[int, int, Fault | None]:
     """Break start and end when the van is free at ``at_s``; a fault if past its window."""
     start = max(at_s, brk.window.start_s)
-    late = start > brk.window.end_s
+    if start <= brk.window.end_s:
+        return start, start + brk.duration_s, None
     window = f"its window {clock(brk.window.start_s)}-{clock(brk.window.end_s)}"
-    return start, start + brk.duration_s, Fault("break", None, start, window) if late else None
+    return start, start + brk.duration_s, Fault("break", None, start, window)
 
 
 def sweep(
@@ -156,29 +157,30 @@ def sweep(
     """
     durations = problem.travel(vehicle).durations_s
     brk = vehicle.break_ if break_after is not None else None
-    t, here, faults = leave_s, leave_location, list[Fault | None]()
+    # Only the first fault is reported, so later ones are not worded: this loop is the
+    # insertion's and the explainer's inner loop, and a message costs more than the arithmetic.
+    t, here, fault = leave_s, leave_location, None
     arrivals, starts, departures = [], [], []
     break_start = None
     if brk is not None and break_after == -1:
         break_start, t, fault = _take_break(brk, t)
-        faults.append(fault)
     for i, stop in enumerate(stops):
         arrival = t + int(durations[here, stop.location])
         start = earliest_start(arrival, stop.windows)
         if start is None:
-            missed = f"after its {spans(stop.windows)}"
-            faults.append(Fault("window", i, arrival, missed))
+            if fault is None:
+                fault = Fault("window", i, arrival, f"after its {spans(stop.windows)}")
             start = arrival
         arrivals.append(arrival)
         starts.append(start)
         t, here = start + stop.service_s, stop.location
         departures.append(t)
         if brk is not None and break_after == i:
-            break_start, t, fault = _take_break(brk, t)
-            faults.append(fault)
+            break_start, t, late = _take_break(brk, t)
+            fault = fault or late
     end = t + int(durations[here, location_of_depot(problem, vehicle.end_depot)])
-    limit, why = deadline(problem, vehicle, route_start_s)
-    faults.append(Fault("return", None, end, f"after {why}") if end > limit else None)
+    if fault is None and end > latest_return(problem, vehicle, route_start_s):
+        fault = Fault("return", None, end, f"after {deadline(problem, vehicle, route_start_s)[1]}")
     return Sweep(
         leave_s,
         tuple(arrivals),
@@ -187,7 +189,7 @@ def sweep(
         end,
         break_start_s=break_start,
         break_after=break_after if brk is not None else None,
-        fault=next((f for f in faults if f), None),
+        fault=fault,
     )
 
 

@@ -1,9 +1,17 @@
-"""The dispatch board of a station's day, and the watch that opens cases for what slips."""
+"""The dispatch board of a station's day, and the watch that opens cases for what slips.
+
+The board covers the own fleet's published routes and the station's partner deliveries of the
+day (orders handed to partner carriers, ``services.partner_deliveries``): a station with no
+published plan but with hand-offs still has a board, with no routes. The watch opens a
+``late_risk`` case for a stop at risk and for an overdue partner delivery alike, once per
+order and day.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
 from doorstep.domain.errors import Conflict, DomainError, InvalidValue, NotFound
@@ -11,13 +19,14 @@ from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
+from doorstep.domain.partner_progress import CarrierTotals, PartnerDelivery, totals
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.versions import PlanVersion
-from doorstep.services import broadcasts, eta, exceptions, messages, webhooks
+from doorstep.services import broadcasts, eta, exceptions, messages, partner_deliveries, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.fleet import find_driver, find_vehicle
 from doorstep.services.ports import Broadcaster, Clock, UnitOfWork
@@ -28,12 +37,20 @@ DONE = frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED_ATTEMPT})
 
 @dataclass(frozen=True)
 class Board:
+    """``version`` is None when the day has no published plan but has partner deliveries;
+    ``partners`` come overdue first (``partner_progress.in_board_order``)."""
+
     station: Station
-    version: PlanVersion
+    version: PlanVersion | None
     at: datetime
     routes: tuple[RouteProgress, ...]
     names: dict[str, str]  # vehicle id -> name
     drivers: dict[str, str]  # vehicle id -> driver id (planned, or as dispatch assigned)
+    partners: tuple[PartnerDelivery, ...] = ()
+
+    @property
+    def partner_totals(self) -> tuple[CarrierTotals, ...]:
+        return totals(self.partners)
 
 
 def drivers_of_day(uow: UnitOfWork, version: PlanVersion) -> dict[str, str]:
@@ -101,7 +118,9 @@ def _check_driver(
 def board(
     principal: Principal, station_ref: str, day: date, *, uow: UnitOfWork, clock: Clock
 ) -> Board:
-    """Each published route's state now: departed or late, stops done, delay, stops at risk."""
+    """Each published route's state now (departed or late, stops done, delay, stops at risk)
+    and each partner delivery of the day (stage, overdue). ``NotFound`` when the day has
+    neither a published plan nor a partner delivery."""
     require(principal, Permission.ORDERS_READ)
     with uow:
         return _board(uow, principal.organisation_id, station_ref, day, clock.now())
@@ -117,8 +136,9 @@ def watch(
     broadcast: Broadcaster | None = None,
     travel: TravelTimes | None = None,
 ) -> Board:
-    """The board, opening a case for each late departure, route behind and stop at risk (once
-    each); meant to run every few minutes through the day. Open boards hear of it once committed.
+    """The board, opening a case for each late departure, route behind, stop at risk and
+    overdue partner delivery (once each); meant to run every few minutes through the day.
+    Open boards hear of it once committed.
 
     With ``travel``, routes on the road are also judged by their live ETAs (``services.eta``):
     a stop the live ETA puts past its window is at risk before the plan's delay says so, and
@@ -138,17 +158,20 @@ def watch(
 
 
 def _live(uow: UnitOfWork, org: str, found: Board, travel: TravelTimes) -> Board:
+    version = found.version
+    if version is None:
+        return found
     routes = []
     moving_routes = [r for r in found.routes if r.state is RouteState.ON_ROAD]
     # Learnt once for all routes, and only when some route is on the road.
     service = eta.learned_service_times(uow, org, found.at) if moving_routes else None
     for moving in found.routes:
-        route = found.version.route_of_vehicle(moving.vehicle_id)
+        route = version.route_of_vehicle(moving.vehicle_id)
         if moving.state is not RouteState.ON_ROAD or route is None:
             routes.append(moving)
             continue
         try:
-            live = eta.etas(uow, org, found.version, route, found.at, travel, service)
+            live = eta.etas(uow, org, version, route, found.at, travel, service)
         except DomainError:  # no road network, a stop off the roads: the plan's view stands
             routes.append(moving)
             continue
@@ -169,7 +192,12 @@ def _published(uow: UnitOfWork, org: str, station: Station, day: date) -> PlanVe
 
 def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime) -> Board:
     station = resolve_station(uow, org, "station", station_ref)
-    version = _published(uow, org, station, day)
+    partners = partner_deliveries.deliveries(uow, org, station, day, now)
+    version = uow.plans.published(org, station.id, day)
+    if version is None:
+        if not partners:
+            raise NotFound("published plan", f"{station.code} {day.isoformat()}")
+        return Board(station, None, now, (), {}, {}, partners)
     routes = [r for r in version.plan.routes if r.visits]
     orders = uow.orders.get_many(org, [s for r in routes for s in r.stop_ids])
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
@@ -188,7 +216,8 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
         start = version.at(route.start_s)
         ended = end.ended_at if end else None
         found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived, ended))
-    return Board(station, version, now, tuple(found), names, drivers_of_day(uow, version))
+    crew = drivers_of_day(uow, version)
+    return Board(station, version, now, tuple(found), names, crew, partners)
 
 
 def _planned(
@@ -243,9 +272,31 @@ def risk_words(name: str, minutes: int) -> str:
     return f"{name}'s live ETA for this stop runs past its window"
 
 
+def partner_risk_words(delivery: PartnerDelivery, zone: tzinfo) -> str:
+    """Why an overdue partner delivery has a case: who has it, what it was due by (in the
+    station's time) and its tracking number, to ask the partner about it."""
+    f = delivery.facts
+    by = (
+        f"{delivery.due_at.astimezone(zone):%H:%M}, the end of its window"
+        if f.window_end
+        else f"the end of {f.day:%d.%m.}"
+    )
+    return f"{f.carrier_name} has not delivered it by {by} (tracking number {f.tracking_number})"
+
+
 def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
     key_day = day.isoformat()
-    troubles = []
+    zone = ZoneInfo(found.station.timezone)
+    # An overdue partner delivery shares the stop's key: one late-risk case per order and day,
+    # whoever delivers it.
+    troubles = [
+        exceptions.Trouble(
+            ExceptionType.LATE_RISK, f"late_risk:{d.order_id}:{key_day}",
+            partner_risk_words(d, zone), order_id=d.order_id,
+        )
+        for d in found.partners
+        if d.overdue
+    ]  # fmt: skip
     for r in found.routes:
         name = found.names.get(r.vehicle_id, r.vehicle_id)
         minutes = int(r.delay.total_seconds() // 60)

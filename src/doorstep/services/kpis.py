@@ -14,20 +14,19 @@ from doorstep.domain.errors import NotFound
 from doorstep.domain.exceptions import ExceptionCase
 from doorstep.domain.fleet import VehicleCosts
 from doorstep.domain.geo import distance_m
-from doorstep.domain.handoffs import HandoffStatus
 from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
 from doorstep.domain.stations import Station
 from doorstep.planning.plan import Route
 from doorstep.planning.problem import OPEN_END_S
 from doorstep.planning.versions import PlanVersion
+from doorstep.services import partner_deliveries
 from doorstep.services.authorization import Principal, require
 from doorstep.services.dispatch import drivers_of_day
 from doorstep.services.ports import UnitOfWork
 from doorstep.services.stations import resolve_station
 
 DAY_S = 24 * 3600
-CANCELLED = HandoffStatus.CANCELLED
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,7 @@ def handed_off(uow: UnitOfWork, org: str, station_id: str, day: date) -> dict[st
     """The station's orders handed to partner carriers for ``day`` (not cancelled): they
     count in the order KPIs (on time against their windows, first attempt, failure reasons,
     cases) by the partner's events as scans, and in no route KPI (no van of ours drove them)."""
-    ids = [h.order_id for h in uow.handoffs.list(org, day=day) if h.status is not CANCELLED]
-    return {k: o for k, o in uow.orders.get_many(org, ids).items() if o.station_id == station_id}
+    return {o.id: o for _, o in partner_deliveries.handed_off(uow, org, station_id, day)}
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,30 @@ parcels stand, and the news of the change (customer messages, webhooks) queued w
 The hot path of scan ingestion (``services.scans``): events after all a parcel has replayed
 carry its stored state on, which reads nothing more; an event that slots in earlier makes
 the parcel replay whole from all its stored events.
+
+An order moved back from handed off by a cancelled hand-off (its parcels on no new trip)
+records the change as "hand-off cancelled" and sends the customer no message about it: the
+parcel did not arrive anywhere. Integrators still get the status change.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import StatusChange
-from doorstep.domain.scans import ParcelState, Replay, ScanEvent, extend, order_change, replay
+from doorstep.domain.scans import (
+    BEFORE_HAND_OFF,
+    ParcelState,
+    Replay,
+    ScanEvent,
+    extend,
+    order_change,
+    replay,
+)
 from doorstep.domain.sorting import Assignment
 from doorstep.services import messages, webhooks
 from doorstep.services.exceptions import ScanTroubles
@@ -133,12 +146,36 @@ def follow(
         change = order_change(order.status, parcels, now)
         if change is not None:
             changes.append((order_id, change))
+    changes = [
+        (order_id, _undone(change, order_id, states, context)) for order_id, change in changes
+    ]
     uow.orders.record_changes(org, changes)
     if changes:  # the customer's messages and the integrators' events, in this transaction
         reasons = {
             context.owners[b]: s.last_reason.value for b, s in states.items() if s.last_reason
         }
         contacts = {order_id: context.orders[order_id].contact for order_id, _ in changes}
-        messages.queue_for_changes(uow, org, changes, now, reasons, contacts)
+        # A cancelled hand-off is no news to the customer ("received" again, or at all).
+        news = [(i, c) for i, c in changes if c.reason != HAND_OFF_CANCELLED]
+        messages.queue_for_changes(uow, org, news, now, reasons, contacts)
         webhooks.publish_changes(uow, org, changes, now, reasons)
     return changes
+
+
+HAND_OFF_CANCELLED = "hand-off cancelled"
+
+
+def _undone(
+    change: StatusChange, order_id: str, states: Mapping[str, ParcelState], context: ScanContext
+) -> StatusChange:
+    """``change`` named for what it is when it undoes a hand-off: from handed off back to
+    where the order stood, with no parcel on a new trip (a partner's return is one)."""
+    if change.from_status is not OrderStatus.HANDED_OFF or change.to_status not in BEFORE_HAND_OFF:
+        return change
+    barcodes = context.orders[order_id].barcodes
+    before = {b: context.states.get(b) for b in barcodes}
+    for barcode in barcodes:
+        now, then = states.get(barcode), before[barcode]
+        if now is not None and then is not None and now.trips != then.trips:
+            return change
+    return replace(change, reason=HAND_OFF_CANCELLED)

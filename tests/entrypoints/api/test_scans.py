@@ -112,6 +112,11 @@ def test_bad_events_get_a_message_naming_the_field(
     unknown_kind = post(client, tenant_a, [scan(0, "teleport")], Role.DRIVER)
     assert unknown_kind.status_code == 422
     assert "kind" in unknown_kind.text
+    for kind in ("hand_off", "hand_off_cancel"):  # written by hand-offs and partners only
+        carriers = post(client, tenant_a, [scan(0, kind)], Role.DRIVER)
+        assert carriers.status_code == 422
+        assert "kind" in carriers.text
+        assert "not from devices" in carriers.text
     too_many = post(client, tenant_a, [scan(0, "receive")] * 1001, Role.DRIVER)
     assert too_many.status_code == 422
     assert "at most 1000" in too_many.text

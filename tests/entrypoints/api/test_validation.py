@@ -148,3 +148,16 @@ def test_unknown_route_and_method_are_problems(client: TestClient, tenant_a: Ten
     wrong = client.put("/api/v1/orders", json={}, headers=tenant_a.admin)
     assert wrong.status_code == 405
     assert wrong.headers["content-type"] == "application/problem+json"
+
+
+def test_partner_webhooks_may_carry_proof_images_but_not_without_end(client: TestClient) -> None:
+    """A carrier webhook of 3 MB (events with signature and photo images) is read, so it gets
+    the signature check's 401/404, not 413; 10 MB is still refused before it is read."""
+    body = b" " * 3_000_000
+    headers = {"Content-Type": "application/json"}
+    answer = client.post("/api/v1/carrier-webhooks/nobody", content=body, headers=headers)
+    assert answer.status_code in (401, 404)
+    huge = client.post(
+        "/api/v1/carrier-webhooks/nobody", content=b" " * 10_000_000, headers=headers
+    )
+    assert huge.status_code == 413

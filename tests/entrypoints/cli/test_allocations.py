@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS
+from doorstep.domain.webhooks import new_secret
+from doorstep.services import accounts
+from doorstep.services.authorization import system_principal
+from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, handoff
 from tests.entrypoints.cli.runner import Cli, one_line_error
+from tests.support.partner import API_KEY, partner_server
 
 DAY = "2099-11-24"  # far ahead: the orders need next_day, which pakettiexpress offers
 ORDERS = """reference,name,address,postcode,lat,lon,weight,date,station
@@ -67,6 +71,48 @@ def test_plan_allocate_prints_each_order_and_the_totals_then_list_reads_them(
         ).stdout
     )  # fmt: skip
     assert as_json["totals"]["orders"] == 5
+
+
+def connect(cli: Cli, carrier: str, url: str) -> None:
+    container = cli.container()
+    try:
+        (org,) = accounts.list_organisations(uow=container.uow())
+        handoff.connect(
+            system_principal(org.id), carrier, base_url=url, api_key=API_KEY,
+            webhook_secret=new_secret(b"c" * 32), uow=container.uow(), clock=container.clock,
+        )  # fmt: skip
+    finally:
+        container.close()
+
+
+def test_hand_off_books_the_partner_orders_and_a_rerun_only_what_is_left(
+    cli: Cli, day: None
+) -> None:
+    """Unconnected, each partner order is refused saying why (exit 1); connected, `plan
+    --allocate --hand-off` books them and `allocations hand-off` then finds nothing left."""
+    cli.ok("plan", "--station", "HEL1", "--date", DAY, "--allocate", "--time-limit", "1")
+    refused = cli("allocations", "hand-off", "--station", "HEL1", "--date", DAY)
+    assert refused.exit_code == 1
+    assert "0 booked, 2 refused" in refused.stdout
+    assert "no API connection" in " ".join(refused.stdout.split())
+    with partner_server() as partner:
+        connect(cli, "pakettiexpress", partner.url)
+        shown = cli.ok(
+            "plan", "--station", "HEL1", "--date", DAY, "--allocate", "--hand-off",
+            "--time-limit", "1",
+        ).stdout  # fmt: skip
+        assert f"Hand-off of HEL1 on {DAY}" in shown
+        assert "2 booked, 0 refused" in shown
+        assert "PX00000001FI" in shown
+        assert [b.json()["service"] for b in partner.state.bookings()] == ["next_day"] * 2
+        again = json.loads(
+            cli.ok("allocations", "hand-off", "--station", "HEL1", "--date", DAY, "--json").stdout
+        )
+        assert (again["outcomes"], again["already_handed_off"]) == ([], 2)
+        assert len(partner.state.bookings()) == 2
+    alone = cli("plan", "--station", "HEL1", "--date", DAY, "--hand-off")
+    assert alone.exit_code != 0
+    assert "give both" in alone.stderr
 
 
 def test_rules_are_shown_and_changed(cli: Cli, org: str) -> None:

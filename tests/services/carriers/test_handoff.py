@@ -22,6 +22,7 @@ from doorstep.domain.handoffs import (
     PartnerStatus,
     ShipmentRequest,
     TrackingEvent,
+    scan_id,
 )
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, ProofKind, ProofRequirement
@@ -163,8 +164,9 @@ def test_a_hand_off_books_stores_and_takes_the_order_out_of_planning(
 def test_what_cannot_be_handed_off_is_refused_with_the_reason(
     ports: Ports, admin: Principal, hports: handoff.HandoffPorts
 ) -> None:
-    ready_order(ports, admin, "R-2", proof=ProofRequirement(ProofKind.SIGNATURE))
-    with pytest.raises(Conflict, match="signature proof"):
+    # The sample courier captures signatures and photos, not PINs.
+    ready_order(ports, admin, "R-2", proof=ProofRequirement(ProofKind.PIN))
+    with pytest.raises(Conflict, match=f"pin proof, and {PARTNER} does not capture"):
         handoff.hand_off(admin, "R-2", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
     ready_order(ports, admin, "R-3")
     with pytest.raises(InvalidValue, match="own fleet"):
@@ -228,7 +230,7 @@ def test_cancel_before_pickup_only(
     cancelled = handoff.cancel(admin, made.id, ports=hports)
     assert cancelled.status is HandoffStatus.CANCELLED
     assert gateway.cancelled == ["shp_1"]
-    assert status_of(ports, admin, order.id) is OrderStatus.RECEIVED
+    assert status_of(ports, admin, order.id) is OrderStatus.READY  # as before the hand-off
     assert handoff.cancel(admin, made.id, ports=hports).status is HandoffStatus.CANCELLED
     second = handoff.hand_off(admin, "R-5", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
     assert gateway.requests[-1].idempotency_key == f"{order.id}:2"
@@ -291,3 +293,32 @@ def test_the_customer_sees_who_carries_it_and_the_partners_tracking_number(
     assert carrier is not None
     assert shown.partner.carrier == carrier.name
     assert shown.headline == "With our delivery partner"
+
+
+@pytest.mark.usefixtures("partner")
+def test_an_event_the_partners_clock_dates_before_the_booking_counts_just_after_it(
+    ports: Ports, admin: Principal, hports: handoff.HandoffPorts
+) -> None:
+    """A partner clock 30 s behind ours dates its pickup before the booking: the scan is
+    dated 1 ms after the booking with the partner's time in its note, so the order moves on
+    and no out-of-sequence case opens."""
+    order = ready_order(ports, admin, "R-SKEW")
+    made = handoff.hand_off(admin, "R-SKEW", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
+    early = made.created_at - timedelta(seconds=30)
+    picked = TrackingEvent("sk1", made.booking_id, PartnerStatus.PICKED_UP, early)
+    delivered = TrackingEvent(
+        "sk2", made.booking_id, PartnerStatus.DELIVERED, made.created_at + timedelta(hours=1)
+    )
+    report = handoff.apply_events(admin, made.carrier_id, [picked, delivered], ports=hports)
+    assert report.scans["stored"] == 2
+    assert status_of(ports, admin, order.id) is OrderStatus.DELIVERED
+    with ports.uow:
+        org = admin.organisation_id
+        stray = ports.uow.exceptions.open_of_orders(
+            org, [order.id], ExceptionType.SCAN_OUT_OF_SEQUENCE
+        )
+        found = ports.uow.scans.of_barcodes(org, ["B-R-SKEW"])["B-R-SKEW"]
+    assert stray == []
+    pickup = next(r.event for r in found if r.event.id == scan_id(PARTNER, "sk1", "B-R-SKEW"))
+    assert pickup.device_time == made.created_at + handoff.AFTER_BOOKING
+    assert early.isoformat() in pickup.note

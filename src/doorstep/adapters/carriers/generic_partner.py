@@ -30,7 +30,18 @@ answered ``{"id": "<booking id>", "tracking_number": "...", "status": "booked"}`
              "occurred_at": "2026-11-23T10:15:00+02:00",
              "parcel": "<barcode>" | null,      (null: every parcel of the shipment)
              "reason": "recipient_absent" | null, (a failure's reason)
-             "note": ""}
+             "note": "",
+             "proof": PROOF | null}                (a delivered event's proof of delivery)
+    PROOF = {"recipient_name": "Aino Virtanen",
+             "signature": IMAGE | null, "photo": IMAGE | null,
+             "pin": "4711" | null, "age_verified": false}
+    IMAGE = {"media_type": "image/png|image/jpeg", "data": "<base64 of the file>"}
+
+Each image is at most 512 KiB once decoded (``domain.handoffs.MAX_PARTNER_IMAGE_BYTES``), and
+the whole webhook body at most what the server accepts (1 MiB by default): send a delivery
+with a photo in a webhook of its own. A proof on another status than ``delivered`` is ignored;
+a malformed one (bad base64, another media type, too large, bytes that are not the image
+named) refuses the webhook with the reason, since the partner must fix and resend it.
 
 An error answers 4xx or 5xx with ``{"error": {"message": "..."}}`` (or ``{"message": ...}``).
 
@@ -44,17 +55,22 @@ harmless: each event becomes scans whose ids derive from the event's ``id``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from doorstep.domain.carriers import ServiceLevel
-from doorstep.domain.errors import CarrierError
+from doorstep.domain.errors import CarrierError, InvalidValue
 from doorstep.domain.handoffs import (
+    MAX_PARTNER_IMAGE_BYTES,
     CarrierQuote,
+    PartnerProof,
     PartnerStatus,
     Party,
+    ProofImage,
     ShipmentRequest,
     TrackingEvent,
 )
@@ -169,6 +185,8 @@ def event_from(carrier: str, value: object) -> TrackingEvent:
         known = ", ".join(s.value for s in PartnerStatus)
         raise _bad(carrier, f"event status {status!r} is not one of {known}") from None
     parcel, reason, note = value.get("parcel"), value.get("reason"), value.get("note")
+    proof = value.get("proof")
+    delivered = partner_status is PartnerStatus.DELIVERED
     return TrackingEvent(
         event_id=_text(carrier, value, "id"),
         booking_id=_text(carrier, value, "shipment_id"),
@@ -177,7 +195,76 @@ def event_from(carrier: str, value: object) -> TrackingEvent:
         barcode=parcel if isinstance(parcel, str) else "",
         reason=reason if isinstance(reason, str) else "",
         note=note if isinstance(note, str) else "",
+        proof=proof_from(carrier, proof) if delivered and proof is not None else None,
     )
+
+
+# Base64 of the largest image allowed, with room for line breaks: longer text is refused
+# before it is decoded.
+_MAX_BASE64 = (MAX_PARTNER_IMAGE_BYTES + 2) // 3 * 4 + 1024
+
+
+def proof_from(carrier: str, value: object) -> PartnerProof:
+    """A PROOF object."""
+    if not isinstance(value, dict):
+        raise _bad(carrier, "'proof' is not a JSON object")
+    name, pin, age = value.get("recipient_name"), value.get("pin"), value.get("age_verified")
+    if name is not None and not isinstance(name, str):
+        raise _bad(carrier, "'proof.recipient_name' is not text")
+    if pin is not None and not isinstance(pin, str):
+        raise _bad(carrier, "'proof.pin' is not text")
+    if age is not None and not isinstance(age, bool):
+        raise _bad(carrier, "'proof.age_verified' is not true or false")
+    try:
+        return PartnerProof(
+            recipient_name=(name or "").strip(),
+            signature=_image(carrier, value.get("signature"), "signature"),
+            photo=_image(carrier, value.get("photo"), "photo"),
+            pin=pin or "",
+            age_verified=bool(age),
+        )
+    except InvalidValue as error:
+        raise _bad(carrier, f"{error.field}: {error.message}") from None
+
+
+def _image(carrier: str, value: object, name: str) -> ProofImage | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _bad(carrier, f"'proof.{name}' is not a JSON object")
+    kind, data = value.get("media_type"), value.get("data")
+    if not isinstance(kind, str) or not isinstance(data, str):
+        raise _bad(carrier, f"'proof.{name}' needs media_type and data (base64) as text")
+    if len(data) > _MAX_BASE64:
+        raise _bad(
+            carrier,
+            f"'proof.{name}' is over the limit of {MAX_PARTNER_IMAGE_BYTES // 1024} KiB",
+        )
+    try:
+        decoded = base64.b64decode("".join(data.split()).encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise _bad(carrier, f"'proof.{name}.data' is not base64") from None
+    try:
+        return ProofImage(kind, decoded)
+    except InvalidValue as error:
+        raise _bad(carrier, f"proof.{name}: {error.message}") from None
+
+
+def proof_json(proof: PartnerProof) -> Json:
+    """A PROOF as the partner sends it (for tests and for the fake partner)."""
+
+    def image(found: ProofImage | None) -> Json | None:
+        if found is None:
+            return None
+        return {"media_type": found.media_type, "data": base64.b64encode(found.data).decode()}
+
+    return {
+        "recipient_name": proof.recipient_name,
+        "signature": image(proof.signature),
+        "photo": image(proof.photo),
+        "pin": proof.pin or None,
+        "age_verified": proof.age_verified,
+    }
 
 
 def events_from(carrier: str, body: bytes) -> list[TrackingEvent]:
@@ -190,8 +277,9 @@ def events_from(carrier: str, body: bytes) -> list[TrackingEvent]:
 
 
 def event_json(event: TrackingEvent) -> Json:
-    """An EVENT as the partner sends it (for tests and for the fake partner)."""
-    return {
+    """An EVENT as the partner sends it (for tests and for the fake partner); ``proof`` only
+    when the event has one."""
+    found: Json = {
         "id": event.event_id,
         "shipment_id": event.booking_id,
         "status": event.status.value,
@@ -200,6 +288,9 @@ def event_json(event: TrackingEvent) -> Json:
         "reason": event.reason or None,
         "note": event.note,
     }
+    if event.proof is not None:
+        found["proof"] = proof_json(event.proof)
+    return found
 
 
 def webhook_body(events: Sequence[TrackingEvent]) -> bytes:

@@ -18,6 +18,7 @@ from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows
 from doorstep.domain.allocation import AllocationRules
 from doorstep.domain.carriers import Carrier, CarrierKind, Coverage, ServiceLevel
+from doorstep.domain.orders import ProofKind
 from doorstep.domain.rate_shopping import Allocation
 from doorstep.domain.rates import Bulky, RateCard, RemoteArea, WeightBreak, Zone
 
@@ -159,6 +160,10 @@ class SqlCarriers(TableRows):
                 within_level=allocation.within_level,
                 summary=allocation.summary[:300] or None,
                 reasons=list(allocation.reasons) if allocation.reasons else None,
+                service_level=(
+                    allocation.service_level.value if allocation.service_level else None
+                ),
+                fleet_cost_cents=allocation.fleet_cost_cents,
             )
         )
 
@@ -221,6 +226,7 @@ class SqlCarriers(TableRows):
             "max_weight_kg": carrier.max_weight_kg,
             "max_side_cm": carrier.max_side_cm,
             "handles": sorted(carrier.handles),
+            "proofs": sorted(kind.value for kind in carrier.proofs),
             "cutoff": _time(carrier.cutoff),
             "deliver_by": _time(carrier.deliver_by),
             "active": carrier.active,
@@ -248,6 +254,7 @@ class SqlCarriers(TableRows):
             active=v["active"],
             cutoff=_from_time(v["cutoff"]),
             deliver_by=_from_time(v["deliver_by"]),
+            proofs=frozenset(ProofKind(kind) for kind in v["proofs"]),
         )
 
 
@@ -267,6 +274,10 @@ def _allocation(row: Row[Any]) -> Allocation:
         summary=v["summary"] or "",
         reasons=tuple(v["reasons"] or ()),
         kind=v["kind"],
+        # NULL in rows stored before revision 0014: domain.allocation reads those from the
+        # reasons (stored_level, stored_fleet_words).
+        service_level=ServiceLevel(v["service_level"]) if v["service_level"] else None,
+        fleet_cost_cents=v["fleet_cost_cents"],
     )
 
 

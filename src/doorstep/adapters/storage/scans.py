@@ -307,6 +307,7 @@ def _state_values(organisation_id: str, order_id: str, state: ParcelState) -> di
         "replayed_time": None if key is None else key[0],
         "replayed_rank": None if key is None else key[1],
         "replayed_id": None if key is None else key[2],
+        "before_hand_off": None if state.before_hand_off is None else state.before_hand_off.value,
     }
 
 
@@ -325,4 +326,5 @@ def _state(row: Row[Any]) -> ParcelState:
         replayed_to=None
         if row.replayed_time is None
         else (row.replayed_time, row.replayed_rank, row.replayed_id),
+        before_hand_off=None if row.before_hand_off is None else OrderStatus(row.before_hand_off),
     )

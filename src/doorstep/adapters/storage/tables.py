@@ -356,6 +356,8 @@ parcel_states = Table(
     Column("replayed_time", UtcDateTime(), nullable=True),
     Column("replayed_rank", Integer, nullable=True),
     Column("replayed_id", String(64), nullable=True),
+    # Handed off: the status it stood in before (domain.scans.ParcelState.before_hand_off).
+    Column("before_hand_off", String(30), nullable=True),
     Index("ix_parcel_states_order", "organisation_id", "order_id"),
 )
 
@@ -640,6 +642,7 @@ carriers = Table(
     Column("max_weight_kg", Float, nullable=True),
     Column("max_side_cm", Float, nullable=True),
     Column("handles", JSON, nullable=False),  # sorted tags
+    Column("proofs", JSON, nullable=False),  # sorted proof kinds it captures (signature, ...)
     Column("cutoff", String(8), nullable=True),
     Column("deliver_by", String(8), nullable=True),
     Column("active", Boolean, nullable=False),
@@ -680,6 +683,10 @@ carrier_allocations = Table(
     Column("within_level", Boolean, nullable=True),
     Column("summary", String(300), nullable=True),
     Column("reasons", JSON, nullable=True),  # [reason, ...] as shown
+    # The decision's figures as data (domain.allocation.Decision). NULL in rows stored before
+    # revision 0014, whose reasons name them (domain.allocation.stored_level reads those).
+    Column("service_level", String(20), nullable=True),
+    Column("fleet_cost_cents", Integer, nullable=True),
     Index("ix_carrier_allocations_day", "organisation_id", "service_date"),
 )
 

@@ -43,6 +43,8 @@ from doorstep.entrypoints.web import site
 
 API_PREFIX = "/api/v1"
 
+CARRIER_WEBHOOK_BYTES = 8 * 1024 * 1024
+
 
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(
@@ -85,6 +87,9 @@ def create_app(container: Container) -> FastAPI:
             f"{API_PREFIX}/orders:import-file": container.settings.max_import_bytes,
             f"{API_PREFIX}/proof-files": MAX_FILE_BYTES,
             f"{API_PREFIX}/positions": MAX_BATCH_BYTES,  # 5,000 pings
+            # A partner's delivered events may carry a signature and a photo of up to
+            # 512 KiB each (base64: a third more), several events to a webhook.
+            f"{API_PREFIX}/carrier-webhooks/": CARRIER_WEBHOOK_BYTES,
         },
     )
 

@@ -17,13 +17,15 @@ class BodyLimit:
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.larger = dict(larger or {})  # path -> its own limit
+        # path -> its own limit; a key ending in "/" covers every path under it
+        self.larger = dict(larger or {})
+        self.prefixes = sorted((k for k in self.larger if k.endswith("/")), key=len, reverse=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
+        limit = self._limit(scope.get("path", ""))
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
@@ -42,6 +44,12 @@ class BodyLimit:
             await self.app(scope, counted, send)
         except BodyTooLarge:
             await self._refuse(scope, receive, send, limit)
+
+    def _limit(self, path: str) -> int:
+        if path in self.larger:
+            return self.larger[path]
+        under = next((p for p in self.prefixes if path.startswith(p)), None)
+        return self.max_bytes if under is None else self.larger[under]
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         await too_large(scope.get("path", ""), limit)(scope, receive, send)

@@ -63,6 +63,11 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Day = Annotated[dt.date, Query(alias="date", description="the service day, YYYY-MM-DD")]
 
 
+# Keeps a staged request's answer: called with the unit of work whose transaction commits the
+# work, and the answer to replay to a retry.
+Keep = Callable[[UnitOfWork, BaseModel], None]
+
+
 class IdempotentPost:
     """Runs a POST once per Idempotency-Key: the object and the stored answer commit together."""
 
@@ -89,6 +94,36 @@ class IdempotentPost:
             uow=uow,
             clock=self._container.clock,
         )
+        return self._answer(outcome)
+
+    def run_staged(self, status_code: int, action: Callable[[Keep | None], BaseModel]) -> Response:
+        """For work that calls out (a partner's API) and so must not hold a transaction all
+        along: ``action`` runs its own transactions and, given a ``Keep`` (None without a
+        key), calls it with its unit of work and the answer inside the transaction that
+        commits its result (``services.idempotency.run_staged``)."""
+        if self._key is None:
+            return Response(
+                action(None).model_dump_json(), status_code, media_type="application/json"
+            )
+
+        def perform(answer: idempotency.Answer) -> None:
+            def keep(uow: UnitOfWork, model: BaseModel) -> None:
+                answer.keep(uow, status_code, model.model_dump_json())
+
+            action(keep)
+
+        outcome = idempotency.run_staged(
+            self._principal,
+            self._key,
+            self._fingerprint,
+            perform,
+            uow=self._container.uow(),
+            clock=self._container.clock,
+        )
+        return self._answer(outcome)
+
+    @staticmethod
+    def _answer(outcome: idempotency.Outcome) -> Response:
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(
             outcome.body, outcome.status_code, headers=headers, media_type="application/json"

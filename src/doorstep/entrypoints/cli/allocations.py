@@ -1,5 +1,6 @@
-"""``doorstep allocations``: a day's decisions (own fleet or a partner) with their reasons, and
-the organisation's allocation rules; ``doorstep plan --allocate`` prints a run with ``show_run``."""
+"""``doorstep allocations``: a day's decisions (own fleet or a partner) with their reasons, the
+organisation's allocation rules, and ``hand-off`` booking the partners' orders; ``doorstep plan
+--allocate`` prints a run with ``show_run`` (and ``--hand-off`` with ``show_hand_off``)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from doorstep.domain.rates import show_money
 from doorstep.entrypoints.api.schemas.allocations import (
     AllocationListOut,
     DecisionOut,
+    HandOffOut,
     RulesOut,
 )
 from doorstep.entrypoints.cli import output
 from doorstep.entrypoints.cli.options import service_day
 from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
 from doorstep.services.carriers import allocation
-from doorstep.services.carriers.allocation import AllocationRun
+from doorstep.services.carriers.allocation import AllocationRun, HandOffReport
 
 app = typer.Typer(
     help="A day's allocations between the own fleet and partners, and the rules.",
@@ -87,6 +89,53 @@ def list_(
         [*_row(d)[:-1], "\n".join(d.reasons) if reasons else d.summary] for d in items
     ]  # fmt: skip
     output.table(f"Allocations on {when.isoformat()}", HEADERS, rows)
+
+
+def show_hand_off(report: HandOffReport) -> None:
+    """One row per order tried (booked with its tracking number, or refused and why)."""
+    where = f"{report.station.code} on {report.day.isoformat()}"
+    rows = [
+        [o.label, o.carrier_code, o.service_level.value if o.service_level else "-",
+         "booked" if o.booked else "refused", o.tracking_number or "-", o.reason or "-"]
+        for o in report.outcomes
+    ]  # fmt: skip
+    if rows:
+        headers = ["Order", "Carrier", "Level", "Outcome", "Tracking", "Why refused"]
+        output.table(f"Hand-off of {where}", headers, rows)
+    skipped = []
+    if report.already_handed_off:
+        skipped.append(f"{report.already_handed_off} handed off before")
+    if report.not_plannable:
+        skipped.append(f"{report.not_plannable} no longer plannable")
+    left = f" (not tried: {', '.join(skipped)})" if skipped else ""
+    if not report.outcomes:
+        output.plain(f"no partner-allocated orders left to hand off at {where}{left}")
+        return
+    output.plain(f"{report.booked} booked, {report.refused} refused{left}")
+    if report.refused:
+        output.note("fix what the reasons say, then run this again: it books only what is left")
+
+
+@app.command("hand-off")
+def hand_off(
+    station: Annotated[str, typer.Option(help="The station, by code or id.")],
+    day: Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The day.")],
+    json: JsonOption = False,
+    org: OrgOption = None,
+) -> None:
+    """Book the day's partner-allocated orders with their partners, one by one; a rerun books
+    only what is left."""
+    when = service_day(day)
+    with organisation_scope(org) as s:
+        report = allocation.hand_off_allocated(
+            s.principal, station, when, ports=s.container.handoff_ports()
+        )
+    if json:
+        output.json(HandOffOut.of(report))
+        return
+    show_hand_off(report)
+    if report.refused:
+        raise typer.Exit(code=output.EXIT_FAILED)
 
 
 @app.command("rules")

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from doorstep.adapters.spreadsheets import read_table
 from doorstep.domain.carriers import Carrier
-from doorstep.domain.rate_shopping import Option
+from doorstep.domain.rate_shopping import Option, PriceBasis, PriceSource
 from doorstep.domain.rates import RateCard, show_money
 from doorstep.entrypoints.api.schemas.carriers import CarrierOut, RatesOut
 from doorstep.entrypoints.cli import output
@@ -96,7 +96,7 @@ def list_(json: JsonOption = False, org: OrgOption = None) -> None:
         for carrier in found:
             output.json(CarrierOut.of(carrier, cards.get(carrier.id)))
         return
-    headers = ["Code", "Name", "Kind", "Levels", "Area", "Per day", "Limits", "Handles"]
+    headers = ["Code", "Name", "Kind", "Levels", "Area", "Per day", "Limits", "Handles", "Proofs"]
     output.table(
         "Carriers",
         [*headers, "Rate cards", "Active"],
@@ -133,6 +133,7 @@ def _row(c: Carrier, cards: list[RateCard]) -> list[object]:
         c.capacity_per_day if c.capacity_per_day is not None else "-",
         " / ".join(x for x in limits if x) or "-",
         ", ".join(sorted(c.handles)) or "-",
+        ", ".join(sorted(k.value for k in c.proofs)) or "-",
         ", ".join(f"{card.service_level.value} ({card.currency})" for card in cards) or "-",
         "yes" if c.active else "no",
     ]
@@ -148,22 +149,35 @@ def rates(
             "'cheapest'; its parcels then count against the carrier's capacity of the day.",
         ),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--no-live",
+            help="Ask partners with an API connection for live quotes (a few seconds at most, "
+            "all at once), or price every partner by its rate card.",
+        ),
+    ] = True,
     json: JsonOption = False,
     org: OrgOption = None,
 ) -> None:
     """Rate shopping for one order: every carrier, its price and promise, and why not.
 
-    Partners are priced by their rate cards; the own fleet by the marginal cost of the order's
-    cheapest feasible insertion into its day's latest plan. The cheapest feasible is chosen.
+    Partners with an API connection are asked for a live quote, shown with their rate card's
+    price beside it (a failed quote falls back to the card, saying why); the others are priced
+    by their rate cards. The own fleet is priced by the marginal cost of the order's cheapest
+    feasible insertion into its day's latest plan. The cheapest feasible is chosen.
     """
     with organisation_scope(org) as s:
         c = s.container
         ports = LivePorts(c.uow(), c.travel(), c.plan_matrices(), c.clock, c.ids)
+        quotes = rate_shopping.LiveQuotes(c.carrier_gateways()) if live else None
         if allocate is None:
-            shopping = rate_shopping.shop(s.principal, order, ports=ports)
+            shopping = rate_shopping.shop(s.principal, order, ports=ports, live=quotes)
         else:
             named = None if allocate.strip().lower() == "cheapest" else allocate
-            shopping, given = rate_shopping.allocate(s.principal, order, named, ports=ports)
+            shopping, given = rate_shopping.allocate(
+                s.principal, order, named, ports=ports, live=quotes
+            )
     if json:
         output.json(RatesOut.of(shopping))
         return
@@ -174,19 +188,34 @@ def rates(
         [
             ("Needs", f"{shopping.need.level.value}: {shopping.need.reason}"),
             ("Distance", f"{distance} by road from the station"),
+            ("Prices", _sources(shopping)),
             *(("Note", note) for note in shopping.notes),
         ],
     )
-    headers = ["", "Carrier", "Kind", "Price", "Promise", "Why / how"]
-    output.table("Options, cheapest feasible first", headers, map(_option, shopping.options))
+    headers = ["", "Carrier", "Kind", "Price", "Source", "Promise", "Why / how"]
+    rows = (_option(o, shopping.basis(o)) for o in shopping.options)
+    output.table("Options, cheapest feasible first", headers, rows)
     chosen = shopping.chosen
     if chosen is None:
         output.plain("no carrier can serve the order")
     else:
-        price = _price(chosen)
-        output.plain(f"chosen: {chosen.carrier_code} at {price} (cheapest feasible)")
+        price, source = _price(chosen), shopping.basis(chosen).source
+        how = "; live quote" if source is PriceSource.LIVE_QUOTE else ""
+        output.plain(f"chosen: {chosen.carrier_code} at {price} (cheapest feasible{how})")
     if allocate is not None:
         output.done(f"order allocated to {given.carrier_code} at {_price(given)}")
+
+
+def _sources(shopping: rate_shopping.Shopping) -> str:
+    if not shopping.live:
+        return "partners by their rate cards (live quotes not asked: --no-live)"
+    bases = shopping.bases.values()
+    asked = len(bases)
+    if not asked:
+        return "partners by their rate cards (no feasible partner has an API connection)"
+    failed = sum(1 for basis in bases if basis.quote_failure is not None)
+    quoted = f"live quotes asked of {asked} partner{'s' if asked != 1 else ''} with an API"
+    return f"{quoted}, {failed} failed; the other partners by their rate cards"
 
 
 def _price(option: Option) -> str:
@@ -195,15 +224,40 @@ def _price(option: Option) -> str:
     return show_money(option.price_cents, option.currency)
 
 
-def _option(option: Option) -> list[object]:
+def _shown_price(option: Option, basis: PriceBasis) -> str:
+    """The price, and beside a live one the card's: 11.90 EUR (card 12.40, -0.50)."""
+    shown = _price(option)
+    if basis.source is not PriceSource.LIVE_QUOTE or basis.card_cents is None:
+        return shown
+    currency = option.currency or ""
+    card = show_money(basis.card_cents, currency).removesuffix(f" {currency}")
+    if basis.difference_cents is None:
+        return f"{shown} (card {card})"
+    difference = show_money(basis.difference_cents, currency).removesuffix(f" {currency}")
+    sign = "+" if basis.difference_cents > 0 else ""
+    return f"{shown} (card {card}, {sign}{difference})"
+
+
+SOURCES = {
+    PriceSource.LIVE_QUOTE: "live quote",
+    PriceSource.RATE_CARD: "rate card",
+    PriceSource.PLAN: "plan (marginal cost)",
+}
+
+
+def _option(option: Option, basis: PriceBasis) -> list[object]:
     mark = "✓ chosen" if option.chosen else ("ok" if option.feasible else "✗")
     due = option.due.strftime("%a %Y-%m-%d %H:%M") if option.due is not None else "-"
     why = option.reasons if option.reasons else option.explanation
+    source = SOURCES[basis.source]
+    if basis.quote_failure is not None:
+        source += "\n(live quote failed)"  # why: first in the explanation
     return [
         mark,
         f"{option.carrier_code} ({option.carrier_name})",
         option.kind.value,
-        _price(option),
+        _shown_price(option, basis),
+        source,
         due,
         "\n".join(why),
     ]

@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from doorstep.domain.errors import DomainError
 from doorstep.entrypoints.cli import (
     allocations,
+    carrier_connections,
     carriers,
     demo,
     driver_day,
@@ -122,6 +123,7 @@ app.add_typer(
     name="positions",
     help="GPS pings: purge those past retention (daily), show and change the settings.",
 )
+carriers.app.command("connect")(carrier_connections.connect)
 app.add_typer(
     carriers.app,
     name="carriers",

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from doorstep import bootstrap
 from doorstep.domain.stations import Station
-from doorstep.entrypoints.api.schemas.allocations import AllocationRunOut
+from doorstep.entrypoints.api.schemas.allocations import AllocationRunOut, HandOffOut
 from doorstep.entrypoints.api.schemas.plans import (
     ComparisonOut,
     OrderExplanationOut,
@@ -75,6 +75,13 @@ def plan(
             "own fleet on what stays; --time-limit is per planning round.",
         ),
     ] = False,
+    hand_off: Annotated[
+        bool,
+        typer.Option(
+            "--hand-off",
+            help="With --allocate: then book the partners' orders with them, one by one.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
     org: OrgOption = None,
 ) -> None:
@@ -82,7 +89,8 @@ def plan(
 
     `doorstep plan --station HEL1 --date 2026-11-23` plans; the subcommands below work on the
     stored versions. The latest version's locked routes are kept and its plan is the start.
-    With --allocate, orders go to partners where cheaper or where the fleet has no room.
+    With --allocate, orders go to partners where cheaper or where the fleet has no room;
+    --hand-off then books them with the partners.
     """
     if ctx.invoked_subcommand is not None:
         return  # the subcommand does the work
@@ -93,9 +101,11 @@ def plan(
             "--station and --date are needed to plan, e.g. --station HEL1 --date 2026-11-23 "
             "(or give a subcommand; see --help)"
         )
+    if hand_off and not allocate:
+        output.usage_error("--hand-off books what --allocate decided: give both")
     when = service_day(day)
     if allocate:
-        _allocate(station, when, time_limit, seed, as_json, org)
+        _allocate(station, when, time_limit, seed, as_json, org, hand_off=hand_off)
         return
     with organisation_scope(org) as s:
         stations = lookup(s)
@@ -118,7 +128,14 @@ def plan(
 
 
 def _allocate(
-    station: str, when: date, time_limit: float, seed: int, as_json: bool, org: str | None
+    station: str,
+    when: date,
+    time_limit: float,
+    seed: int,
+    as_json: bool,
+    org: str | None,
+    *,
+    hand_off: bool = False,
 ) -> None:
     with organisation_scope(org) as s:
         chosen = _station(lookup(s), station)
@@ -132,12 +149,24 @@ def _allocate(
                 s.principal, chosen.id, when, ports=ports, time_limit_s=time_limit, seed=seed,
                 progress=report,
             )  # fmt: skip
+        handed = None
+        if hand_off:
+            handed = allocation.hand_off_allocated(
+                s.principal, chosen.id, when, ports=c.handoff_ports()
+            )
     if as_json:
-        output.json(AllocationRunOut.of(found))
+        out = AllocationRunOut.of(found)
+        if handed is not None:
+            out = out.model_copy(update={"hand_off": HandOffOut.of(handed)})
+        output.json(out)
         return
     allocations.show_run(found)
+    if handed is not None:
+        allocations.show_hand_off(handed)
     if found.version is not None:
         output.note(f"publish the own fleet's plan with: doorstep plan publish {found.version.id}")
+    if handed is not None and handed.refused:
+        raise typer.Exit(code=output.EXIT_FAILED)
 
 
 def _station(stations: dict[str, Station], reference: str) -> Station:

@@ -30,15 +30,32 @@ preference, removal savings that are not additive), each time re-planning the fl
 costs are real, and never undoing a decision, so it ends. It is not an exact MIP: a partner
 capacity shortage is resolved greedily by regret rather than jointly.
 
+**Locks**: as ``runs.plan_day``, the day's latest version lends its locked routes
+(``versions.carry_locks``). A locked stop is never handed to a partner, whatever its price: it
+keeps its full penalty, the solver keeps it on its van, and its decision says "kept: locked on
+Van 1 by the planner". The stored version carries the locks forward.
+
 The plan of the orders that stay is stored as the day's next version (a draft, as
 ``doorstep plan`` makes); each order's decision replaces its earlier allocation.
+
+**Cancelling**: a ``progress`` callback raising ``planning.optimizer.Cancelled`` stops the
+solver, and then the whole run: ``run`` raises ``Cancelled`` and stores nothing (neither a
+version nor decisions), so the day's earlier allocations stand. A half-searched round would
+hand orders to partners on a plan that is not the fleet's best.
+
+**Carrying it out** (``hand_off_allocated``): each partner-allocated order of the day that is
+still plannable and not handed off is booked with its carrier at the service level it was
+allocated for (stored with the decision; read from the reasons of decisions stored before
+migration 0014), through ``handoff.hand_off``, one order at a time; each order's outcome is
+collected (booked with its tracking number, or refused with the reason), so one failure does
+not stop the rest, and a rerun books only what is left.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -51,10 +68,12 @@ from doorstep.domain.allocation import (
     Round,
     Utilisation,
     decide,
+    stored_level,
     summarise,
 )
 from doorstep.domain.carriers import Carrier, CarrierKind, ServiceLevel, order_tags
-from doorstep.domain.errors import Conflict, InvalidValue, PlanInvalid
+from doorstep.domain.errors import Conflict, DomainError, InvalidValue, PlanInvalid
+from doorstep.domain.order_status import PLANNABLE
 from doorstep.domain.orders import Order
 from doorstep.domain.permissions import Permission
 from doorstep.domain.rate_shopping import Allocation, Option, Pricing, judge, needed_level
@@ -62,16 +81,17 @@ from doorstep.domain.rates import RateCard, Shipment, price, show_money
 from doorstep.domain.stations import Station
 from doorstep.planning.explanation import explain
 from doorstep.planning.insertion import cheapest_insertion, retimed
-from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
+from doorstep.planning.optimizer import Cancelled, Progress, ProgressCallback, RouteOptimizer
 from doorstep.planning.plan import Plan, ReasonCode, Route, Unassigned
-from doorstep.planning.problem import Problem
+from doorstep.planning.problem import LockedRoute, Problem
 from doorstep.planning.repair import put_back
 from doorstep.planning.schedule import plan_cost
 from doorstep.planning.travel import TravelTimes
 from doorstep.planning.validation import validate
-from doorstep.planning.versions import PlanStatus, PlanVersion
+from doorstep.planning.versions import PlanStatus, PlanVersion, carry_locks
 from doorstep.planning.wording import Words
 from doorstep.services.authorization import Principal, require
+from doorstep.services.carriers import handoff
 from doorstep.services.carriers.rate_shopping import UNITS_PER_CENT, to_cents
 from doorstep.services.planning.day import COST_UNITS, Day, load_day
 from doorstep.services.ports import Clock, IdGenerator, UnitOfWork
@@ -112,9 +132,27 @@ class AllocationRun:
     utilisation: Utilisation
     rules: AllocationRules
     notes: tuple[str, ...] = ()
+    carrier_names: Mapping[str, str] = field(default_factory=dict)  # by code, for people
 
     def totals(self) -> dict[str, int]:
         return summarise(self.decisions)
+
+    def outcome(self) -> str:
+        """In words: "312 orders to the own fleet, 73 to partners (Kaupunkikuriiri 60,
+        Ikkunakuriiri 13), 1 no carrier can serve"."""
+        totals = self.totals()
+        per: dict[str, int] = {}
+        for d in self.decisions:
+            if d.kind is CarrierKind.PARTNER:
+                per[d.carrier_code] = per.get(d.carrier_code, 0) + 1
+        named = sorted(((self.carrier_names.get(c, c), n) for c, n in per.items()),
+                       key=lambda cn: (-cn[1], cn[0]))  # fmt: skip
+        own = totals["own_fleet"]
+        words = f"{own} order{'' if own == 1 else 's'} to the own fleet, {totals['partner']} to "
+        words += "partners" + (f" ({', '.join(f'{c} {n}' for c, n in named)})" if named else "")
+        if totals["not_served"]:
+            words += f", {totals['not_served']} no carrier can serve"
+        return words
 
 
 def run(
@@ -144,6 +182,7 @@ def run(
         rules = uow.carriers.rules(org)
         organisation = uow.organisations.get(org)
         earlier = uow.carriers.allocations(org, day)
+        latest = uow.plans.latest(org, station.id, day)
     if not loaded.orders:
         raise Conflict(
             f"station {station.code} on {day.isoformat()} has no ready orders with a location: "
@@ -160,6 +199,10 @@ def run(
         currency,
     )
     partners = [c for c in carriers if c.kind is CarrierKind.PARTNER]
+    locks, lock_notes = carry_locks(latest.locked if latest else (), loaded.problem)
+    base = replace(loaded.problem, locked=locks)
+    names = _names(loaded)
+    locked_on = {s: names.get(k.vehicle_id, k.vehicle_id) for k in locks for s in k.stop_ids}
     batch = set(loaded.orders)
     used: dict[str, int] = {}
     for allocation in earlier:
@@ -170,20 +213,20 @@ def run(
         c.id: None if c.capacity_per_day is None else max(c.capacity_per_day - used.get(c.id, 0), 0)
         for c in partners
     }
-    words = Words(loaded.epoch, COST_UNITS, _names(loaded))
+    words = Words(loaded.epoch, COST_UNITS, names)
     solve = _Solver(ports.optimizer, time_limit_s, seed, progress, words)
     final: dict[str, Decision] = {}
-    forced: set[str] = set()
-    active = [s.id for s in loaded.problem.stops]
-    notes: list[str] = []
+    forced: set[str] = set(locked_on)  # a locked stop keeps its full penalty: never outsourced
+    active = [s.id for s in base.stops]
+    notes: list[str] = list(lock_notes)
     done = 0
     utilisation = Utilisation(0, 0)
-    problem = loaded.problem
+    problem = base
     plan = Plan(())
     prefer = False  # once the fleet is preferred, it stays preferred in later rounds
     for number in range(1, rounds + 1):
         done = number
-        problem = _problem(loaded.problem, active, shopped, rules, forced, prefer=prefer)
+        problem = _problem(base, active, shopped, rules, forced, prefer=prefer)
         plan = solve(problem)
         utilisation = _utilisation(problem, plan)
         dropped_for_price = [
@@ -191,7 +234,7 @@ def run(
         ]
         if not prefer and utilisation.share < rules.own_fleet_share and dropped_for_price:
             prefer = True
-            problem = _problem(loaded.problem, active, shopped, rules, forced, prefer=True)
+            problem = _problem(base, active, shopped, rules, forced, prefer=True)
             plan = solve(problem)
             utilisation = _utilisation(problem, plan)
             notes.append(
@@ -199,7 +242,12 @@ def run(
                 "orders handed over, so it was planned again with the own fleet preferred"
             )
         candidates = [
-            _candidate(loaded.orders[i], shopped[i], _facts(problem, plan, i, words, currency))
+            _candidate(
+                loaded.orders[i],
+                shopped[i],
+                _facts(problem, plan, i, words, currency),
+                locked_on.get(i, ""),
+            )
             for i in active
         ]
         found: Round = decide(candidates, capacity, rules, utilisation, own)
@@ -213,12 +261,15 @@ def run(
         if not moved or number == rounds:
             if moved:  # the last round moved orders: plan the fleet once more on what stays
                 active = [i for i in active if i in staying]
-                problem = _problem(loaded.problem, active, shopped, rules, forced, prefer=True)
+                problem = _problem(base, active, shopped, rules, forced, prefer=True)
                 plan = solve(problem) if active else Plan(())
                 utilisation = _utilisation(problem, plan)
                 candidates = [
                     _candidate(
-                        loaded.orders[i], shopped[i], _facts(problem, plan, i, words, currency)
+                        loaded.orders[i],
+                        shopped[i],
+                        _facts(problem, plan, i, words, currency),
+                        locked_on.get(i, ""),
                     )
                     for i in active
                 ]
@@ -231,14 +282,17 @@ def run(
             break
         active = [i for i in active if i in staying]
         if not active:
-            plan, problem = Plan(()), _problem(loaded.problem, [], shopped, rules, forced, True)
+            plan, problem = Plan(()), _problem(base, [], shopped, rules, forced, True)
             break
     decisions = tuple(final[o] for o in sorted(final))
     version = None
     if plan.routes:
-        version = _store(principal, loaded, problem, plan, decisions, ports, solve)
+        version = _store(principal, loaded, problem, plan, decisions, ports, solve, locks)
     _record(principal, day, decisions, ports)
-    return AllocationRun(station, day, decisions, version, done, utilisation, rules, tuple(notes))
+    carrier_names = {c.code: c.name for c in carriers}
+    return AllocationRun(
+        station, day, decisions, version, done, utilisation, rules, tuple(notes), carrier_names
+    )
 
 
 @dataclass(frozen=True)
@@ -246,6 +300,7 @@ class _Shopped:
     order: Order
     need: str
     options: tuple[Option, ...]
+    level: ServiceLevel
 
 
 def _shop(
@@ -279,7 +334,8 @@ def _shop(
                     zone=zone,
                 )
             )
-        found[stop.id] = _Shopped(order, f"{need.level.value}: {need.reason}", tuple(options))
+        need_words = f"{need.level.value}: {need.reason}"
+        found[stop.id] = _Shopped(order, need_words, tuple(options), need.level)
     return found
 
 
@@ -328,6 +384,16 @@ class _Solver:
     ) -> None:
         self.optimizer, self.time_limit_s, self.seed = optimizer, time_limit_s, seed
         self.progress, self.words = progress, words
+        self.cancelled: Cancelled | None = None
+
+    def _report(self, progress: Progress) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(progress)
+        except Cancelled as stop:  # the optimizer swallows it and returns its best so far
+            self.cancelled = stop
+            raise
 
     def __call__(self, problem: Problem) -> Plan:
         if not problem.stops:
@@ -336,8 +402,13 @@ class _Solver:
             left = tuple(Unassigned(s.id) for s in problem.stops)
             return explain(problem, Plan((), left, plan_cost(problem, (), left)), self.words)
         found = self.optimizer.optimize(
-            problem, time_limit_s=self.time_limit_s, seed=self.seed, progress=self.progress
+            problem,
+            time_limit_s=self.time_limit_s,
+            seed=self.seed,
+            progress=self._report if self.progress is not None else None,
         )
+        if self.cancelled is not None:
+            raise self.cancelled  # the whole run stops and stores nothing
         plan = explain(problem, put_back(problem, found), self.words)
         violations = validate(problem, plan)
         if violations:
@@ -387,7 +458,7 @@ def _removal(problem: Problem, route: Route, stop_id: str) -> tuple[int, int]:
     return route.cost - shorter.cost, max(route.duration_s - shorter.duration_s, 0)
 
 
-def _candidate(order: Order, shopped: _Shopped, facts: FleetFacts) -> Candidate:
+def _candidate(order: Order, shopped: _Shopped, facts: FleetFacts, locked_on: str) -> Candidate:
     return Candidate(
         order.id,
         f"{order.shipper}/{order.shipper_reference}",
@@ -396,6 +467,8 @@ def _candidate(order: Order, shopped: _Shopped, facts: FleetFacts) -> Candidate:
         facts,
         shopped.options,
         shopped.need,
+        locked_on,
+        shopped.level,
     )
 
 
@@ -411,6 +484,7 @@ def _store(
     decisions: Sequence[Decision],
     ports: AllocationPorts,
     solve: _Solver,
+    locks: tuple[LockedRoute, ...],
 ) -> PlanVersion:
     handed = tuple(
         (d.order_id, f"allocated to {d.carrier_code}: {d.summary}")
@@ -432,6 +506,7 @@ def _store(
         plan=replace(plan, notes=(*plan.notes, "allocation: partners' orders left out")),
         inputs=replace(problem, matrices={}),
         left_out=(*loaded.left_out, *handed),
+        locked=locks,
     )
     with ports.uow as uow:
         day = (version.organisation_id, version.station_id, version.service_date)
@@ -462,6 +537,8 @@ def _record(
                     summary=d.summary,
                     reasons=d.reasons,
                     kind=d.kind.value,
+                    service_level=d.service_level,
+                    fleet_cost_cents=d.fleet_cost_cents,
                 )
             )
         uow.commit()
@@ -484,6 +561,89 @@ def list_allocations(
             carrier = carriers.get(allocation.carrier_id) if allocation.carrier_id else None
             found.append((allocation, order, carrier))
     return found
+
+
+@dataclass(frozen=True)
+class HandOffOutcome:
+    """One partner-allocated order's hand-off: booked (with its tracking number) or refused."""
+
+    order_id: str
+    label: str  # shipper/reference
+    carrier_code: str
+    service_level: ServiceLevel | None
+    booked: bool
+    tracking_number: str | None = None
+    handoff_id: str | None = None
+    reason: str = ""  # why it was refused
+
+
+@dataclass(frozen=True)
+class HandOffReport:
+    """The orders a hand-off tried, and those it left alone because they need none."""
+
+    station: Station
+    day: date
+    outcomes: tuple[HandOffOutcome, ...]
+    already_handed_off: int = 0
+    not_plannable: int = 0  # on a van, delivered, cancelled... since the allocation
+
+    @property
+    def booked(self) -> int:
+        return sum(1 for o in self.outcomes if o.booked)
+
+    @property
+    def refused(self) -> int:
+        return sum(1 for o in self.outcomes if not o.booked)
+
+
+def hand_off_allocated(
+    principal: Principal, station_ref: str, day: date, *, ports: handoff.HandoffPorts
+) -> HandOffReport:
+    """Book each partner-allocated order of the station's day with its allocated carrier and
+    service level, one at a time; see the module docstring. Orders already handed off or no
+    longer plannable are counted, not tried; every other order's outcome is in the report."""
+    require(principal, Permission.ORDERS_WRITE)
+    org = principal.organisation_id
+    todo: list[tuple[Allocation, Order, Carrier]] = []
+    already = gone = 0
+    with ports.uow as uow:
+        station = resolve_station(uow, org, "station", station_ref)
+        carriers = {c.id: c for c in uow.carriers.list(org)}
+        for allocation in uow.carriers.allocations(org, day):
+            carrier = carriers.get(allocation.carrier_id) if allocation.carrier_id else None
+            if carrier is None or carrier.kind is not CarrierKind.PARTNER:
+                continue
+            order = uow.orders.get(org, allocation.order_id)
+            if order is None or order.station_id != station.id:
+                continue
+            if uow.handoffs.open_of_order(org, order.id) is not None:
+                already += 1
+            elif order.status not in PLANNABLE:
+                gone += 1
+            else:
+                todo.append((allocation, order, carrier))
+    outcomes = [_hand_off_one(principal, a, o, c, ports) for a, o, c in todo]
+    return HandOffReport(station, day, tuple(outcomes), already, gone)
+
+
+def _hand_off_one(
+    principal: Principal,
+    allocation: Allocation,
+    order: Order,
+    carrier: Carrier,
+    ports: handoff.HandoffPorts,
+) -> HandOffOutcome:
+    label = f"{order.shipper}/{order.shipper_reference}"
+    # The level stored with the decision; a row stored before migration 0014 has none, and
+    # its reasons name it (``stored_level`` reads them, for those rows only).
+    level = stored_level(allocation)
+    try:
+        made = handoff.hand_off(principal, order.id, carrier.id, level, ports=ports)
+    except DomainError as error:  # refused here or by the partner: the rest still go
+        return HandOffOutcome(order.id, label, carrier.code, level, False, reason=str(error))
+    return HandOffOutcome(
+        order.id, label, carrier.code, made.service_level, True, made.tracking_number, made.id
+    )
 
 
 def get_rules(principal: Principal, *, uow: UnitOfWork) -> AllocationRules:

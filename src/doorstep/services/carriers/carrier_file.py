@@ -26,12 +26,16 @@ The columns (headers matched without regard to case, spaces, '-' or '_'):
 - ``cutoff`` and ``deliver_by``: local times of its same-day and next-day promise (booked by
   the cutoff, delivered by ``deliver_by`` that day or the next working day); required when it
   offers same_day or next_day, blank otherwise. ``scheduled`` follows the order's window.
+- ``proofs``: the proofs of delivery a partner captures and sends with its delivered event:
+  ``signature`` (drawn, with the recipient's name), ``photo`` and/or ``pin``, separated by
+  spaces, commas, ';' or '|'; blank: none, so orders asking for a proof stay with the own
+  fleet. A minimum-age check is the ``age_check`` tag under ``handles``.
 - ``active``: yes/no, default yes.
 
 Example::
 
-    code;name;kind;service_levels;postcodes;capacity_per_day;max_weight_kg;handles;cutoff;deliver_by
-    kaupunkikuriiri;Kaupunkikuriiri;partner;same_day;00;40;20;age_check;14:00;21:00
+    code;name;kind;service_levels;postcodes;capacity_per_day;max_weight_kg;handles;cutoff;deliver_by;proofs
+    kaupunkikuriiri;Kaupunkikuriiri;partner;same_day;00;40;20;age_check;14:00;21:00;signature photo
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from typing import TypeVar
 from doorstep.domain.carriers import CarrierKind, Coverage, Polygon, ServiceLevel
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.geo import Location
+from doorstep.domain.orders import ProofKind
 from doorstep.services.carriers.cells import (
     FileInvalid,
     Problem,
@@ -79,6 +84,7 @@ COLUMNS = (
     "cutoff",
     "deliver_by",
     "active",
+    "proofs",
 )
 _SPLIT = re.compile(r"[\s,;|]+")
 _VERTICES = re.compile(r"[;|\n]+")
@@ -108,6 +114,7 @@ class CarrierDraft:
     cutoff: time | None
     deliver_by: time | None
     active: bool
+    proofs: frozenset[ProofKind] = frozenset()
 
 
 class CarrierFileInvalid(FileInvalid):
@@ -208,6 +215,13 @@ class _Row:
         cutoff = self.optional("cutoff", _time)
         deliver_by = self.optional("deliver_by", _time)
         active = self.optional("active", _yes_no)
+        proofs = self.optional("proofs", _proofs) or frozenset()
+        if proofs and kind is CarrierKind.OWN_FLEET:
+            self.note(
+                "proofs",
+                "the own fleet's drivers capture every proof already",
+                "leave proofs blank for the own fleet",
+            )
         if (
             not prefixes
             and polygon is None
@@ -240,6 +254,7 @@ class _Row:
             cutoff,
             deliver_by,
             True if active is None else active,
+            proofs,
         )
 
     def _mine(self) -> list[Problem]:
@@ -363,6 +378,38 @@ def _time(value: object, column: str) -> time:
     if not isinstance(found, time):
         raise CellError(column, f"'{value}' is an instant, not a time of day", "write e.g. 14:00")
     return found
+
+
+_PROOFS: dict[str, ProofKind] = {
+    **dict.fromkeys(["signature", "sign", "signed"], ProofKind.SIGNATURE),
+    **dict.fromkeys(["photo", "picture", "image"], ProofKind.PHOTO),
+    **dict.fromkeys(["pin", "code"], ProofKind.PIN),
+}
+
+
+def _proofs(value: object, column: str) -> frozenset[ProofKind]:
+    fix = "write signature, photo and/or pin, e.g. signature photo"
+    found = set()
+    for part in _SPLIT.split(parse_text(value, column).lower()):
+        if not part:
+            continue
+        if part in ("name", "recipient_name"):
+            raise CellError(
+                column,
+                "'name' is not a proof of its own: a signature always comes with the "
+                "recipient's name",
+                fix,
+            )
+        if part in ("age_check", "minimum_age", "age", "id"):
+            raise CellError(
+                column,
+                f"'{part}' is not a proof listed here: an age check is a tag",
+                "write age_check under handles instead",
+            )
+        if part not in _PROOFS:
+            raise CellError(column, f"'{part}' is not a proof a carrier captures", fix)
+        found.add(_PROOFS[part])
+    return frozenset(found)
 
 
 def _yes_no(value: object, column: str) -> bool:

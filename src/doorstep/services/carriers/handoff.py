@@ -1,13 +1,17 @@
 """Handing orders to partner carriers, and their events as doorstep's own scans.
 
 **Hand-off** (``hand_off``): the order must be plannable (ready, received or sorted: not yet
-on a van), ask no proof doorstep could check (a partner's delivery carries none), and have no
-open hand-off; the carrier must be an active partner serving the service level, with a stored
-connection (``connect``). The booking goes through the carrier's gateway with an idempotency
-key made from the order and its number of earlier hand-offs, so a retry after a lost answer
-finds the first booking instead of making a second; a cancelled hand-off's next one gets a
-new key. The ``Handoff`` row (label PDF included) and a ``hand_off`` scan per parcel are then
-stored in one transaction: the order stands ``handed_off``, out of own-fleet planning.
+on a van), ask only a proof the carrier captures (``Carrier.captures``: the proofs it
+declares), and have no open hand-off; the carrier must be an active partner serving the
+service level, with a stored connection (``connect``). The booking goes through the
+carrier's gateway with an idempotency key made from the order and its number of earlier
+hand-offs, so a retry after a lost answer finds the first booking instead of making a second;
+a cancelled hand-off's next one gets a new key. No transaction is open during the partner's
+call (it may take up to the client's timeout, and on SQLite an open write transaction would
+hold every other writer for as long). The ``Handoff`` row (label PDF included) and a
+``hand_off`` scan per parcel are then stored in one transaction, with what the caller asks
+to keep in it (``remember``: the answer to an Idempotency-Key): the order stands
+``handed_off``, out of own-fleet planning.
 
 **Events** (``apply_events``, from a verified webhook or pulled with ``pull_events``) become
 scans (``domain.handoffs.SCAN_OF``) fed through ``services.scans.ingest``: the replay makes
@@ -15,18 +19,27 @@ duplicates and late events harmless, a failure opens the same failed-attempt cas
 driver's, and the customer messages, the tracking page, the board and the KPIs read the
 same scans. Each event gives one scan per parcel it names (all the order's parcels when it
 names none), with an id derived from the carrier, the partner's event id and the barcode.
+A delivered event's proof becomes the scan's proof as a driver's does: its images are put in
+the proof store first (by hash, so a resent event stores nothing twice), and the delivery of
+an order asking for a proof applies only with it (else the scan is rejected, with the
+reason in the report's ``rejected``).
 
 **Cancel** (``cancel``) is for a hand-off the partner has not started (booked): the booking is
-cancelled at the partner, and a ``receive`` scan per parcel (device time: now) brings the
-order back to the station's hands, received and plannable again. A hand-off under way cannot
-be cancelled here: the partner returns the parcel (its ``returned`` event).
+cancelled at the partner, and a ``hand_off_cancel`` scan per parcel puts the order back where
+it stood before the hand-off (ready stays ready, received received, sorted sorted: plannable
+again); not a ``receive``, since the station scanned nothing. A hand-off under way cannot be
+cancelled here: the partner returns the parcel (its ``returned`` event).
+
+Scan times: the hand-off's and the cancel's scans are dated now, but never at or before the
+parcel's last event (a hand-off again right after a cancel, within the clock's resolution,
+must replay after that cancel, not before it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.carriers import Carrier, CarrierKind, ServiceLevel
@@ -36,9 +49,8 @@ from doorstep.domain.handoffs import (
     CarrierConnection,
     Handoff,
     HandoffStatus,
-    PackageSpec,
+    PartnerProof,
     PartnerStatus,
-    Party,
     ShipmentRequest,
     TrackingEvent,
     fail_reason,
@@ -48,6 +60,7 @@ from doorstep.domain.handoffs import (
 from doorstep.domain.order_status import PLANNABLE
 from doorstep.domain.orders import Order, ProofKind
 from doorstep.domain.permissions import Permission
+from doorstep.domain.proofs import Proof
 from doorstep.domain.rate_shopping import needed_level
 from doorstep.domain.scans import FailReason, ScanKind
 from doorstep.domain.stations import Station
@@ -56,24 +69,35 @@ from doorstep.services import scans
 from doorstep.services.authorization import Principal, require, system_principal
 from doorstep.services.carriers.rate_shopping import find_order
 from doorstep.services.carriers.registry import find_carrier
+from doorstep.services.carriers.shipments import shipment_request
 from doorstep.services.ports import (
     Broadcaster,
     CarrierGateways,
     Clock,
     IdGenerator,
+    ProofStore,
     UnitOfWork,
 )
 
 DEVICE = "carrier:{code}"
+TICK = timedelta(microseconds=1)  # the smallest step of a stored instant
 
 
 @dataclass(frozen=True)
 class HandoffPorts:
+    """``proofs`` keeps the images of partners' proofs of delivery; without it an event's
+    images cannot be kept, and a delivery that needs them is rejected."""
+
     uow: UnitOfWork
     clock: Clock
     ids: IdGenerator
     gateways: CarrierGateways
     broadcast: Broadcaster | None = None
+    proofs: ProofStore | None = None
+
+
+# Called in the transaction that stores a hand-off (or finds it stored), before its commit.
+Remember = Callable[[UnitOfWork, Handoff], None]
 
 
 def connect(
@@ -89,7 +113,10 @@ def connect(
     """Store how to reach a partner's API and check its webhooks (replacing what was there).
     The webhook secret is the ``whsec_`` one agreed with the partner."""
     require(principal, Permission.NETWORK_WRITE)
-    secret_key(webhook_secret)  # InvalidValue unless whsec_ + base64 of 24-64 bytes
+    try:
+        secret_key(webhook_secret)  # InvalidValue unless whsec_ + base64 of 24-64 bytes
+    except InvalidValue as error:
+        raise InvalidValue("webhook_secret", error.message) from None
     with uow:
         carrier = find_carrier(uow, principal.organisation_id, carrier_reference)
         if carrier.kind is not CarrierKind.PARTNER:
@@ -124,12 +151,17 @@ def hand_off(
     service_level: ServiceLevel | None = None,
     *,
     ports: HandoffPorts,
+    remember: Remember | None = None,
 ) -> Handoff:
-    """Book the order with the partner and record it; see the module docstring."""
+    """Book the order with the partner and record it; see the module docstring.
+
+    ``remember`` runs in the transaction that stores the hand-off, or that finds it stored
+    already (a concurrent request got the same booking); what it raises undoes both."""
     require(principal, Permission.ORDERS_WRITE)
     org, now = principal.organisation_id, ports.clock.now()
     with ports.uow as uow:
         plan = _prepare(uow, org, order_reference, carrier_reference, service_level, now)
+    # No transaction is open from here until the booking is stored: see the module docstring.
     gateway = ports.gateways(plan.carrier.code, plan.connection)
     booking = gateway.book(plan.request)
     handoff = Handoff(
@@ -148,10 +180,15 @@ def hand_off(
     with ports.uow as uow:
         existing = uow.handoffs.by_booking(org, plan.carrier.id, booking.booking_id)
         if existing is not None:  # the partner answered a booking we already stored
+            if remember is not None:
+                remember(uow, existing)
+                uow.commit()
             return existing
         if uow.handoffs.open_of_order(org, plan.order.id) is not None:
             raise Conflict("the order was handed off meanwhile", field="order")
         uow.handoffs.add(handoff)
+        # Dated when stored, after whatever the parcels saw while the partner booked.
+        scanned_at = _after_last_event(uow, org, plan.order, ports.clock.now())
         _scan(
             principal.organisation_id,
             [
@@ -159,7 +196,7 @@ def hand_off(
                     id=scan_id(plan.carrier.code, f"booking:{handoff.id}", p.barcode),
                     kind=ScanKind.HAND_OFF,
                     barcode=p.barcode,
-                    device_time=now,
+                    device_time=scanned_at,
                     device=DEVICE.format(code=plan.carrier.code),
                     note=f"handed to {plan.carrier.code}, tracking {booking.tracking_number}",
                 )
@@ -167,8 +204,17 @@ def hand_off(
             ],
             ports,
         )
+        if remember is not None:
+            remember(uow, handoff)
         uow.commit()
     return handoff
+
+
+def _after_last_event(uow: UnitOfWork, org: str, order: Order, now: datetime) -> datetime:
+    """Now, or just after the order's parcels' last event when that is not before now."""
+    states = uow.scans.states(org, [p.barcode for p in order.parcels])
+    last = max((s.last_event_at for _, s in states.values() if s.last_event_at), default=None)
+    return now if last is None or last < now else last + TICK
 
 
 def _prepare(
@@ -193,10 +239,14 @@ def _prepare(
             f"sorted); this one is {order.status.value}",
             field="order",
         )
-    if order.proof.kind is not ProofKind.NONE:
+    if not carrier.captures(order.proof.kind):
+        kind = order.proof.kind
+        declared = ", ".join(sorted(k.value for k in carrier.proofs)) or "none"
+        what = "an age check (age_check)" if kind is ProofKind.MINIMUM_AGE else "that proof"
         raise Conflict(
-            f"the order asks for a {order.proof.kind.value} proof, which a partner's delivery "
-            "does not bring; deliver it with the own fleet",
+            f"the order asks for a {kind.value} proof, and {carrier.code} does not capture "
+            f"{what} (the proofs it declares: {declared}); deliver it with the own fleet or "
+            "a partner that captures it",
             field="order",
         )
     if not order.parcels:
@@ -213,7 +263,7 @@ def _prepare(
     if not carrier.serves(level):
         raise Conflict(f"{carrier.code} does not offer {level.value}", field="service_level")
     earlier = [h for h in uow.handoffs.list(org) if h.order_id == order.id]
-    request = _request(order, station, level, now, key=f"{order.id}:{len(earlier) + 1}")
+    request = shipment_request(order, station, level, now, key=f"{order.id}:{len(earlier) + 1}")
     day = _day_of(order, now, zone)
     return _Plan(order, carrier, connection, request, day)
 
@@ -226,48 +276,6 @@ def _day_of(order: Order, now: datetime, zone: tzinfo) -> date:
     if order.time_windows:
         return min(w.start_at for w in order.time_windows).astimezone(zone).date()
     return now.astimezone(zone).date()
-
-
-def _request(
-    order: Order, station: Station | None, level: ServiceLevel, now: datetime, *, key: str
-) -> ShipmentRequest:
-    address = order.address
-    street = " ".join(part for part in (address.street, address.house_number, address.unit) if part)
-    windows = order.time_windows
-    return ShipmentRequest(
-        reference=order.id,
-        service_level=level,
-        sender=Party(
-            name=station.name if station else order.shipper,
-            street=station.address if station else "",
-            postcode="",
-            city="",
-        ),
-        recipient=Party(
-            name=order.recipient.name,
-            street=street or address.as_given,
-            postcode=address.postcode,
-            city=address.city,
-            country=address.country or "FI",
-            phone=order.recipient.phone,
-            email=order.recipient.email,
-        ),
-        packages=tuple(
-            PackageSpec(
-                p.barcode,
-                p.weight_kg,
-                p.length_cm or None,
-                p.width_cm or None,
-                p.height_cm or None,
-            )
-            for p in order.parcels
-        ),
-        ready_at=now,
-        deliver_from=min((w.start_at for w in windows), default=None),
-        deliver_until=max((w.end_at for w in windows), default=None),
-        instructions=order.access_notes,
-        idempotency_key=key,
-    )
 
 
 def cancel(principal: Principal, handoff_id: str, *, ports: HandoffPorts) -> Handoff:
@@ -292,17 +300,21 @@ def cancel(principal: Principal, handoff_id: str, *, ports: HandoffPorts) -> Han
     now = ports.clock.now()
     cancelled = replace(handoff, status=HandoffStatus.CANCELLED, cancelled_at=now)
     with ports.uow as uow:
+        current = uow.handoffs.get(org, handoff.id)
+        if current is not None and current.status is HandoffStatus.CANCELLED:
+            return current  # cancelled meanwhile by another request
         uow.handoffs.update(cancelled)
+        scanned_at = _after_last_event(uow, org, order, now)
         _scan(
             org,
             [
                 scans.IncomingScan(
                     id=scan_id(handoff.carrier_code, f"cancel:{handoff.id}", p.barcode),
-                    kind=ScanKind.RECEIVE,
+                    kind=ScanKind.HAND_OFF_CANCEL,
                     barcode=p.barcode,
-                    device_time=now,
+                    device_time=scanned_at,
                     device=DEVICE.format(code=handoff.carrier_code),
-                    note=f"hand-off to {handoff.carrier_code} cancelled: back with the station",
+                    note=f"hand-off to {handoff.carrier_code} cancelled before it began",
                 )
                 for p in order.parcels
             ],
@@ -379,6 +391,8 @@ class EventReport:
     scans: Mapping[str, int] = field(default_factory=dict)  # outcome -> count
     unknown_bookings: list[str] = field(default_factory=list)
     unknown_parcels: list[str] = field(default_factory=list)  # not of the booking's order
+    # Scans refused, with why (a delivery lacking the proof its order asks for): "id: why".
+    rejected: list[str] = field(default_factory=list)
 
 
 def receive_webhook(
@@ -434,6 +448,9 @@ def apply_events(
     org = principal.organisation_id
     report = EventReport(org)
     incoming: list[scans.IncomingScan] = []
+    # Images first, outside the transaction: stored by hash, so a resent event or an event
+    # left out below stores nothing more than a harmless file.
+    proofs = {e.event_id: _stored_proof(org, e.proof, ports) for e in events if e.proof}
     with ports.uow as uow:
         handoffs: dict[str, Handoff] = {}
         for event in sorted(events, key=lambda e: (e.at, e.event_id)):
@@ -454,13 +471,32 @@ def apply_events(
                 continue
             handoffs[event.booking_id] = _moved(handoff, event)
             barcodes = [event.barcode] if event.barcode else parcels
-            incoming += [_incoming(handoff.carrier_code, event, code) for code in barcodes]
+            proof = proofs.get(event.event_id)
+            booked = handoff.created_at
+            incoming += [_incoming(handoff.carrier_code, event, b, proof, booked) for b in barcodes]
         for handoff in handoffs.values():
             uow.handoffs.update(handoff)
-        result = _scan(org, incoming, ports)
+        result, report.rejected = _scan_reporting(org, incoming, ports)
         uow.commit()
     report.scans = result
     return report
+
+
+def _stored_proof(org: str, given: PartnerProof, ports: HandoffPorts) -> Proof:
+    """A partner's proof as a scan carries it: its images put in the proof store, by hash.
+    Without a store the images cannot be kept, so the proof names none (and a delivery that
+    needs them is rejected, saying so)."""
+    hashes = {"signature": "", "photo": ""}
+    for name, image in (("signature", given.signature), ("photo", given.photo)):
+        if image is not None and ports.proofs is not None:
+            hashes[name] = ports.proofs.put(org, image.data, image.media_type).sha256
+    return Proof(
+        recipient_name=given.recipient_name,
+        signature_sha256=hashes["signature"],
+        photo_sha256=hashes["photo"],
+        pin=given.pin,
+        age_verified=given.age_verified,
+    )
 
 
 def _moved(handoff: Handoff, event: TrackingEvent) -> Handoff:
@@ -474,10 +510,27 @@ def _moved(handoff: Handoff, event: TrackingEvent) -> Handoff:
     return handoff
 
 
-def _incoming(carrier_code: str, event: TrackingEvent, barcode: str) -> scans.IncomingScan:
+# How far after the booking an event is dated when the partner's clock put it before.
+AFTER_BOOKING = timedelta(milliseconds=1)
+
+
+def _incoming(
+    carrier_code: str,
+    event: TrackingEvent,
+    barcode: str,
+    proof: Proof | None,
+    booked_at: datetime,
+) -> scans.IncomingScan:
+    """The event as a scan. An event the partner's clock dates before the booking (a clock a
+    little behind ours) is dated just after it, with the partner's time in the note: before
+    the hand-off scan it would be out of sequence and open a case for nothing."""
     kind = SCAN_OF[event.status]
     reason: FailReason | None = None
     note = event.note
+    at = event.at
+    if at <= booked_at:
+        at = booked_at + AFTER_BOOKING
+        note = f"partner's time {event.at.isoformat()}, before the booking. {note}".strip()
     if event.status is PartnerStatus.FAILED:
         reason, known = fail_reason(event.reason)
         if not known:
@@ -486,24 +539,41 @@ def _incoming(carrier_code: str, event: TrackingEvent, barcode: str) -> scans.In
         id=scan_id(carrier_code, event.event_id, barcode),
         kind=kind,
         barcode=barcode,
-        device_time=event.at,
+        device_time=at,
         device=DEVICE.format(code=carrier_code),
         reason=reason,
         note=(f"{event.status.value}: {note}" if note else event.status.value)[:1000],
+        proof=proof,
     )
 
 
 def _scan(org: str, incoming: Sequence[scans.IncomingScan], ports: HandoffPorts) -> dict[str, int]:
     """Ingest ``incoming`` (inside the caller's unit of work); outcome counts summed."""
+    return _scan_reporting(org, incoming, ports)[0]
+
+
+def _scan_reporting(
+    org: str, incoming: Sequence[scans.IncomingScan], ports: HandoffPorts
+) -> tuple[dict[str, int], list[str]]:
+    """Ingest ``incoming`` (inside the caller's unit of work): outcome counts summed, and
+    the rejected scans as "barcode: why"."""
     counts: dict[str, int] = {}
+    rejected: list[str] = []
+    barcodes = {scan.id: scan.barcode for scan in incoming}
     for start in range(0, len(incoming), scans.MAX_BATCH):
         report = scans.ingest(
             system_principal(org),
             incoming[start : start + scans.MAX_BATCH],
             uow=ports.uow,
             clock=ports.clock,
+            proofs=ports.proofs,
             broadcast=ports.broadcast,
         )
         for name, n in report.counts.items():
             counts[name] = counts.get(name, 0) + n
-    return counts
+        rejected += [
+            f"{barcodes.get(r.id, r.id)}: {r.message or r.problem}"
+            for r in report.results
+            if r.outcome is scans.Outcome.REJECTED
+        ]
+    return counts, rejected

@@ -119,6 +119,7 @@ def _carrier(draft: CarrierDraft, carrier_id: str, org: str, created_at: Any) ->
         max_weight_kg=draft.max_weight_kg,
         max_side_cm=draft.max_side_cm,
         handles=draft.handles,
+        proofs=draft.proofs,
         active=draft.active,
         cutoff=draft.cutoff,
         deliver_by=draft.deliver_by,

@@ -1,4 +1,6 @@
-"""Planning jobs: runs of ``plan_day`` in the serving process's background, with progress."""
+"""Planning jobs: runs of ``plan_day`` in the serving process's background, with progress;
+also re-planning routes after a live change, and allocating a day between the own fleet and
+partners (``services.carriers.allocation.run``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from doorstep.domain.permissions import Permission
 from doorstep.planning.optimizer import Cancelled, Progress, RouteOptimizer
 from doorstep.planning.travel import TravelTimes
 from doorstep.services.authorization import Principal, require
+from doorstep.services.carriers import allocation
 from doorstep.services.planning import live, runs
 from doorstep.services.planning.live import Matrices
 from doorstep.services.ports import Broadcaster, Clock, IdGenerator, UnitOfWork
@@ -37,6 +40,12 @@ class JobStatus(StrEnum):
 
 
 FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+class JobKind(StrEnum):
+    PLAN = "plan"  # runs.plan_day
+    IMPROVE = "improve"  # live.improve_routes on routes a live change touched
+    ALLOCATE = "allocate"  # allocation.run: own fleet or a partner per order, and the plan
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class PlanningJob:
     vehicle_ids: tuple[str, ...] = ()
     reorder_loaded: bool = False  # it may reorder parcels already loaded on vans on the road
     outcome: str | None = None  # what a finished job did, in words
+    kind: JobKind = JobKind.PLAN
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,10 @@ class PlanningJobs:
     process) and finished ones, while the plans that finished jobs made are stored versions.
     Cancelling a running job makes its progress callback raise ``Cancelled``: the solver stops
     and the best plan so far is stored as a draft version, which the job names; a queued job
-    is cancelled before it starts and makes no plan.
+    is cancelled before it starts and makes no plan. An allocation job is all or nothing: when
+    cancelled while running it stores no version and no decisions (the day's earlier
+    allocations stand), because a half-searched plan would hand orders to partners that the
+    fleet could take.
     """
 
     def __init__(self, executor: Executor, ports: PlanningPorts) -> None:
@@ -140,6 +153,29 @@ class PlanningJobs:
             base_plan_id=plan_id,
             vehicle_ids=vehicle_ids,
             reorder_loaded=reorder_loaded,
+            kind=JobKind.IMPROVE,
+        )
+        return self._queue(principal, job)
+
+    def start_allocation(
+        self, principal: Principal, station_ref: str, day: date, *, time_limit_s: float, seed: int
+    ) -> PlanningJob:
+        """Queue ``allocation.run`` (``time_limit_s`` is each planning round's); the finished
+        job names the own fleet's plan and says in words where the orders went."""
+        require(principal, Permission.PLANS_WRITE)
+        require(principal, Permission.ORDERS_WRITE)
+        _check_limit(time_limit_s)
+        with self._ports.reader() as uow:
+            station = resolve_station(uow, principal.organisation_id, "station", station_ref)
+        job = PlanningJob(
+            id=self._ports.ids.new_id("job"),
+            organisation_id=principal.organisation_id,
+            station_id=station.id,
+            service_date=day,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            created_at=self._ports.clock.now(),
+            kind=JobKind.ALLOCATE,
         )
         return self._queue(principal, job)
 
@@ -197,6 +233,9 @@ class PlanningJobs:
         if job.base_plan_id is not None:
             self._improve(principal, job)
             return
+        if job.kind is JobKind.ALLOCATE:
+            self._allocate(principal, job)
+            return
         try:
             version = runs.plan_day(
                 principal, job.station_id, job.service_date,
@@ -244,6 +283,38 @@ class PlanningJobs:
             plan_id=change.version.id, outcome=outcome,
         )  # fmt: skip
 
+    def _allocate(self, principal: Principal, job: PlanningJob) -> None:
+        ports = self._ports
+        org = principal.organisation_id
+        alloc_ports = allocation.AllocationPorts(
+            ports.uow(), ports.travel(), ports.optimizer(), ports.clock, ports.ids
+        )
+        report = _Across(lambda p: self._report(org, job.id, p))
+        try:
+            found = allocation.run(
+                principal, job.station_id, job.service_date, ports=alloc_ports,
+                time_limit_s=job.time_limit_s, seed=job.seed, progress=report,
+            )  # fmt: skip
+        except Cancelled:
+            outcome = "cancelled: nothing stored; the day's earlier allocations stand"
+            self._end(org, job.id, JobStatus.CANCELLED, outcome=outcome)
+            return
+        except Exception as error:  # recorded on the job, as for a planning run
+            if not isinstance(error, DomainError):
+                log.exception("allocation job %s failed", job.id)
+            self._end(org, job.id, JobStatus.FAILED, error=str(error))
+            return
+        version = found.version
+        if version is None:
+            plan = "; nothing stays with the own fleet, so no plan was stored"
+        else:
+            plan = f"; the own fleet's plan is plan {version.number} (a draft)"
+        self._end(
+            org, job.id, JobStatus.SUCCEEDED,
+            plan_id=version.id if version is not None else None,
+            outcome=found.outcome() + plan,
+        )  # fmt: skip
+
     def _report(self, organisation_id: str, job_id: str, progress: Progress) -> None:
         with self._lock:
             job = self._find(organisation_id, job_id)
@@ -287,6 +358,22 @@ class PlanningJobs:
         finished = [j for j in jobs.values() if j.status in FINISHED]
         for job in finished[: max(0, len(finished) - KEEP_FINISHED)]:
             del jobs[job.id]  # dicts keep insertion order: the oldest go first
+
+
+class _Across:
+    """Progress over an allocation's several solver runs: each run counts its time from 0, the
+    job's elapsed time adds them up (a run whose time goes back started anew)."""
+
+    def __init__(self, report: Callable[[Progress], None]) -> None:
+        self._report = report
+        self._before = 0.0
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.elapsed_s < self._last:
+            self._before += self._last
+        self._last = progress.elapsed_s
+        self._report(replace(progress, elapsed_s=self._before + progress.elapsed_s))
 
 
 def _check_limit(time_limit_s: float) -> None:

@@ -1,22 +1,29 @@
-"""Allocation of a station's day between the own fleet and partners, with the reasons."""
+"""Allocation of a station's day between the own fleet and partners, with the reasons.
+
+A run is a planning job (``PlanningJobs.start_allocation``): ``POST /allocations:run`` answers
+202 with the job, polled at ``GET /planning-jobs/{id}`` and cancelled at
+``POST /planning-jobs/{id}:cancel`` like a planning run; the finished job names the own
+fleet's plan and its outcome in words, and ``GET /allocations`` lists the decisions.
+``POST /allocations:hand-off`` then books the partners' orders, one by one."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
-from doorstep import bootstrap
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
 from doorstep.entrypoints.api.schemas.allocations import (
     AllocationListOut,
     AllocationRunIn,
-    AllocationRunOut,
     DecisionOut,
+    HandOffIn,
+    HandOffOut,
     RulesIn,
     RulesOut,
 )
+from doorstep.entrypoints.api.schemas.plans import PlanningJobOut
 from doorstep.services.carriers import allocation
 
 router = APIRouter(tags=["carriers"])
@@ -24,17 +31,28 @@ router = APIRouter(tags=["carriers"])
 
 @router.post(
     "/allocations:run",
-    summary="Allocate a station's day: plan the own fleet, hand orders to partners, say why",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Allocate a station's day in the background: plan the own fleet, decide per order "
+    "own fleet or a partner, say why; poll the planning job",
 )
 def run_allocation(
     body: AllocationRunIn, principal: PrincipalDep, c: ContainerDep
-) -> AllocationRunOut:
-    ports = allocation.AllocationPorts(c.uow(), c.travel(), bootstrap.optimizer(), c.clock, c.ids)
-    found = allocation.run(
-        principal, body.station, body.date, ports=ports, time_limit_s=body.time_limit_s,
-        seed=body.seed,
-    )  # fmt: skip
-    return AllocationRunOut.of(found)
+) -> PlanningJobOut:
+    job = c.planning_jobs().start_allocation(
+        principal, body.station, body.date, time_limit_s=body.time_limit_s, seed=body.seed
+    )
+    return PlanningJobOut.of(job)
+
+
+@router.post(
+    "/allocations:hand-off",
+    summary="Book the day's partner-allocated orders with their partners, one by one",
+)
+def hand_off_allocated(body: HandOffIn, principal: PrincipalDep, c: ContainerDep) -> HandOffOut:
+    report = allocation.hand_off_allocated(
+        principal, body.station, body.date, ports=c.handoff_ports()
+    )
+    return HandOffOut.of(report)
 
 
 @router.get("/allocations", summary="A day's allocations with their reasons")

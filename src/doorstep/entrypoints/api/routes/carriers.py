@@ -103,9 +103,24 @@ def deactivate_carrier(carrier: str, principal: PrincipalDep, c: ContainerDep) -
     "/orders/{order_id}/rates",
     summary="Rate shopping: every carrier for the order, its price, promise and reasons",
 )
-def order_rates(order_id: str, principal: PrincipalDep, c: ContainerDep) -> RatesOut:
+def order_rates(
+    order_id: str,
+    principal: PrincipalDep,
+    c: ContainerDep,
+    live: Annotated[
+        bool,
+        Query(
+            description="ask partners with an API connection for live quotes (a few seconds "
+            "at most, all at once); false: price every partner by its rate card"
+        ),
+    ] = True,
+) -> RatesOut:
+    """Each option says where its price came from (``price_source``): a partner's live quote
+    (its rate card's price beside it), its rate card (with ``live_quote_failure`` when a quote
+    was asked for and failed), or the own fleet's plan."""
     ports = LivePorts(c.reader(), c.travel(), c.plan_matrices(), c.clock, c.ids)
-    return RatesOut.of(rate_shopping.shop(principal, order_id, ports=ports))
+    quotes = rate_shopping.LiveQuotes(c.carrier_gateways()) if live else None
+    return RatesOut.of(rate_shopping.shop(principal, order_id, ports=ports, live=quotes))
 
 
 async def _rows(request: Request) -> list[tuple[int, dict[str, object]]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -13,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from doorstep.adapters.carriers.manifests import write_manifest
 from doorstep.domain.errors import NotFound
-from doorstep.entrypoints.api.deps import ContainerDep, Day, IdempotentDep, PrincipalDep
+from doorstep.domain.handoffs import Handoff
+from doorstep.entrypoints.api.deps import ContainerDep, Day, IdempotentDep, Keep, PrincipalDep
 from doorstep.entrypoints.api.schemas.handoffs import (
     ConnectionIn,
     ConnectionOut,
@@ -37,17 +37,28 @@ PDF = "application/pdf"
 def hand_off(
     order_id: str, body: HandOffIn, principal: PrincipalDep, c: ContainerDep, once: IdempotentDep
 ) -> object:
-    """The booking is made while the idempotency key is claimed, so a repeated request answers
-    the first hand-off; the partner gets its own idempotency key too, so a booking whose answer
-    was lost is found again rather than made twice."""
+    """No transaction is open while the partner books (it may take seconds; on SQLite an
+    open write transaction would make every other writer wait): the answer to the
+    Idempotency-Key is kept in the transaction that stores the hand-off, so a repeated request
+    answers the first hand-off, even once cancelled; the partner gets its own idempotency key
+    too, so a booking whose answer was lost is found again rather than made twice."""
 
-    def act(uow: UnitOfWork) -> HandoffOut:
-        ports = replace(c.handoff_ports(), uow=uow)
-        return HandoffOut.of(
-            handoff.hand_off(principal, order_id, body.carrier, body.service_level, ports=ports)
+    def act(keep: Keep | None) -> HandoffOut:
+        def remember(uow: UnitOfWork, made: Handoff) -> None:
+            if keep is not None:
+                keep(uow, HandoffOut.of(made))
+
+        made = handoff.hand_off(
+            principal,
+            order_id,
+            body.carrier,
+            body.service_level,
+            ports=c.handoff_ports(),
+            remember=remember,
         )
+        return HandoffOut.of(made)
 
-    return once.run(201, act)
+    return once.run_staged(201, act)
 
 
 @router.post("/handoffs/{handoff_id}:cancel", summary="Cancel a hand-off the partner has not begun")

@@ -1,4 +1,5 @@
-"""The station's day: the sort plan (data, labels, sheet), receiving and the day-end count."""
+"""The station's day: the sort plan (data, labels, sheet), receiving, the dispatch board
+(own routes and partner deliveries) and the day-end count."""
 
 from __future__ import annotations
 
@@ -75,7 +76,12 @@ def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) ->
 
 @router.get(
     "/stations/{station}/dispatch",
-    summary="The dispatch board: each route's state, stops done, delay and stops at risk",
+    summary="The dispatch board: each route's state, stops done, delay and stops at risk; "
+    "each partner delivery's stage and whether it is overdue",
+    description="Routes follow the day's published plan; ``partners`` are the station's "
+    "orders handed to partner carriers for the day, with ``partner_totals`` per carrier. "
+    "A day with partner deliveries but no published plan has a board without routes "
+    "(``plan_id`` null); one with neither answers 404.",
 )
 def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
     return BoardOut.of(dispatch.board(principal, station, day, uow=c.reader(), clock=c.clock))
@@ -83,7 +89,8 @@ def board(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> B
 
 @router.post(
     "/stations/{station}/dispatch:watch",
-    summary="The board, opening a case for each late departure, route behind or stop at risk",
+    summary="The board, opening a case for each late departure, route behind, stop at risk "
+    "or overdue partner delivery",
 )
 def watch(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) -> BoardOut:
     found = dispatch.watch(

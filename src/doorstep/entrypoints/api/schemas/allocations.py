@@ -6,11 +6,18 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from doorstep.domain.allocation import AllocationRules, Decision
-from doorstep.domain.carriers import Carrier
+from doorstep.domain.allocation import (
+    AllocationRules,
+    Decision,
+    fleet_words,
+    stored_fleet_words,
+    stored_level,
+)
+from doorstep.domain.carriers import Carrier, CarrierKind
+from doorstep.domain.order_status import PLANNABLE
 from doorstep.domain.orders import Order
 from doorstep.domain.rate_shopping import Allocation
-from doorstep.services.carriers.allocation import AllocationRun
+from doorstep.services.carriers.allocation import AllocationRun, HandOffOutcome, HandOffReport
 
 MAX_TIME_LIMIT_S = 300.0
 
@@ -39,6 +46,24 @@ class DecisionOut(BaseModel):
     parcels: int
     summary: str
     reasons: list[str]
+    service_level: str | None = Field(
+        None,
+        description="the service level the order needs, which a partner is booked at "
+        "(None: not known)",
+    )
+    fleet_cost_cents: int | None = Field(
+        None,
+        description="the own fleet's marginal cost of the order: of serving it, or of "
+        "inserting it when its plan left it out (None: no room, or not known)",
+    )
+    own_fleet_cost: str = Field(
+        "", description="the own fleet's side in words, short: its marginal cost, or no room"
+    )
+    carrier_name: str | None = Field(None, description="the carrier's name, for people")
+    order_status: str | None = Field(None, description="the order's status now (listed ones)")
+    to_hand_off: bool = Field(
+        False, description="a partner's order still plannable: the next hand-off books it"
+    )
 
     @classmethod
     def of(cls, d: Decision) -> DecisionOut:
@@ -47,18 +72,32 @@ class DecisionOut(BaseModel):
             kind=d.kind.value, price_cents=d.price_cents, currency=d.currency,
             promised_by=d.promised_by, within_level=d.within_level, parcels=d.parcels,
             summary=d.summary, reasons=list(d.reasons),
+            service_level=d.service_level.value if d.service_level is not None else None,
+            fleet_cost_cents=d.fleet_cost_cents,
+            own_fleet_cost=fleet_words(d.fleet_cost_cents, d.currency),
         )  # fmt: skip
 
     @classmethod
     def stored(cls, a: Allocation, order: Order | None, carrier: Carrier | None) -> DecisionOut:
         label = f"{order.shipper}/{order.shipper_reference}" if order is not None else a.order_id
+        kind = a.kind or (carrier.kind.value if carrier is not None else "own_fleet")
+        waiting = (
+            kind == CarrierKind.PARTNER.value and order is not None and order.status in PLANNABLE
+        )
+        # Decisions stored before migration 0014 have no level: read from their reasons.
+        level = stored_level(a)
         return cls(
             order_id=a.order_id, order=label, carrier_id=a.carrier_id,
-            carrier=carrier.code if carrier is not None else "own_fleet",
-            kind=a.kind or (carrier.kind.value if carrier is not None else "own_fleet"),
+            carrier=carrier.code if carrier is not None else "own_fleet", kind=kind,
             price_cents=a.price_cents, currency=a.currency, promised_by=a.promised_by,
             within_level=a.within_level, parcels=a.parcels, summary=a.summary,
             reasons=list(a.reasons),
+            service_level=level.value if level is not None else None,
+            fleet_cost_cents=a.fleet_cost_cents,
+            own_fleet_cost=stored_fleet_words(a, kind),
+            carrier_name=carrier.name if carrier is not None else None,
+            order_status=order.status.value if order is not None else None,
+            to_hand_off=waiting,
         )  # fmt: skip
 
 
@@ -71,6 +110,51 @@ class TotalsOut(BaseModel):
     fleet_cents: int = Field(description="the sum of the own fleet's marginal costs")
 
 
+class HandOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    station: str = Field(min_length=1, max_length=100, description="the station, by code or id")
+    date: dt.date = Field(description="the allocated day, YYYY-MM-DD")
+
+
+class HandOffOutcomeOut(BaseModel):
+    order_id: str
+    order: str = Field(description="shipper/reference")
+    carrier: str = Field(description="the allocated partner's code")
+    service_level: str | None
+    booked: bool
+    tracking_number: str | None
+    handoff_id: str | None
+    reason: str = Field(description="why it was refused (empty when booked)")
+
+    @classmethod
+    def of(cls, o: HandOffOutcome) -> HandOffOutcomeOut:
+        return cls(
+            order_id=o.order_id, order=o.label, carrier=o.carrier_code,
+            service_level=o.service_level.value if o.service_level is not None else None,
+            booked=o.booked, tracking_number=o.tracking_number, handoff_id=o.handoff_id,
+            reason=o.reason,
+        )  # fmt: skip
+
+
+class HandOffOut(BaseModel):
+    station: str
+    date: dt.date
+    booked: int
+    refused: int
+    already_handed_off: int = Field(description="partner orders handed off before: not tried")
+    not_plannable: int = Field(description="partner orders no longer plannable: not tried")
+    outcomes: list[HandOffOutcomeOut]
+
+    @classmethod
+    def of(cls, r: HandOffReport) -> HandOffOut:
+        return cls(
+            station=r.station.code, date=r.day, booked=r.booked, refused=r.refused,
+            already_handed_off=r.already_handed_off, not_plannable=r.not_plannable,
+            outcomes=[HandOffOutcomeOut.of(o) for o in r.outcomes],
+        )  # fmt: skip
+
+
 class AllocationRunOut(BaseModel):
     station: str
     date: dt.date
@@ -80,6 +164,8 @@ class AllocationRunOut(BaseModel):
     totals: TotalsOut
     notes: list[str]
     decisions: list[DecisionOut]
+    outcome: str = Field("", description="where the orders went, in words")
+    hand_off: HandOffOut | None = Field(None, description="the CLI's --hand-off: what it booked")
 
     @classmethod
     def of(cls, run: AllocationRun) -> AllocationRunOut:
@@ -89,7 +175,7 @@ class AllocationRunOut(BaseModel):
             plan_id=run.version.id if run.version is not None else None, rounds=run.rounds,
             utilisation=round(run.utilisation.share, 4),
             totals=TotalsOut(orders=len(run.decisions), **totals), notes=list(run.notes),
-            decisions=[DecisionOut.of(d) for d in run.decisions],
+            decisions=[DecisionOut.of(d) for d in run.decisions], outcome=run.outcome(),
         )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from doorstep.domain.carriers import Carrier, CarrierKind, Coverage, ServiceLevel
-from doorstep.domain.rate_shopping import Option
+from doorstep.domain.orders import ProofKind
+from doorstep.domain.rate_shopping import Option, PriceBasis, PriceSource, card_basis
 from doorstep.domain.rates import RateCard, show_money
 from doorstep.entrypoints.api.schemas.base import EntityIn
 from doorstep.entrypoints.api.schemas.values import LocationIn
@@ -36,12 +37,18 @@ class CarrierIn(EntityIn):
     handles: set[str] = Field(
         default_factory=set, description="order tags it accepts: refrigerated, age_check, ..."
     )
+    proofs: set[ProofKind] = Field(
+        default_factory=set,
+        description="partners only: the proofs of delivery it captures and sends with its "
+        "delivered events (signature, photo, pin); an order needing another is not handed to it",
+    )
     cutoff: time | None = Field(default=None, description="same/next day: booked by, local")
     deliver_by: time | None = Field(default=None, description="same/next day: delivered by")
     active: bool = True
 
     def domain_fields(self) -> dict[str, Any]:
         fields = super().domain_fields()
+        fields["proofs"] = frozenset(self.proofs)
         prefixes = frozenset(p.strip().upper() for p in fields.pop("postcode_prefixes"))
         polygons = tuple(
             tuple((corner.lat, corner.lon) for corner in polygon) for polygon in self.polygons
@@ -81,6 +88,7 @@ class CarrierOut(BaseModel):
     max_weight_kg: float | None
     max_side_cm: float | None
     handles: list[str]
+    proofs: list[ProofKind] = Field(description="the proofs of delivery a partner captures")
     cutoff: time | None
     deliver_by: time | None
     active: bool
@@ -101,6 +109,7 @@ class CarrierOut(BaseModel):
             max_weight_kg=c.max_weight_kg,
             max_side_cm=c.max_side_cm,
             handles=sorted(c.handles),
+            proofs=sorted(c.proofs),
             cutoff=c.cutoff,
             deliver_by=c.deliver_by,
             active=c.active,
@@ -135,14 +144,23 @@ class OptionOut(BaseModel):
     due: datetime | None = Field(description="the promise: latest delivery (own fleet: planned)")
     reasons: list[str] = Field(description="why it cannot serve the order; empty when it can")
     explanation: list[str] = Field(description="how the price was made")
+    price_source: PriceSource = Field(
+        description="live_quote: the partner's API quoted it; rate_card: its imported card; "
+        "plan: the own fleet's marginal cost"
+    )
+    card_price_cents: int | None = Field(description="the rate card's price (partners)")
+    card_price: str | None
+    live_difference_cents: int | None = Field(
+        description="live quote minus card price, when they differ by more than a cent"
+    )
+    live_quote_failure: str | None = Field(
+        description="why a live quote asked for was not used (the card's price is)"
+    )
 
     @classmethod
-    def of(cls, o: Option) -> OptionOut:
-        shown = (
-            show_money(o.price_cents, o.currency)
-            if o.price_cents is not None and o.currency
-            else None
-        )
+    def of(cls, o: Option, basis: PriceBasis | None = None) -> OptionOut:
+        basis = basis or card_basis(o)
+        card = basis.card_cents
         return cls(
             carrier_id=o.carrier_id,
             carrier_code=o.carrier_code,
@@ -151,12 +169,21 @@ class OptionOut(BaseModel):
             feasible=o.feasible,
             chosen=o.chosen,
             price_cents=o.price_cents,
-            price=shown,
+            price=_money(o.price_cents, o.currency),
             currency=o.currency,
             due=o.due,
             reasons=list(o.reasons),
             explanation=list(o.explanation),
+            price_source=basis.source,
+            card_price_cents=card,
+            card_price=_money(card, o.currency),
+            live_difference_cents=basis.difference_cents,
+            live_quote_failure=basis.quote_failure,
         )
+
+
+def _money(cents: int | None, currency: str | None) -> str | None:
+    return show_money(cents, currency) if cents is not None and currency else None
 
 
 class RatesOut(BaseModel):
@@ -169,6 +196,7 @@ class RatesOut(BaseModel):
     distance_km: float | None = Field(description="by road from the station")
     day: date = Field(description="whose carrier capacity the order takes")
     chosen: str | None = Field(description="code of the cheapest feasible carrier")
+    live: bool = Field(description="whether partners with an API were asked for live quotes")
     options: list[OptionOut]
     notes: list[str]
 
@@ -185,6 +213,7 @@ class RatesOut(BaseModel):
             distance_km=s.distance_km,
             day=s.day,
             chosen=chosen.carrier_code if chosen else None,
-            options=[OptionOut.of(o) for o in s.options],
+            live=s.live,
+            options=[OptionOut.of(o, s.basis(o)) for o in s.options],
             notes=list(s.notes),
         )

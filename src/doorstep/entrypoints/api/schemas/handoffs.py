@@ -86,6 +86,10 @@ class EventsOut(BaseModel):
     scans: dict[str, int]
     unknown_bookings: list[str]
     unknown_parcels: list[str]
+    rejected: list[str] = Field(
+        default_factory=list,
+        description="scans refused, as 'barcode: why' (a delivery lacking its order's proof)",
+    )
 
     @classmethod
     def of(cls, report: EventReport) -> EventsOut:
@@ -93,4 +97,5 @@ class EventsOut(BaseModel):
             scans=dict(report.scans),
             unknown_bookings=report.unknown_bookings,
             unknown_parcels=report.unknown_parcels,
+            rejected=report.rejected,
         )

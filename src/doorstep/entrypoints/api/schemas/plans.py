@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from doorstep.planning.plan import Binding, Reason, Route
 from doorstep.planning.versions import Comparison, Figures, PlanStatus, PlanVersion, route_figures
 from doorstep.services.planning.day import COST_UNITS
-from doorstep.services.planning.jobs import MAX_TIME_LIMIT_S, JobStatus, PlanningJob
+from doorstep.services.planning.jobs import MAX_TIME_LIMIT_S, JobKind, JobStatus, PlanningJob
 from doorstep.services.planning.plan_map import PlanMap
 from doorstep.services.planning.runs import OrderExplanation
 
@@ -255,6 +255,10 @@ class JobProgressOut(BaseModel):
 
 class PlanningJobOut(BaseModel):
     id: str
+    kind: JobKind = Field(
+        description="plan: a day's plan; improve: re-plan routes after a live change; "
+        "allocate: the day between the own fleet and partners"
+    )
     status: JobStatus
     station: str = Field(description="the station's id")
     date: dt.date
@@ -282,6 +286,7 @@ class PlanningJobOut(BaseModel):
             )
         return cls(
             id=j.id,
+            kind=j.kind,
             status=j.status,
             station=j.station_id,
             date=j.service_date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.proofs import Proof
@@ -25,6 +25,9 @@ class ProofIn(BaseModel):
     age_verified: bool = Field(False, description="an ID showed the order's minimum age")
     safe_place: str = Field("", max_length=300, description="where it was left (with a photo)")
     neighbour: str = Field("", max_length=200, description="who took it in (with a photo)")
+
+
+CARRIER_KINDS = frozenset({ScanKind.HAND_OFF, ScanKind.HAND_OFF_CANCEL})
 
 
 class ScanIn(BaseModel):
@@ -47,6 +50,18 @@ class ScanIn(BaseModel):
     proof: ProofIn | None = Field(
         None, description="deliveries: the proof the order asks for; failed attempts: evidence"
     )
+
+    @field_validator("kind")
+    @classmethod
+    def _not_a_carriers(cls, kind: ScanKind) -> ScanKind:
+        # A hand-off's scans are written by doorstep itself (booking, cancel) and by partners'
+        # signed webhooks; a device sending one would move an order no partner has.
+        if kind in CARRIER_KINDS:
+            raise ValueError(
+                f"{kind.value} scans come from hand-offs (POST /orders/{{id}}:hand-off, "
+                "/handoffs/{id}:cancel) and partners' webhooks, not from devices"
+            )
+        return kind
 
     def to_incoming(self) -> IncomingScan:
         position = self.position.to_domain() if self.position else None

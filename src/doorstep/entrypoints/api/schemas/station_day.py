@@ -1,4 +1,4 @@
-"""The station's day as the API returns it: sort plan, receiving, day end."""
+"""The station's day as the API returns it: sort plan, receiving, day end, dispatch board."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from doorstep.domain.loadout import Departure
+from doorstep.domain.partner_progress import CarrierTotals, PartnerDelivery
 from doorstep.domain.reconciliation import Expected, Whereabouts
 from doorstep.domain.sorting import SortLine
 from doorstep.services.dispatch import Board
@@ -265,11 +266,107 @@ class RouteProgressOut(BaseModel):
     ended_at: dt.datetime | None = Field(description="when the driver ended the route")
 
 
+class PartnerDeliveryOut(BaseModel):
+    """An order of the day handed to a partner carrier, as the board shows it."""
+
+    handoff_id: str = Field(description="the hand-off (GET /handoffs/{id})")
+    order_id: str
+    shipper_reference: str
+    recipient_name: str
+    carrier_code: str
+    carrier_name: str
+    tracking_number: str = Field(description="the partner's tracking number")
+    handoff_status: str = Field(
+        description="the hand-off: booked, in_progress, delivered or returned"
+    )
+    order_status: str = Field(
+        description="the order's status, moved by the partner's events as by scans "
+        "(handed_off, out_for_delivery, delivered, failed_attempt, received...)"
+    )
+    stage: str = Field(
+        description="where the delivery stands: booked (no partner event yet), in_progress, "
+        "delivered, failed (the partner's attempt failed) or returned"
+    )
+    window_start: dt.datetime | None = Field(description="the earliest start of its windows")
+    window_end: dt.datetime | None = Field(description="the latest end of its windows")
+    due_at: dt.datetime = Field(
+        description="when it is due: its window's end, else the end of its service day at "
+        "the station (local midnight)"
+    )
+    last_event_at: dt.datetime | None = Field(
+        description="the time of the partner's latest event (None: none yet)"
+    )
+    overdue: bool = Field(
+        description="due_at has passed while it is still booked or in progress (the watch "
+        "opens a late_risk case for it)"
+    )
+
+    @classmethod
+    def of(cls, d: PartnerDelivery) -> PartnerDeliveryOut:
+        f = d.facts
+        return cls(
+            handoff_id=f.handoff_id,
+            order_id=f.order_id,
+            shipper_reference=f.reference,
+            recipient_name=f.recipient,
+            carrier_code=f.carrier_code,
+            carrier_name=f.carrier_name,
+            tracking_number=f.tracking_number,
+            handoff_status=f.handoff_status.value,
+            order_status=f.order_status.value,
+            stage=d.stage.value,
+            window_start=f.window_start,
+            window_end=f.window_end,
+            due_at=d.due_at,
+            last_event_at=f.last_event_at,
+            overdue=d.overdue,
+        )
+
+
+class PartnerTotalsOut(BaseModel):
+    """One carrier's partner deliveries of the day by stage. Each delivery counts in one
+    stage; ``overdue`` counts the booked and in-progress ones past due once more."""
+
+    carrier_code: str
+    carrier_name: str
+    total: int
+    booked: int
+    in_progress: int
+    delivered: int
+    failed: int
+    returned: int
+    overdue: int
+
+    @classmethod
+    def of(cls, t: CarrierTotals) -> PartnerTotalsOut:
+        return cls(
+            carrier_code=t.carrier_code,
+            carrier_name=t.carrier_name,
+            total=t.total,
+            booked=t.booked,
+            in_progress=t.in_progress,
+            delivered=t.delivered,
+            failed=t.failed,
+            returned=t.returned,
+            overdue=t.overdue,
+        )
+
+
 class BoardOut(BaseModel):
     station_code: str
-    plan_id: str
+    plan_id: str | None = Field(
+        description="the published plan the routes follow; None when the day has no "
+        "published plan but has partner deliveries (then there are no routes)"
+    )
     at: dt.datetime
     routes: list[RouteProgressOut]
+    partners: list[PartnerDeliveryOut] = Field(
+        description="the station's orders handed to partner carriers for the day (cancelled "
+        "hand-offs left out), overdue ones first, then open ones by due time"
+    )
+    partner_totals: list[PartnerTotalsOut] = Field(
+        description="per partner carrier (by code), its deliveries of the day by stage"
+    )
 
     @classmethod
     def of(cls, board: Board) -> BoardOut:
@@ -292,5 +389,10 @@ class BoardOut(BaseModel):
             for r in board.routes
         ]
         return cls(
-            station_code=board.station.code, plan_id=board.version.id, at=board.at, routes=routes
+            station_code=board.station.code,
+            plan_id=board.version.id if board.version else None,
+            at=board.at,
+            routes=routes,
+            partners=[PartnerDeliveryOut.of(d) for d in board.partners],
+            partner_totals=[PartnerTotalsOut.of(t) for t in board.partner_totals],
         )

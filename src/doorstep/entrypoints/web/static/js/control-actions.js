@@ -4,6 +4,7 @@
 // the page says where the stops went and redraws from it.
 import { api, clock, describe, el, newId, pageData, station, toast, $ } from "./app.js";
 import { changeSummary } from "./control-queue.js";
+import { statusWords } from "./status_words.js";
 
 // "+02:00" for the station's zone on `day` (noon, away from a DST switch at night).
 export function zoneOffset(zone, day) {
@@ -81,7 +82,7 @@ export function setupUrgent(ctx) {
       const order = await api("orders", { method: "POST", body, headers: { "Idempotency-Key": newId("urgent") } });
       if (order.status !== "ready") {
         const flags = (order.flags || []).map((f) => f.message).join("; ");
-        throw new Error(`the order was created but is ${order.status.replaceAll("_", " ")}${flags ? `: ${flags}` : ""}`);
+        throw new Error(`the order was created but is ${statusWords(order.status)}${flags ? `: ${flags}` : ""}`);
       }
       // No background re-plan (improve_s 0): the answer is the version the page then shows.
       const change = await api(`plans/${ctx.planId}:add-order`, { method: "POST", body: { order_id: order.id, improve_s: 0 } });

@@ -1,6 +1,7 @@
 // The dispatch board (GET /stations/{s}/dispatch) as one card per route, and the KPI tiles
 // of the day so far (GET /kpis). Both are redrawn whole from the server's answer: a handful
-// of routes, so there is no diffing to get wrong.
+// of routes, so there is no diffing to get wrong. The partner deliveries are drawn by
+// control-partners.js.
 import { clock, el, percent } from "./app.js";
 
 const STATE = {

@@ -4,6 +4,7 @@
 /* global L */
 import { clock } from "./app.js";
 import { drawPlan, makeMap } from "./map.js";
+import { statusWords } from "./status_words.js";
 
 // Statuses after which a stop is history for the dispatcher (as services/planning/live.py DONE).
 export const DONE = new Set(["delivered", "failed_attempt", "returning_to_station", "returned_to_sender"]);
@@ -48,7 +49,7 @@ export class ControlMap {
   tip(marker) {
     const s = marker.stop;
     const st = this.status.get(s.order_id);
-    return `${marker.route.vehicle_name} · stop ${s.position} · planned ${clock(s.arrival_at)}${st ? ` · ${st.replaceAll("_", " ")}` : ""}`;
+    return `${marker.route.vehicle_name} · stop ${s.position} · planned ${clock(s.arrival_at)}${st ? ` · ${statusWords(st)}` : ""}`;
   }
 
   setStatus(orderId, status) {

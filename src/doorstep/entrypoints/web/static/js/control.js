@@ -1,11 +1,13 @@
 // The dispatch control tower: the day's published plan on a map with the vans where they are,
-// the dispatch board, the KPI tiles and the exception queue, kept current by the server's
+// the dispatch board (routes, and the deliveries handed to partner carriers), the KPI tiles
+// and the exception queue, kept current by the server's
 // push notices (GET /api/v1/stream) rather than by reloading. A notice says what changed;
 // the page refetches only the parts that notice touches.
 import { api, ApiError, describe, pageData, station, stream, toast, $ } from "./app.js";
 import { ControlMap, DONE } from "./control-map.js";
 import { renderBoard, renderTiles } from "./control-board.js";
 import { openCase, renderQueue } from "./control-queue.js";
+import { openPartner, renderPartners } from "./control-partners.js";
 import { setupBreakdown, setupUrgent } from "./control-actions.js";
 
 const data = pageData();
@@ -51,19 +53,36 @@ async function loadBoard() {
       $("#board-empty").textContent = `No published plan for ${ctx.day}: ${describe(e)}`;
       $("#board-empty").hidden = false;
       $("#board").replaceChildren();
+      drawPartners();
       return;
     }
     throw e;
   }
-  $("#board-empty").hidden = true;
   ctx.routes = ctx.board.routes;
-  // A saved live change publishes a new version: the map follows it.
-  if (ctx.board.plan_id !== ctx.planId) await loadPlan(ctx.board.plan_id);
+  // No published plan, but orders handed to partners: the board lists those alone.
+  $("#board-empty").hidden = Boolean(ctx.board.plan_id);
+  if (!ctx.board.plan_id) {
+    $("#board-empty").textContent = `No published plan for ${ctx.day}: partner deliveries only.`;
+    $("#plan-label").textContent = "";
+  } else if (ctx.board.plan_id !== ctx.planId) {
+    // A saved live change publishes a new version: the map follows it.
+    await loadPlan(ctx.board.plan_id);
+  }
   drawBoard();
+}
+
+function drawPartners() {
+  renderPartners($("#partners"), ctx.board, {
+    onPick: (d) => openPartner($("#partner-dialog"), d, {
+      caseOf: ctx.cases.find((c) => c.order_id === d.order_id),
+      openCase: (c) => openCase($("#case-dialog"), c, ctx),
+    }),
+  });
 }
 
 function drawBoard() {
   if (!ctx.board) return;
+  drawPartners();
   renderBoard($("#board"), ctx.board, {
     colors: ctx.map.colors, positions: ctx.positions, etas: ctx.etas, gps: ctx.gps,
     onPick: (r) => {

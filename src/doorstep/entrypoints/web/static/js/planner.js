@@ -1,5 +1,6 @@
-// The planner page: import a day's orders, fix the ones held back, plan, read the plan on the
-// map and as a timeline, lock, compare and publish. This module wires the parts together;
+// The planner page: import a day's orders, fix the ones held back, plan (or allocate between
+// the own fleet and partners, then hand the partners' orders off), read the plan on the map
+// and as a timeline, lock, compare and publish. This module wires the parts together;
 // each tab's work lives in its own planner_*.js module and they talk through `ctx.events`.
 import { describe, pageData, station, toast, $, $$ } from "./app.js";
 import { call } from "./planner_call.js";
@@ -9,12 +10,13 @@ import { initAttention } from "./planner_attention.js";
 import { initRun } from "./planner_run.js";
 import { initPlan } from "./planner_plan.js";
 import { initCompare } from "./planner_compare.js";
+import { initAllocation } from "./planner_allocation.js";
 
 const data = pageData();
 const here = station();
 
 // Everything the parts share. Events: "plan-stored" {planId} after a run or a lock made or
-// changed a version; "versions" {versions} when the day's list is read; "orders-changed"
+// changed a version; "allocated" {job} after an allocation job succeeded; "versions" {versions} when the day's list is read; "orders-changed"
 // after an import or a fix; "tab" {name} to switch tabs, "tab-shown" {name} once switched.
 const ctx = {
   day: data.date,
@@ -59,7 +61,9 @@ async function start() {
   initRun(ctx);
   initPlan(ctx);
   initCompare(ctx);
-  showTab(location.hash === "#import" ? "import" : "plan");
+  initAllocation(ctx);
+  const tabs = { "#import": "import", "#carriers": "allocation" };
+  showTab(tabs[location.hash] || "plan");
   document.body.dataset.ready = "1";
 }
 

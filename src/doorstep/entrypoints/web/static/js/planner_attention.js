@@ -5,6 +5,7 @@
 /* global L */
 import { describe, el, toast, $ } from "./app.js";
 import { call } from "./planner_call.js";
+import { statusWords } from "./status_words.js";
 
 const PAGE = 500;
 
@@ -148,7 +149,7 @@ export function initAttention(ctx) {
       toast(`${fixed.shipper_reference} still needs attention: ${fixed.flags.filter((f) => f.severity === "blocking").map((f) => f.message).join("; ")}`);
     } else {
       orders = orders.filter((o) => o.id !== fixed.id);
-      toast(`${fixed.shipper_reference} is ${fixed.status.replaceAll("_", " ")}`, "ok");
+      toast(`${fixed.shipper_reference} is ${statusWords(fixed.status)}`, "ok");
     }
     draw();
     return true;

@@ -1,15 +1,24 @@
 // Run planning: start a job for the station's day, poll it for the search's progress (time
 // used, the solver's objective so far, whether a plan without late stops was found), cancel it (the
 // server keeps the best plan found so far), then hand the stored version to the plan view.
+// "Allocate" runs the same way as an allocation job (POST /allocations:run): a few rounds of
+// planning, each up to the search time, deciding per order own fleet or a partner; cancelled,
+// it stores nothing. When it ends the plan view gets its version and the Carriers tab its
+// decisions ("allocated").
 import { describe, toast, $ } from "./app.js";
 import { call } from "./planner_call.js";
 
 const POLL_MS = 500;
+// An allocation plans the fleet about three times (see services/carriers/allocation.py): the
+// bar measures against that, and never shows full before the job ends.
+const ALLOCATION_ROUNDS = 3;
 
 export function initRun(ctx) {
   const startButton = $("#run-start");
+  const allocateButton = $("#run-allocate");
   const cancelButton = $("#run-cancel");
   let job = null;
+  let kind = "plan"; // or "allocate"
   let timer = null;
 
   // The solver reports on each new best and every few hundred iterations, so its elapsed
@@ -23,14 +32,18 @@ export function initRun(ctx) {
     if (j.status === "running" && runningSince === null) runningSince = performance.now();
     const p = j.progress;
     const seen = runningSince === null ? 0 : (performance.now() - runningSince) / 1000;
-    const elapsed = Math.min(Math.max(p ? p.elapsed_s : 0, seen), j.time_limit_s);
+    const budget = kind === "allocate" ? j.time_limit_s * ALLOCATION_ROUNDS : j.time_limit_s;
+    const elapsed = kind === "allocate" ? Math.max(p ? p.elapsed_s : 0, seen)
+      : Math.min(Math.max(p ? p.elapsed_s : 0, seen), j.time_limit_s);
     const finished = ["succeeded", "failed", "cancelled"].includes(j.status);
-    const share = j.status === "succeeded" ? 1 : Math.min(elapsed / j.time_limit_s, 1);
+    const share = j.status === "succeeded" ? 1 : Math.min(elapsed / budget, kind === "allocate" ? 0.95 : 1);
     $("#run-bar").style.width = `${(share * 100).toFixed(0)}%`;
-    const parts = [words(j.status)];
+    box.dataset.kind = kind;
+    const parts = [kind === "allocate" && !finished ? `Allocating: ${words(j.status).toLowerCase()}` : words(j.status)];
     if (!finished) {
       if (p) box.dataset.progressSeen = "1"; // for the browser test: the search was watched
-      parts.push(`${elapsed.toFixed(0)} of ${j.time_limit_s} s`);
+      parts.push(kind === "allocate" ? `${elapsed.toFixed(0)} s, rounds of up to ${j.time_limit_s} s`
+        : `${elapsed.toFixed(0)} of ${j.time_limit_s} s`);
       // The solver's own objective (penalties included), not the plan's cost: it only shows
       // the search improving.
       if (p && p.best_cost !== null) parts.push(`search objective ${p.best_cost.toFixed(2)}`);
@@ -59,6 +72,14 @@ export function initRun(ctx) {
     show(job);
     if (["succeeded", "failed", "cancelled"].includes(job.status)) {
       finish();
+      if (kind === "allocate") {
+        if (job.status === "succeeded") toast(`Allocated: ${job.outcome}`, "ok");
+        else if (job.status === "failed") toast(`Allocation failed: ${job.error || "no reason given"}`, "bad");
+        else toast("Allocation cancelled: nothing stored", "");
+        if (job.plan_id) ctx.emit("plan-stored", { planId: job.plan_id });
+        if (job.status === "succeeded") ctx.emit("allocated", { job });
+        return;
+      }
       if (job.plan_id) {
         toast(`Plan stored${job.status === "cancelled" ? " (cancelled: the best plan so far)" : ""}`, "ok");
         ctx.emit("plan-stored", { planId: job.plan_id });
@@ -73,28 +94,38 @@ export function initRun(ctx) {
   function finish() {
     clearTimeout(timer);
     startButton.disabled = false;
+    allocateButton.disabled = false;
     cancelButton.hidden = true;
     cancelButton.disabled = false;
   }
 
-  startButton.addEventListener("click", async () => {
+  // Both kinds answer a planning job, polled and cancelled at /planning-jobs/{id}.
+  async function begin(which) {
+    kind = which;
     startButton.disabled = true;
+    allocateButton.disabled = true;
     runningSince = null;
     delete $("#run-progress").dataset.progressSeen;
+    $("#run-progress").hidden = false;
     $("#run-status").textContent = "Starting…";
     $("#run-bar").style.width = "0";
     $("#run-progress").dataset.status = "starting";
+    $("#run-progress").dataset.kind = kind;
+    const body = { station: ctx.station.code, date: ctx.day, time_limit_s: Number($("#run-seconds").value) };
     try {
-      job = await call("planning-jobs", { method: "POST", body: { station: ctx.station.code, date: ctx.day, time_limit_s: Number($("#run-seconds").value) } });
+      job = await call(kind === "allocate" ? "allocations:run" : "planning-jobs", { method: "POST", body });
     } catch (error) {
-      toast(`Could not start planning: ${describe(error)}`, "bad");
-      startButton.disabled = false;
+      toast(`Could not start ${kind === "allocate" ? "the allocation" : "planning"}: ${describe(error)}`, "bad");
+      finish();
       return;
     }
     cancelButton.hidden = false;
     show(job);
     timer = setTimeout(poll, POLL_MS);
-  });
+  }
+
+  startButton.addEventListener("click", () => begin("plan"));
+  allocateButton.addEventListener("click", () => begin("allocate"));
 
   cancelButton.addEventListener("click", async () => {
     if (!job) return;

@@ -1,0 +1,191 @@
+"""The dispatch board covers the station's partner deliveries, and the watch opens a late-risk
+case for each overdue one: hand-offs booked with a real partner on loopback (HTTP), its
+events applied as the webhook would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from doorstep.adapters.carriers.generic_partner_http import GenericPartnerGateway
+from doorstep.domain.carriers import ServiceLevel
+from doorstep.domain.errors import NotFound
+from doorstep.domain.exceptions import ExceptionType
+from doorstep.domain.handoffs import (
+    CarrierConnection,
+    Handoff,
+    HandoffStatus,
+    PartnerStatus,
+    TrackingEvent,
+)
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.orders import Order
+from doorstep.domain.partner_progress import CarrierTotals, Stage
+from doorstep.domain.schedules import TimeWindow
+from doorstep.domain.stations import Station
+from doorstep.domain.webhooks import new_secret
+from doorstep.services import dispatch, exceptions, stations
+from doorstep.services.authorization import Principal
+from doorstep.services.carriers import handoff
+from doorstep.services.ports import CarrierGateway
+from tests.services.carriers.test_handoff import ready_order
+from tests.services.carriers.test_registry import import_samples
+from tests.services.conftest import Ports, station_fields
+from tests.services.planning.test_runs import DAY
+from tests.services.test_loadout import day, station
+from tests.services.test_sorting import published
+from tests.support.partner import API_KEY, Partner, partner_server
+
+__all__ = ["day", "station"]  # fixtures, used by name
+
+CARRIER = "kaupunkikuriiri"
+
+
+def utc(hour: int, minute: int = 0) -> datetime:
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def partner() -> Iterator[Partner]:
+    with partner_server() as running:
+        yield running
+
+
+@pytest.fixture
+def hports(ports: Ports, admin: Principal, station: Station, partner: Partner) -> Iterator[
+    handoff.HandoffPorts
+]:  # fmt: skip
+    """Hand-off ports whose gateway is the generic partner's HTTP adapter on loopback."""
+    made: list[GenericPartnerGateway] = []
+
+    def gateways(carrier_code: str, connection: CarrierConnection) -> CarrierGateway:
+        made.append(GenericPartnerGateway(carrier_code, connection.base_url, connection.api_key))
+        return made[-1]
+
+    import_samples(ports, admin)
+    handoff.connect(
+        admin, CARRIER, base_url=partner.url, api_key=API_KEY,
+        webhook_secret=new_secret(b"p" * 32), uow=ports.uow, clock=ports.clock,
+    )  # fmt: skip
+    yield handoff.HandoffPorts(ports.uow, ports.clock, ports.ids, gateways)
+    for gateway in made:
+        gateway.close()
+
+
+def handed(ports: Ports, admin: Principal, hports: handoff.HandoffPorts, ref: str, **changes: object) -> Handoff:  # fmt: skip  # noqa: E501
+    ready_order(ports, admin, ref, **changes)
+    return handoff.hand_off(admin, ref, CARRIER, ServiceLevel.SAME_DAY, ports=hports)
+
+
+def events(
+    admin: Principal, hports: handoff.HandoffPorts, made: Handoff, *steps: tuple[str, datetime]
+) -> None:
+    found = [
+        TrackingEvent(
+            f"{made.booking_id}-{n}", made.booking_id, PartnerStatus(status), at,
+            reason="not_home" if status == "failed" else "",
+        )
+        for n, (status, at) in enumerate(steps)
+    ]  # fmt: skip
+    report = handoff.apply_events(admin, made.carrier_id, found, ports=hports)
+    assert report.unknown_bookings == []
+
+
+def late_risks(ports: Ports, admin: Principal) -> list[tuple[str | None, str]]:
+    cases = exceptions.list_cases(admin, uow=ports.uow).cases
+    return sorted((c.order_id, c.summary) for c in cases if c.type is ExceptionType.LATE_RISK)
+
+
+def test_the_board_lists_the_days_partner_deliveries_and_the_watch_opens_each_overdue_once(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    """Windows 08:00-12:00 UTC (10:00-14:00 in Helsinki). At 13:00 UTC: PX-1 is out for
+    delivery past its window (overdue); PX-2 has no window and is due at local midnight
+    (22:00 UTC: not overdue); PX-3 failed (settled, not overdue). PX-4's hand-off was
+    cancelled and PX-5 belongs to another station: neither shows."""
+    published(ports, admin)
+    window = (TimeWindow(utc(8), utc(12)),)
+    px1 = handed(ports, admin, hports, "PX-1", time_windows=window)
+    px2 = handed(ports, admin, hports, "PX-2")
+    px3 = handed(ports, admin, hports, "PX-3", time_windows=window)
+    px4 = handed(ports, admin, hports, "PX-4", time_windows=window)
+    handoff.cancel(admin, px4.id, ports=hports)
+    stations.add_station(admin, station_fields("HEL2"), uow=ports.uow, ids=ports.ids)
+    handed(ports, admin, hports, "PX-5", station_id="HEL2", time_windows=window)
+    events(admin, hports, px1, ("picked_up", utc(7)), ("out_for_delivery", utc(9, 30)))
+    events(admin, hports, px3, ("picked_up", utc(7)), ("failed", utc(10, 15)))
+
+    ports.clock.current = utc(13)
+    board = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert len(board.routes) == 1  # the own fleet's route is still there
+    seen = [
+        (
+            d.facts.reference, d.facts.recipient, d.facts.carrier_name, d.facts.tracking_number,
+            d.facts.handoff_status, d.facts.order_status, d.stage, d.due_at, d.overdue,
+            d.facts.last_event_at,
+        )
+        for d in board.partners
+    ]  # fmt: skip
+    assert seen == [
+        ("PX-1", "Ann", "Kaupunkikuriiri", px1.tracking_number, HandoffStatus.IN_PROGRESS,
+         OrderStatus.OUT_FOR_DELIVERY, Stage.IN_PROGRESS, utc(12), True, utc(9, 30)),
+        ("PX-2", "Ann", "Kaupunkikuriiri", px2.tracking_number, HandoffStatus.BOOKED,
+         OrderStatus.HANDED_OFF, Stage.BOOKED, utc(22), False, None),
+        ("PX-3", "Ann", "Kaupunkikuriiri", px3.tracking_number, HandoffStatus.IN_PROGRESS,
+         OrderStatus.FAILED_ATTEMPT, Stage.FAILED, utc(12), False, utc(10, 15)),
+    ]  # fmt: skip
+    assert (board.partners[0].facts.window_start, board.partners[1].facts.window_end) == (
+        utc(8),
+        None,
+    )
+    assert board.partner_totals == (
+        CarrierTotals(CARRIER, "Kaupunkikuriiri", booked=1, in_progress=1, failed=1, overdue=1),
+    )
+
+    for _ in range(2):  # run twice: one case, not two
+        dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    # The failed attempt opened its own failed-attempt case; only PX-1 is late.
+    assert late_risks(ports, admin) == [
+        (
+            px1.order_id,
+            "Kaupunkikuriiri has not delivered it by 14:00, the end of its window "
+            f"(tracking number {px1.tracking_number})",
+        )
+    ]
+
+    # PX-1 delivered late; after local midnight PX-2, never picked up, is overdue too.
+    events(admin, hports, px1, ("delivered", utc(13, 30)))
+    ports.clock.current = utc(22, 1)
+    after = dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    # Overdue first; the settled ones (both due at 12:00) after it.
+    first = after.partners[0]
+    assert (first.facts.reference, first.stage, first.overdue) == ("PX-2", Stage.BOOKED, True)
+    assert {d.facts.reference: d.stage for d in after.partners[1:]} == {
+        "PX-1": Stage.DELIVERED,
+        "PX-3": Stage.FAILED,
+    }
+    assert after.partner_totals == (
+        CarrierTotals(CARRIER, "Kaupunkikuriiri", booked=1, delivered=1, failed=1, overdue=1),
+    )
+    assert dict(late_risks(ports, admin))[px2.order_id] == (
+        f"Kaupunkikuriiri has not delivered it by the end of 23.11. "
+        f"(tracking number {px2.tracking_number})"
+    )
+    assert len(late_risks(ports, admin)) == 2
+
+
+def test_a_day_without_a_published_plan_has_a_board_of_its_partner_deliveries(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    with pytest.raises(NotFound, match="published plan"):
+        dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    made = handed(ports, admin, hports, "PX-1", time_windows=(TimeWindow(utc(8), utc(12)),))
+    ports.clock.current = utc(12, 30)
+    board = dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert (board.version, board.routes) == (None, ())
+    assert [(d.order_id, d.stage, d.overdue) for d in board.partners] == [
+        (made.order_id, Stage.BOOKED, True)
+    ]
+    assert [o for o, _ in late_risks(ports, admin)] == [made.order_id]
