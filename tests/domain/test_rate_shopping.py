@@ -125,3 +125,17 @@ def test_cheapest_feasible_first_and_chosen() -> None:
         ("own", False),
     ]
     assert not any(o.chosen for o in ranked([other, full]))
+
+
+def test_a_pickup_stays_with_the_own_fleet() -> None:
+    """Partners deliver: a return to collect is excluded, with the reason; the own fleet's
+    option for it is judged as usual."""
+    collect = order(kind=OrderKind.PICKUP)
+    need = needed_level(collect, MONDAY_10, HELSINKI)
+    option = judge(
+        carrier(), collect, need, None, used_parcels=0, booked_at=MONDAY_10, zone=HELSINKI
+    )
+    assert "the order is a pickup to collect, and partners only deliver" in option.reasons
+    own = carrier("own", kind=CarrierKind.OWN_FLEET)
+    fleet = judge(own, collect, need, None, used_parcels=0, booked_at=MONDAY_10, zone=HELSINKI)
+    assert not any("pickup" in reason for reason in fleet.reasons)

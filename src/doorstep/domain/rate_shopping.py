@@ -42,7 +42,7 @@ from enum import StrEnum
 from doorstep.domain.carriers import Carrier, CarrierKind, ServiceLevel, normal_postcode, order_tags
 from doorstep.domain.errors import InvalidValue
 from doorstep.domain.handoffs import CarrierQuote
-from doorstep.domain.orders import Order, ProofKind
+from doorstep.domain.orders import Order, OrderKind, ProofKind
 from doorstep.domain.rates import Quote, Refusal, exact, show_kg, show_money
 
 
@@ -124,6 +124,7 @@ def judge(
         *_limits(carrier, order),
         *_tags(carrier, order),
         *_proof(carrier, order),
+        *_collection(carrier, order),
         *_capacity(carrier, order, used_parcels),
     ]
     due: datetime | None = None
@@ -222,6 +223,14 @@ def _proof(carrier: Carrier, order: Order) -> Sequence[str]:
     if kind is ProofKind.MINIMUM_AGE or carrier.captures(kind):
         return ()
     return (f"the order needs a {kind.value} proof, which it does not capture",)
+
+
+def _collection(carrier: Carrier, order: Order) -> Sequence[str]:
+    """Partners deliver: a pickup (a return to collect from the customer) stays with the own
+    fleet, since a partner's events have no "collected" status to bring it back to us."""
+    if carrier.kind is CarrierKind.PARTNER and order.kind is OrderKind.PICKUP:
+        return ("the order is a pickup to collect, and partners only deliver",)
+    return ()
 
 
 def _tags(carrier: Carrier, order: Order) -> Sequence[str]:

@@ -17,8 +17,10 @@ running server's API: ``actions``), so the exceptions, messages, KPIs and re-att
 out exactly as on a real day.
 
 A heap of steps is played in time order with the simulated clock set to each moment; steps
-add later steps. Randomness is drawn per thing (``_Day.draw``), so the same seed plays the
-same day, event for event, and a variant of the day changes only what it must.
+add later steps, and what happens away from the station at given moments (a partner
+carrier's events, ``run_day``'s ``elsewhere``) joins the heap. Randomness is drawn per thing
+(``_Day.draw``), so the same seed plays the same day, event for event, and a variant of the
+day changes only what it must.
 """
 
 from __future__ import annotations
@@ -100,19 +102,23 @@ def run_day(
     late_orders: Sequence[LateOrder] = (),
     actions: Actions | None = None,
     pace: Callable[[datetime, DayRun], None] | None = None,
+    elsewhere: Sequence[tuple[datetime, Callable[[], None]]] = (),
 ) -> DayRun:
     """Play the station's published ``day``; the services store everything as they would.
 
     ``actions`` carries the day's writes out (the services in this process by default, or a
     running server); reads go to ``ports.uow`` either way. ``pace`` is told each moment
     before it is played, with the day so far: to wait for the wall clock in a live demo, or
-    to show progress.
+    to show progress. ``elsewhere`` is what happens away from the station and its vans at
+    given moments (a partner carrier's events: ``simulation.partners``): each is played
+    among the day's steps in time order, with the clock set to its moment, and the day is
+    closed after the last of them.
     """
     act = actions or ServiceActions(
         principal, ports.uow, ports.clock, ports.ids, ports.travel, ports.proofs
     )
     played = _Day(principal, station_ref, day, ports, act, seed, world, late_orders)
-    played.pace = pace
+    played.pace, played.elsewhere = pace, elsewhere
     return played.play()
 
 
@@ -132,6 +138,7 @@ class _Day:
         self.ports, self.act, self.seed, self.world = ports, actions, seed, world
         self.late_orders = late_orders
         self.pace: Callable[[datetime, DayRun], None] | None = None
+        self.elsewhere: Sequence[tuple[datetime, Callable[[], None]]] = ()
         self.steps: list[_Step] = []
         self.count = 0
         self.result = DayRun()
@@ -193,6 +200,8 @@ class _Day:
         self.planned = {i for r in routes for i in r.stop_ids}
         for late in sorted(self.late_orders, key=lambda x: x.at):
             self._at(late.at, partial(self._late_order, late))
+        for at, run in self.elsewhere:
+            self._at(at, run)
         if routes and self.world.watch_every_min > 0:
             dispatcher = Dispatcher(
                 self.act, self.principal, self.ports.uow, self.ports.clock, self.station_ref,

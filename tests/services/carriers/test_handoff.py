@@ -25,7 +25,7 @@ from doorstep.domain.handoffs import (
     scan_id,
 )
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import Address, Order, ProofKind, ProofRequirement
+from doorstep.domain.orders import Address, Order, OrderKind, ProofKind, ProofRequirement
 from doorstep.domain.scans import FailReason
 from doorstep.domain.stations import Station
 from doorstep.domain.webhooks import new_secret, signed_headers
@@ -168,6 +168,9 @@ def test_what_cannot_be_handed_off_is_refused_with_the_reason(
     ready_order(ports, admin, "R-2", proof=ProofRequirement(ProofKind.PIN))
     with pytest.raises(Conflict, match=f"pin proof, and {PARTNER} does not capture"):
         handoff.hand_off(admin, "R-2", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
+    ready_order(ports, admin, "R-PU", kind=OrderKind.PICKUP)
+    with pytest.raises(Conflict, match="pickup to collect from the customer; partners only"):
+        handoff.hand_off(admin, "R-PU", PARTNER, ServiceLevel.SAME_DAY, ports=hports)
     ready_order(ports, admin, "R-3")
     with pytest.raises(InvalidValue, match="own fleet"):
         handoff.hand_off(admin, "R-3", "omat_autot", ports=hports)

@@ -358,17 +358,35 @@ def _problem(
     prefer: bool,
 ) -> Problem:
     keep = set(active)
+    cheapest = {
+        s.id: None if s.id in forced else _cheapest(shopped[s.id], rules)
+        for s in day.stops
+        if s.id in keep
+    }
+    # An order no partner may take is the dearest of all to leave out. With the fleet
+    # preferred, each order a partner could take weighs its usual penalty plus its price, so
+    # one such order must outweigh all of them together: else a van full of light orders
+    # that partners could carry keeps them and leaves it unserved (the peak day's heavy
+    # lift-gate order, before this). Without the preference a partner's price is all an
+    # order weighs, and its usual penalty already outweighs the few it displaces.
+    dearest = sum(
+        s.penalty + price * UNITS_PER_CENT
+        for s in day.stops
+        if (price := cheapest.get(s.id)) is not None
+    )
     stops = []
     for stop in day.stops:
         if stop.id not in keep:
             continue
-        cheapest = None if stop.id in forced else _cheapest(shopped[stop.id], rules)
-        if cheapest is not None:
-            units = cheapest * UNITS_PER_CENT
+        price = cheapest[stop.id]
+        if price is not None:
+            units = price * UNITS_PER_CENT
             # Preferred: kept whenever it fits, the dearest to outsource first; else left
             # out whenever a partner is cheaper than serving it.
             penalty = stop.penalty + units if prefer else min(stop.penalty, units)
             stop = replace(stop, penalty=penalty)
+        elif prefer:
+            stop = replace(stop, penalty=stop.penalty + dearest + 1)
         stops.append(stop)
     return replace(day, stops=tuple(stops))
 

@@ -58,7 +58,7 @@ from doorstep.domain.handoffs import (
     status_after,
 )
 from doorstep.domain.order_status import PLANNABLE
-from doorstep.domain.orders import Order, ProofKind
+from doorstep.domain.orders import Order, OrderKind, ProofKind
 from doorstep.domain.permissions import Permission
 from doorstep.domain.proofs import Proof
 from doorstep.domain.rate_shopping import needed_level
@@ -247,6 +247,12 @@ def _prepare(
             f"the order asks for a {kind.value} proof, and {carrier.code} does not capture "
             f"{what} (the proofs it declares: {declared}); deliver it with the own fleet or "
             "a partner that captures it",
+            field="order",
+        )
+    if order.kind is OrderKind.PICKUP:
+        raise Conflict(
+            "the order is a pickup to collect from the customer; partners only deliver, so "
+            "plan it for the own fleet",
             field="order",
         )
     if not order.parcels:
