@@ -112,6 +112,18 @@ class PlanningJobs:
     ) -> PlanningJob:
         """Queue a run of ``runs.plan_day``; bad input is refused now, not when the job runs."""
         require(principal, Permission.PLANS_WRITE)
+        return self._queue_day(principal, station_ref, day, time_limit_s, seed, JobKind.PLAN)
+
+    def _queue_day(
+        self,
+        principal: Principal,
+        station_ref: str,
+        day: date,
+        time_limit_s: float,
+        seed: int,
+        kind: JobKind,
+    ) -> PlanningJob:
+        """A job on a station's whole day (planning or allocation), checked and queued."""
         _check_limit(time_limit_s)
         with self._ports.reader() as uow:
             station = resolve_station(uow, principal.organisation_id, "station", station_ref)
@@ -123,6 +135,7 @@ class PlanningJobs:
             time_limit_s=time_limit_s,
             seed=seed,
             created_at=self._ports.clock.now(),
+            kind=kind,
         )
         return self._queue(principal, job)
 
@@ -164,20 +177,7 @@ class PlanningJobs:
         job names the own fleet's plan and says in words where the orders went."""
         require(principal, Permission.PLANS_WRITE)
         require(principal, Permission.ORDERS_WRITE)
-        _check_limit(time_limit_s)
-        with self._ports.reader() as uow:
-            station = resolve_station(uow, principal.organisation_id, "station", station_ref)
-        job = PlanningJob(
-            id=self._ports.ids.new_id("job"),
-            organisation_id=principal.organisation_id,
-            station_id=station.id,
-            service_date=day,
-            time_limit_s=time_limit_s,
-            seed=seed,
-            created_at=self._ports.clock.now(),
-            kind=JobKind.ALLOCATE,
-        )
-        return self._queue(principal, job)
+        return self._queue_day(principal, station_ref, day, time_limit_s, seed, JobKind.ALLOCATE)
 
     def _queue(self, principal: Principal, job: PlanningJob) -> PlanningJob:
         with self._lock:
