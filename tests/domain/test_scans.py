@@ -189,9 +189,17 @@ def test_a_sort_to_another_lane_is_refused_naming_the_right_one() -> None:
     right = [*wrong, scan(2, K.SORT, 11, lane="L03"), scan(3, K.LOAD, 20, vehicle_id="veh_9")]
     result = replay("P1", right, plan)
     assert result.state.status is S.SORTED
-    assert (
-        "mis-load: this parcel belongs on vehicle veh_1 (lane L03), not veh_9"
-        in (result.problems["evt-P1-0003"])
+    assert result.problems["evt-P1-0003"] == (
+        "mis-load: this parcel belongs on vehicle veh_1 (lane L03), not vehicle veh_9; take it off"
+    )
+    # With the names people know the vans by; a vehicle of no name keeps its id.
+    named = replay("P1", right, plan, {"veh_1": "Van 1", "veh_9": "Van 9"})
+    assert named.problems["evt-P1-0003"] == (
+        "mis-load: this parcel belongs on Van 1 (lane L03), not Van 9; take it off"
+    )
+    half = replay("P1", right, plan, {"veh_1": "Van 1"})
+    assert half.problems["evt-P1-0003"] == (
+        "mis-load: this parcel belongs on Van 1 (lane L03), not vehicle veh_9; take it off"
     )
     assert replay("P1", wrong).problems == {}  # no published plan: any lane will do
 

@@ -42,6 +42,7 @@ from doorstep.services.ports import (
     AssignmentRepository,
     Broadcaster,
     CarrierRepository,
+    CaseScope,
     Contact,
     DeliveryRepository,
     DepartureRepository,
@@ -483,6 +484,7 @@ class FakeExceptions(_Scoped[ExceptionCase]):
         type: ExceptionType | None,
         after: Position | None,
         limit: int,
+        scope: CaseScope | None = None,
     ) -> Sequence[ExceptionCase]:
         found = [
             c
@@ -490,8 +492,29 @@ class FakeExceptions(_Scoped[ExceptionCase]):
             if (status is None or c.status is status)
             and (type is None or c.type is type)
             and (after is None or (c.due_at, c.id) > (after.created_at, after.id))
+            and (scope is None or self._in_scope(c, scope))
         ]
         return sorted(found, key=lambda c: (c.due_at, c.id))[:limit]
+
+    def _in_scope(self, case: ExceptionCase, scope: CaseScope) -> bool:
+        tables = self._uow.current()
+        order = tables.orders.get(case.order_id or "")
+        if order is not None and order.organisation_id == case.organisation_id:
+            handed = any(
+                h.order_id == order.id
+                and h.service_date == scope.service_date
+                and h.status.value != "cancelled"
+                for h in tables.__dict__.get("handoffs", {}).values()
+            )
+            of_day = order.service_date == scope.service_date or handed
+            return order.station_id == scope.station_id and of_day
+        if case.key in scope.keys:
+            return True
+        return (
+            case.order_id is None
+            and case.type in scope.unplaced_types
+            and scope.opened_from <= case.opened_at < scope.opened_to
+        )
 
 
 class FakeInspections(_Scoped[Inspection]):

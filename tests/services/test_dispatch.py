@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -88,7 +89,18 @@ def test_a_driver_without_the_skills_or_already_busy_is_refused(
 
 
 def test_a_stop_at_risk_says_whether_its_route_is_behind() -> None:
-    assert (
-        dispatch.risk_words("Van 2", 12) == "Van 2 is 12 min behind: this stop may miss its window"
+    """A minute or more behind says how much; less (never "0 min behind") says when the van
+    is expected, in the station's time (08:42 UTC is 10:42 in Helsinki in November)."""
+    zone = ZoneInfo("Europe/Helsinki")
+    eta = datetime(2026, 11, 23, 8, 42, tzinfo=UTC)
+    behind = timedelta(minutes=12, seconds=40)
+    assert dispatch.risk_words("Van 2", behind, eta, zone) == (
+        "Van 2 is 12 min behind: this stop may miss its window"
     )
-    assert dispatch.risk_words("Van 2", 0) == "Van 2's live ETA for this stop runs past its window"
+    for delay in (timedelta(seconds=59), timedelta(0)):
+        assert dispatch.risk_words("Van 2", delay, eta, zone) == (
+            "Van 2 is expected at this stop at 10:42, after its window"
+        )
+    assert dispatch.risk_words("Van 2", timedelta(seconds=30), None, zone) == (
+        "Van 2 may miss this stop's window"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from doorstep.domain.exceptions import ExceptionType
 from doorstep.domain.orders import Order
@@ -125,7 +126,18 @@ def test_the_watch_sees_a_stop_at_risk_from_its_live_eta_before_the_plan_does(
     assert last.stop_id not in risky()
     assert last.stop_id in risky(travel=StraightTravel())
     cases = exceptions.list_cases(admin, uow=ports.uow).cases
-    assert any(c.type is ExceptionType.LATE_RISK and c.order_id == last.stop_id for c in cases)
+    (risk,) = [c for c in cases if c.type is ExceptionType.LATE_RISK]
+    assert risk.order_id == last.stop_id
+    # Left on time: not "0 min behind" but when the live ETA expects it, in Helsinki time.
+    board = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert board.routes[0].delay < timedelta(minutes=1)
+    live = dispatch.watch(
+        admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock, travel=StraightTravel()
+    )
+    eta = dict(live.routes[0].ahead)[last.stop_id]
+    assert eta > window.end_at
+    local = eta.astimezone(ZoneInfo("Europe/Helsinki"))
+    assert risk.summary == f"Van 1 is expected at this stop at {local:%H:%M}, after its window"
 
 
 def test_a_gps_fix_moves_the_van_on(ports: Ports, admin: Principal, day: list[Order]) -> None:

@@ -216,18 +216,26 @@ class Replay:
     whole: bool = True
 
 
-def replay(barcode: str, events: Iterable[ScanEvent], expected: Assignment | None = None) -> Replay:
+def replay(
+    barcode: str,
+    events: Iterable[ScanEvent],
+    expected: Assignment | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Replay:
     """Apply ``events`` of one parcel in device-time order; duplicates by id count once.
 
     With ``expected`` (the published sort plan's place for the parcel) a sort scan to another
     lane and a load scan onto another vehicle are refused: they do not apply, and their
-    problem names the right lane or vehicle.
+    problem names the right lane or vehicle, by its name in ``names`` (vehicle id -> name).
     """
-    return _run(ParcelState(barcode), events, expected)
+    return _run(ParcelState(barcode), events, expected, names or {})
 
 
 def extend(
-    state: ParcelState, events: Iterable[ScanEvent], expected: Assignment | None = None
+    state: ParcelState,
+    events: Iterable[ScanEvent],
+    expected: Assignment | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Replay | None:
     """``state`` carried on with new ``events``, if they all come after what it replayed.
 
@@ -238,14 +246,19 @@ def extend(
     first = min((e.replay_key for e in unique.values()), default=None)
     if state.replayed_to is not None and first is not None and first <= state.replayed_to:
         return None
-    return replace(_run(state, unique.values(), expected), whole=False)
+    return replace(_run(state, unique.values(), expected, names or {}), whole=False)
 
 
-def _run(state: ParcelState, events: Iterable[ScanEvent], expected: Assignment | None) -> Replay:
+def _run(
+    state: ParcelState,
+    events: Iterable[ScanEvent],
+    expected: Assignment | None,
+    names: Mapping[str, str],
+) -> Replay:
     unique = {e.id: e for e in events}
     problems: dict[str, str] = {}
     for event in sorted(unique.values(), key=lambda e: e.replay_key):
-        moved = apply(state, event, expected)
+        moved = apply(state, event, expected, names)
         if isinstance(moved, str):
             problems[event.id] = moved
             state = replace(state, replayed_to=event.replay_key)
@@ -255,13 +268,16 @@ def _run(state: ParcelState, events: Iterable[ScanEvent], expected: Assignment |
 
 
 def apply(
-    state: ParcelState, event: ScanEvent, expected: Assignment | None = None
+    state: ParcelState,
+    event: ScanEvent,
+    expected: Assignment | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> ParcelState | str:
     """The state after ``event``, or why it cannot apply from ``state`` (or the sort plan)."""
     allowed, to = MOVES[event.kind]
     if state.status not in allowed:
         return _impossible(state, event)
-    misplaced = _misplaced(state, event, expected)
+    misplaced = _misplaced(state, event, expected, names or {})
     if misplaced:
         return misplaced
     kind = event.kind
@@ -299,12 +315,18 @@ def apply(
     return replace(state, **changes)  # type: ignore[arg-type]
 
 
-def _misplaced(state: ParcelState, event: ScanEvent, expected: Assignment | None) -> str:
+def _misplaced(
+    state: ParcelState, event: ScanEvent, expected: Assignment | None, names: Mapping[str, str]
+) -> str:
     """Why a sort or load scan goes against the sort plan, or "" if it does not.
 
     The plan holds for the parcel's trip it was made for: the scans of an earlier trip, before
     the parcel came back to the station (after a failed attempt, or towed back on a
     broken-down van), followed the plan of their time.
+
+    The words open with ``mis-sort:`` or ``mis-load:`` (``exceptions.problem_type`` reads
+    them); vehicles go by the names people know them by, and by id only when ``names`` does
+    not know it (a device naming no vehicle of the organisation).
     """
     if expected is None or state.trips != expected.attempt:
         return ""
@@ -314,11 +336,19 @@ def _misplaced(state: ParcelState, event: ScanEvent, expected: Assignment | None
             f"not {event.lane}; move it there and scan it again"
         )
     if event.kind is ScanKind.LOAD and event.vehicle_id != expected.vehicle_id:
+        right = vehicle_words(expected.vehicle_id, names)
+        wrong = vehicle_words(event.vehicle_id, names)
         return (
-            f"mis-load: this parcel belongs on vehicle {expected.vehicle_id} (lane "
-            f"{expected.lane}), not {event.vehicle_id}; take it off"
+            f"mis-load: this parcel belongs on {right} (lane {expected.lane}), not {wrong}; "
+            "take it off"
         )
     return ""
+
+
+def vehicle_words(vehicle_id: str, names: Mapping[str, str]) -> str:
+    """A vehicle in a message: its name (``Van 3``), else ``vehicle <id>``."""
+    name = names.get(vehicle_id)
+    return name if name else f"vehicle {vehicle_id}"
 
 
 def _impossible(state: ParcelState, event: ScanEvent) -> str:

@@ -1,4 +1,5 @@
-"""Changing a day that is under way: a new order, a vehicle off the road, a dispatcher's move.
+"""Changing a day that is under way: a new order, a vehicle off the road, a dispatcher's move,
+an order taken out of the day (moved to another one).
 
 The plan's times stand for where the vans are: a visit whose service started before ``now``
 (or that a driver reported done) is history and never changes, and a van on the road is
@@ -209,6 +210,40 @@ def move_stops(
     routes[vehicle_id] = retimed(now, base, [now.stop(s) for s in sequence], first)
     changed = _replaced(now, plan, routes, drop=moving)
     return Changed(now, changed, tuple(routes), tuple(validate(now, changed)))
+
+
+def remove_stops(
+    problem: Problem, plan: Plan, stop_ids: Collection[str], underway: Underway
+) -> Changed:
+    """``stop_ids`` out of the day: gone from the problem, their routes and the unassigned.
+
+    The caller knows the stops were not served (their parcels are still at the station), so a
+    stop the plan's clock has passed may go too. The visits before the first removed stop of a
+    route keep their times; the rest are timed again and move earlier, nothing is reordered.
+    Raises ValueError for a stop that is not in the problem.
+    """
+    gone = set(stop_ids)
+    unknown = sorted(gone - set(problem.stops_by_id))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} is not a stop of this plan")
+    now = as_of(problem, plan, underway)
+    counts = frozen(plan, underway)
+    locks = tuple(
+        replace(lock, stop_ids=tuple(s for s in lock.stop_ids if s not in gone))
+        for lock in now.locked
+    )
+    now = replace(now, stops=tuple(s for s in now.stops if s.id not in gone), locked=locks)
+    routes: dict[str, Route] = {}
+    for route in plan.routes:
+        if gone.isdisjoint(route.stop_ids):
+            continue
+        keep = min(
+            counts[route.vehicle_id], *(route.stop_ids.index(s) for s in gone & set(route.stop_ids))
+        )
+        stops = [now.stop(s) for s in route.stop_ids if s not in gone]
+        routes[route.vehicle_id] = retimed(now, route, stops, min(keep, len(stops)))
+    changed = _replaced(now, plan, routes, drop=gone)
+    return Changed(now, changed, tuple(routes))
 
 
 def _movable(problem: Problem, plan: Plan, stop_id: str, counts: dict[str, int]) -> None:

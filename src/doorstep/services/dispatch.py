@@ -10,7 +10,7 @@ order and day.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
@@ -264,12 +264,17 @@ def _arrived(
     return found
 
 
-def risk_words(name: str, minutes: int) -> str:
-    """Why a stop is at risk. It is judged by its live ETA, which may run past the window with
-    the route on time (a slow street ahead, a window that closes early): say which it is."""
+def risk_words(name: str, delay: timedelta, expected: datetime | None, zone: tzinfo) -> str:
+    """Why a stop is at risk, in the station's time. A route a minute or more behind says so.
+    Less than a minute behind is not "0 min behind": the stop is at risk by when it is
+    expected (its live ETA, a slow street ahead; or the plan's time, past a window that
+    closed meanwhile), so say that time, which holds whatever the route's delay."""
+    minutes = int(delay.total_seconds() // 60)
     if minutes > 0:
         return f"{name} is {minutes} min behind: this stop may miss its window"
-    return f"{name}'s live ETA for this stop runs past its window"
+    if expected is None:
+        return f"{name} may miss this stop's window"
+    return f"{name} is expected at this stop at {expected.astimezone(zone):%H:%M}, after its window"
 
 
 def partner_risk_words(delivery: PartnerDelivery, zone: tzinfo) -> str:
@@ -310,11 +315,11 @@ def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:
                 ExceptionType.ROUTE_BEHIND, f"route_behind:{r.vehicle_id}:{key_day}",
                 f"{name} runs {minutes} min behind its plan",
             ))  # fmt: skip
-        risk = risk_words(name, minutes)
+        expected = dict(r.ahead)  # each stop's projected arrival, or its live ETA
         troubles += [
             exceptions.Trouble(
-                ExceptionType.LATE_RISK, f"late_risk:{order_id}:{key_day}", risk,
-                order_id=order_id,
+                ExceptionType.LATE_RISK, f"late_risk:{order_id}:{key_day}",
+                risk_words(name, r.delay, expected.get(order_id), zone), order_id=order_id,
             )
             for order_id in r.at_risk
         ]  # fmt: skip

@@ -2,6 +2,13 @@
 
 Other services open cases through ``raise_cases`` inside their own transaction, so a case
 exists exactly when what it reports was stored; the same key never opens a second case.
+
+The queue lists the organisation's cases, or one station's day's (``list_cases``): a case of
+an order (every type but the route cases and unknown barcodes) belongs to the order's
+station on the day the order is planned on, or handed to a partner carrier for, and follows
+the order if it moves to another day; a route case (a late departure, a route behind) to its
+vehicle's station on the day in its key; an unknown barcode, which names no order, to every
+station on the (station's local) day it was scanned, since any of them may hold the parcel.
 """
 
 from __future__ import annotations
@@ -9,7 +16,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from doorstep.domain.errors import InvalidValue, NotFound
 from doorstep.domain.exceptions import (
@@ -24,7 +32,8 @@ from doorstep.domain.scans import ScanEvent, ScanKind
 from doorstep.services import broadcasts, webhooks
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import MAX_PAGE, decode_cursor, encode_cursor
-from doorstep.services.ports import Broadcaster, Clock, Position, UnitOfWork
+from doorstep.services.ports import Broadcaster, CaseScope, Clock, Position, UnitOfWork
+from doorstep.services.stations import resolve_station
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,8 @@ class ScanTroubles:
     """The exception cases a batch opens and clears, from its events' problems and kinds.
 
     A scan's problem opens a case for that event; the problem going away (the missing scan
-    arrived) clears it. A failed attempt or a damaged parcel that applies opens one too.
+    arrived) clears it, and the same problem in other words (a renamed van) leaves it be. A
+    failed attempt or a damaged parcel that applies opens one too.
     """
 
     def __init__(self, owners: Mapping[str, str]) -> None:
@@ -110,6 +120,10 @@ class ScanTroubles:
 
     def changed(self, event: ScanEvent, old: str | None, new: str | None) -> None:
         order_id = self.owners.get(event.barcode)
+        if old is not None and new is not None and problem_type(old) is problem_type(new):
+            # The same trouble in other words (a vehicle renamed, a lane moved by a new sort
+            # plan): still wrong, so its case stays as it is, neither cleared nor opened again.
+            return
         if old is not None:
             self.cleared.append(f"{problem_type(old).value}:{event.id}")
         if new is not None:
@@ -162,31 +176,58 @@ class CasePage:
     next_cursor: str | None
 
 
+# The cases keyed by a vehicle and a day (``services.dispatch``), not by an order.
+ROUTE_TYPES = (ExceptionType.LATE_DEPARTURE, ExceptionType.ROUTE_BEHIND)
+
+
+def route_key(type: ExceptionType, vehicle_id: str, day: date) -> str:
+    """The key of a vehicle's route case of a day, as the watch opens it."""
+    return f"{type.value}:{vehicle_id}:{day.isoformat()}"
+
+
 def list_cases(
     principal: Principal,
     *,
     status: CaseStatus | None = CaseStatus.OPEN,
     type: ExceptionType | None = None,
+    station: str | None = None,
+    day: date | None = None,
     cursor: str | None = None,
     limit: int = 100,
     uow: UnitOfWork,
 ) -> CasePage:
-    """The queue: cases by due time, the most urgent first."""
+    """The queue: cases by due time, the most urgent first; with ``station`` (id or code) and
+    ``day``, only that station's day's (the module docstring says which those are)."""
     require(principal, Permission.ORDERS_READ)
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
+    if (station is None) != (day is None):
+        missing = "date" if day is None else "station"
+        raise InvalidValue(missing, "give station and date together: the queue of a station's day")
     with uow:
+        scope = _scope(uow, principal.organisation_id, station, day) if station and day else None
         found = uow.exceptions.list(
             principal.organisation_id,
             status=status,
             type=type,
             after=decode_cursor(cursor) if cursor else None,
             limit=limit + 1,
+            scope=scope,
         )
     page = tuple(found[:limit])
     if len(found) <= limit:
         return CasePage(page, None)
     return CasePage(page, encode_cursor(Position(page[-1].due_at, page[-1].id)))
+
+
+def _scope(uow: UnitOfWork, org: str, station_ref: str, day: date) -> CaseScope:
+    found = resolve_station(uow, org, "station", station_ref)
+    vehicles = uow.vehicles.list(org, found.id)
+    keys = tuple(route_key(t, v.id, day) for v in vehicles for t in ROUTE_TYPES)
+    start = datetime.combine(day, time(0), ZoneInfo(found.timezone))
+    # The next local midnight, across a change of clocks too.
+    end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(found.timezone))
+    return CaseScope(found.id, day, keys, (ExceptionType.UNKNOWN_BARCODE,), start, end)
 
 
 def assign(

@@ -408,6 +408,22 @@ class RouteEndRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CaseScope:
+    """The cases of one station's day (``services.exceptions.list_cases`` says which): those
+    of the station's orders planned on ``service_date`` or handed to a partner for it (not
+    cancelled), those with one of ``keys`` (its vehicles' route cases of the day) and, of
+    ``unplaced_types``, those with no order opened in ``opened_from <= opened_at <
+    opened_to``."""
+
+    station_id: str
+    service_date: date
+    keys: tuple[str, ...]
+    unplaced_types: tuple[ExceptionType, ...]
+    opened_from: datetime
+    opened_to: datetime
+
+
 class ExceptionRepository(Protocol):
     def add(self, case: ExceptionCase) -> None: ...
     def update(self, case: ExceptionCase) -> None: ...
@@ -430,8 +446,10 @@ class ExceptionRepository(Protocol):
         type: ExceptionType | None,
         after: Position | None,
         limit: int,
+        scope: CaseScope | None = None,
     ) -> Sequence[ExceptionCase]:
-        """Cases by due time (then id), after a position (``created_at`` holds the due time)."""
+        """Cases by due time (then id), after a position (``created_at`` holds the due time);
+        with ``scope``, only that station's day's."""
         ...
 
 

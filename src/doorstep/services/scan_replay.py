@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from doorstep.domain.order_status import OrderStatus
@@ -43,11 +43,18 @@ def unknown_barcode(barcode: str) -> str:
 
 @dataclass(frozen=True)
 class Parcels:
-    """What is known of a batch's parcels: their orders, stored states, sort plan places."""
+    """What is known of a batch's parcels: their orders, stored states, sort plan places, and
+    the names of the vehicles a mis-load names (``vehicle_names``)."""
 
     owners: Mapping[str, str]
     before: Mapping[str, ParcelState]
     plan: Mapping[str, Assignment]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+def vehicle_names(uow: UnitOfWork, org: str, plan: Mapping[str, Assignment]) -> dict[str, str]:
+    """Vehicle id -> name, for a mis-load's words; read only when a sort plan applies."""
+    return {v.id: v.name for v in uow.vehicles.list(org)} if plan else {}
 
 
 def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -> None:
@@ -59,7 +66,8 @@ def refresh(uow: UnitOfWork, org: str, barcodes: Sequence[str], now: datetime) -
     owners = context.owners
     plan = uow.assignments.of_barcodes(org, list(states))
     seen = ScanTroubles(owners)
-    replays = _replay_whole(uow, org, list(states), plan, seen)
+    names = vehicle_names(uow, org, plan)
+    replays = _replay_whole(uow, org, list(states), plan, seen, names)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
     follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
     seen.settle(uow, org, now)
@@ -82,7 +90,7 @@ def store(
     replays: dict[str, Replay] = {}
     for barcode, events in touched.items():
         base = parcels.before.get(barcode, ParcelState(barcode))
-        found = extend(base, events, parcels.plan.get(barcode))
+        found = extend(base, events, parcels.plan.get(barcode), parcels.names)
         if found is not None:
             replays[barcode] = found
     records = [_record(e, owners, replays) for e in new]
@@ -91,7 +99,7 @@ def store(
     for record in records:
         if record.event.barcode not in whole:  # the whole replay reports its own
             seen.changed(record.event, None, record.problem)
-    replays |= _replay_whole(uow, org, whole, parcels.plan, seen)
+    replays |= _replay_whole(uow, org, whole, parcels.plan, seen, parcels.names)
     uow.scans.save_states(org, [(owners[b], r.state) for b, r in replays.items()])
     return replays
 
@@ -112,6 +120,7 @@ def _replay_whole(
     barcodes: Sequence[str],
     plan: Mapping[str, Assignment],
     seen: ScanTroubles,
+    names: Mapping[str, str],
 ) -> dict[str, Replay]:
     """Replay each barcode from all its stored events; save the problems that changed."""
     if not barcodes:
@@ -120,7 +129,7 @@ def _replay_whole(
     changed: dict[str, str | None] = {}
     for barcode, records in uow.scans.of_barcodes(org, barcodes).items():
         events = (r.event for r in records)
-        found = replays[barcode] = replay(barcode, events, plan.get(barcode))
+        found = replays[barcode] = replay(barcode, events, plan.get(barcode), names)
         for record in records:
             problem = found.problems.get(record.event.id)
             if problem != record.problem:

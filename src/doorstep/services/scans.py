@@ -40,7 +40,13 @@ from doorstep.services.ports import (
     ScanRecord,
     UnitOfWork,
 )
-from doorstep.services.scan_replay import Parcels, follow, store, unknown_barcode
+from doorstep.services.scan_replay import (
+    Parcels,
+    follow,
+    store,
+    unknown_barcode,
+    vehicle_names,
+)
 
 MAX_BATCH = 1000
 
@@ -161,7 +167,8 @@ def ingest(
         events = {i: e for i, e in events.items() if i not in unproven}
         plan = uow.assignments.of_barcodes(org, sorted({e.barcode for e in new} & owners.keys()))
         seen = ScanTroubles(owners)
-        replays = store(uow, org, new, Parcels(owners, before, plan), seen)
+        parcels = Parcels(owners, before, plan, vehicle_names(uow, org, plan))
+        replays = store(uow, org, new, parcels, seen)
         changes = follow(uow, org, {b: r.state for b, r in replays.items()}, context, now)
         seen.settle(uow, org, now)
         uow.commit()

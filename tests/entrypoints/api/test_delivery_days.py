@@ -188,7 +188,10 @@ def test_two_days_end_to_end_over_http(client: TestClient, tenant_a: Tenant) -> 
     assert "cannot apply to a parcel that is received" in refused["problem"]  # not sorted yet
     one.scan("sort", first, one.crew, lane=lines[0]["lane"])
     refused = one.scan("load", first, one.crew, vehicle_id="veh_not_this_one")
-    assert refused["problem"].startswith("mis-load: this parcel belongs on vehicle")
+    assert refused["problem"] == (
+        f"mis-load: this parcel belongs on {lines[0]['vehicle_name']} (lane {lines[0]['lane']}), "
+        "not vehicle veh_not_this_one; take it off"
+    )
     assert refused["parcel_status"] == "sorted"
     one.load_and_depart(lines, received={first})
     received = one.get(f"/stations/HEL1/receiving?date={DAY1}")["manifests"][0]

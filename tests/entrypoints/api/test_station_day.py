@@ -138,7 +138,10 @@ def test_loading_refuses_the_wrong_van_and_departure_needs_a_reason_for_what_is_
     answer = client.post("/api/v1/events", json={"events": events}, headers=crew).json()
     problems = [r["problem"] for r in answer["results"] if r["problem"]]
     assert len(problems) == 1
-    assert problems[0].startswith(f"mis-load: this parcel belongs on vehicle {vehicle}")
+    name, lane = lines[0]["vehicle_name"], lines[0]["lane"]  # the van by its name, not its id
+    assert problems[0] == (
+        f"mis-load: this parcel belongs on {name} (lane {lane}), not vehicle veh_other; take it off"
+    )
 
     path = f"/api/v1/stations/HEL1/load-out/{vehicle}"
     shown = client.get(f"{path}?date={DAY}", headers=tenant_a.admin).json()

@@ -185,7 +185,8 @@ def test_allocate_read_the_decisions_and_hand_off_the_partners_orders(
     assert page.inner_text("#alloc-outcome-sum") == (
         f"1 booked, 0 refused, {len(partners) - 1} handed off before"
     )
-    page.wait_for_selector("#alloc-handoff[disabled]")
+    # The button is disabled while the request runs too: wait for the new count.
+    page.wait_for_selector('#alloc-handoff[data-count="0"][disabled]')
     assert page.inner_text("#alloc-handoff") == "Hand off 0 orders"
     assert page.inner_text("#alloc-handoff-note") == f"{len(partners)} handed off already"
     handed = page.query_selector(f'.decision[data-order="{first.order_id}"] .badge.handed')

@@ -29,12 +29,12 @@ def test_signing_in_lands_each_role_on_its_page_and_signing_out_ends_the_session
     browsing.shoot(page, "login", "phone")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/planner")
+    # Not the glob "**/planner": the sign-in page's own address, /login?next=/planner, ends
+    # in /planner too, so the wait returned at once and the click could land on the planner
+    # page's button before its script had loaded (the sign-out that "never left the page"
+    # in two CI runs under load).
+    page.wait_for_url(re.compile(r"/planner$"))
     assert page.inner_text(".who-name") == "Planner User"
-    # Signing out from the settings page. (From the planner page, two fresh-clone CI runs
-    # of the whole suite never left the page after the click, though every local run did;
-    # the cause is not found yet and is noted on the issue.)
-    page.goto("/settings")
     page.click("#sign-out")
     page.wait_for_url(re.compile(r"/login(\?|$)"), timeout=60_000)
     assert page.locator("#login-form").is_visible()

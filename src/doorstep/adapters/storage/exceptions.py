@@ -1,4 +1,5 @@
-"""Exception cases, unique per organisation and key; the queue by due time."""
+"""Exception cases, unique per organisation and key; the queue by due time, of the whole
+organisation or of one station's day (``CaseScope``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
 
 from doorstep.adapters.storage import tables as t
 from doorstep.adapters.storage.rows import TableRows, chunks
@@ -19,7 +20,8 @@ from doorstep.domain.exceptions import (
     ExceptionType,
     Resolution,
 )
-from doorstep.services.ports import Position
+from doorstep.domain.handoffs import HandoffStatus
+from doorstep.services.ports import CaseScope, Position
 
 
 class SqlExceptions(TableRows):
@@ -93,9 +95,12 @@ class SqlExceptions(TableRows):
         type: ExceptionType | None,
         after: Position | None,
         limit: int,
+        scope: CaseScope | None = None,
     ) -> Sequence[ExceptionCase]:
         c = self.table.c
         statement = select(self.table).where(c.organisation_id == organisation_id)
+        if scope is not None:
+            statement = statement.where(_in_scope(organisation_id, scope))
         if status is not None:
             statement = statement.where(c.status == status.value)
         if type is not None:
@@ -105,6 +110,53 @@ class SqlExceptions(TableRows):
             statement = statement.where(or_(c.due_at > at, and_(c.due_at == at, c.id > case_id)))
         statement = statement.order_by(c.due_at, c.id).limit(limit)
         return [_case(row) for row in self._all(statement)]
+
+
+def _in_scope(organisation_id: str, scope: CaseScope) -> ColumnElement[bool]:
+    """A case of the station's day: of one of its orders of the day (planned on it, or handed
+    to a partner for it), one of the day's route keys, or a case of no order opened that
+    local day.
+
+    The order is read per case, by its primary key, as a scalar subquery: PostgreSQL would
+    turn an EXISTS or IN under this OR into a hash of every order of the station (a scan of
+    the whole orders table, which has no index by station and day), where this reads only
+    the orders of the cases the queue index (organisation, status, due_at) walks, and stops
+    at the LIMIT. So neither an index on the orders nor a column on the cases is needed.
+    """
+    c, o, h = t.exception_cases.c, t.orders.c, t.handoffs.c
+    handed = (
+        select(h.id)
+        .where(
+            h.organisation_id == organisation_id,
+            h.order_id == o.id,
+            h.service_date == scope.service_date,
+            h.status != HandoffStatus.CANCELLED.value,
+        )
+        .exists()
+    )
+    station_of_day = (
+        select(o.station_id)
+        .where(
+            o.id == c.order_id,
+            o.organisation_id == organisation_id,
+            or_(o.service_date == scope.service_date, handed),
+        )
+        .scalar_subquery()
+    )
+    of_day = station_of_day == scope.station_id
+    found: builtins.list[ColumnElement[bool]] = [of_day]
+    if scope.keys:
+        found.append(c.key.in_(scope.keys))
+    if scope.unplaced_types:
+        found.append(
+            and_(
+                c.order_id.is_(None),
+                c.type.in_([x.value for x in scope.unplaced_types]),
+                c.opened_at >= scope.opened_from,
+                c.opened_at < scope.opened_to,
+            )
+        )
+    return or_(*found)
 
 
 def _values(case: ExceptionCase) -> dict[str, Any]:

@@ -197,6 +197,8 @@ orders = Table(
     Index("ix_orders_listing", "organisation_id", "created_at", "id"),
     Index("ix_orders_status", "organisation_id", "status"),
     Index("ix_orders_dedupe", "organisation_id", "dedupe_key"),
+    # A station's orders of a day: planning, the day's exception queue, the station screens.
+    Index("ix_orders_station_day", "organisation_id", "station_id", "service_date"),
 )
 
 parcels = Table(

@@ -1,8 +1,9 @@
-"""``doorstep orders``: create, find, show, change and cancel orders."""
+"""``doorstep orders``: create, find, show, change, reschedule and cancel orders."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -15,12 +16,14 @@ from doorstep.entrypoints.api.schemas.orders import (
     OrderOut,
     OrderPageOut,
     OrderPatch,
+    RescheduleIn,
+    RescheduleOut,
 )
 from doorstep.entrypoints.cli import intake, output, sample
 from doorstep.entrypoints.cli.records import Layout, Span, rejecting, span_parser
 from doorstep.entrypoints.cli.scope import OrgOption, organisation_scope
 from doorstep.entrypoints.cli.stations import lookup, resolve
-from doorstep.services import orders
+from doorstep.services import orders, reschedule
 from doorstep.services.ports import OrderFilter
 
 app = typer.Typer(help="Create, find, show, change and cancel orders.", no_args_is_help=True)
@@ -48,6 +51,7 @@ ORDER = Layout(
 )
 
 CANCEL = Layout({"reason": ("reason",)})
+RESCHEDULE = Layout({"date": ("date",), "window": ("window",)})
 
 OrderId = Annotated[str, typer.Argument(metavar="ID", help="The order's id, e.g. ord_1f3c...")]
 JsonFlag = Annotated[
@@ -298,6 +302,44 @@ def cancel(
             s.principal, order_id, checked, uow=s.uow(), clock=s.container.clock
         )
     output.done(f"order {order.id} cancelled")
+
+
+@app.command("reschedule")
+def reschedule_(
+    order_id: OrderId,
+    day: Annotated[str, typer.Option("--date", help="The new day, YYYY-MM-DD: tomorrow or later.")],
+    window: Annotated[
+        str | None,
+        typer.Option(help="A delivery slot of that day, HH:MM-HH:MM; else the hours are kept."),
+    ] = None,
+    as_json: JsonFlag = False,
+    org: OrgOption = None,
+) -> None:
+    """Move an order not yet on a van to another day; its stop leaves the running plan."""
+    with organisation_scope(org) as s, rejecting(RESCHEDULE.option):
+        body = RESCHEDULE.read(RescheduleIn, {"date": day, "window": window})
+        times = reschedule.parse_window(body.window) if body.window is not None else None
+        done = reschedule.reschedule(
+            s.principal, order_id, body.date, times, ports=s.container.live_ports()
+        )
+    if as_json:
+        output.json(RescheduleOut.of(done))
+        return
+    order = done.order
+    if not done.changed:
+        output.done(f"order {order.id} is on {_day(order.service_date)} already: nothing changed")
+        return
+    output.done(f"order {order.id} moved to {_day(order.service_date)} ({order.status.value})")
+    if done.change is not None:
+        base, version = done.change.base, done.change.version
+        output.plain(
+            f"its stop left plan {base.number}: the day runs plan {version.number} "
+            f"({version.status.value}, {version.id})"
+        )
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "no day"
 
 
 app.command("import")(intake.import_orders)

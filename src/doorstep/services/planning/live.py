@@ -1,5 +1,8 @@
 """Live changes to a station's running plan: each stored as the day's next version.
 
+A change may carry more work for the same transaction (``take_out``'s ``also``: the order's
+own move to another day), so the new version and what caused it commit together or not at all.
+
 A change applies to the day's latest version (the one dispatch runs when it is published) and
 is made from where the vans are now (``planning.live``): what drivers reported done, or what
 the plan says has started, never moves. The new version takes the old one's status: a change
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -43,6 +46,7 @@ from doorstep.services import broadcasts, sorting
 from doorstep.services.authorization import Principal, require
 from doorstep.services.orders import orders_matching
 from doorstep.services.planning.day import COST_UNITS, order_stop, round_trip_m
+from doorstep.services.planning.move_words import worded
 from doorstep.services.ports import Broadcaster, Clock, IdGenerator, OrderFilter, UnitOfWork
 
 # Orders a driver has finished with: their stops are history whatever the plan's clock says.
@@ -216,6 +220,29 @@ def _taken_off(problem: Problem, plan: Plan, order_id: str, underway: live.Under
     return replace(plan, routes=tuple(routes), cost=plan_cost(problem, routes, plan.unassigned))
 
 
+def take_out(
+    principal: Principal,
+    plan_id: str,
+    order_id: str,
+    *,
+    note: str,
+    ports: LivePorts,
+    also: Callable[[UnitOfWork, PlanVersion], None] | None = None,
+) -> LiveChange:
+    """``order_id``'s stop out of the day's latest plan (``planning.live.remove_stops``).
+
+    For an order whose parcel stays at the station (it moves to another day): nothing is
+    re-planned around the gap, the routes after it just run earlier. ``also`` runs in the
+    transaction that stores the new version, with the version, before it commits.
+    """
+    require(principal, Permission.PLANS_LIVE)
+    base, underway, words = _standing(principal, plan_id, ports)
+    if order_id not in base.inputs.stops_by_id:
+        raise InvalidValue("order_id", f"order {order_id} is not in plan {base.number}")
+    changed = live.remove_stops(_problem(base, ports), base.plan, [order_id], underway)
+    return _store(principal, base, changed, note, words, ports, also=also)
+
+
 def take_off_road(
     principal: Principal, plan_id: str, vehicle_id: str, *, ports: LivePorts
 ) -> LiveChange:
@@ -259,15 +286,17 @@ def move_stops(
         field = "position" if "position" in str(error) else "stop_ids"
         raise InvalidValue(field, str(error)) from None
     note = f"live: {', '.join(stop_ids)} moved to {vehicle_id}"
+    # What it breaks, for the dispatcher: clock times, minutes and names, not seconds and ids.
+    broken = tuple(worded(changed.problem, changed.plan, v, words) for v in changed.violations)
     if not save:
         plan = explain(changed.problem, changed.plan, words)
         draft = _draft(principal, base, replace(changed, plan=plan), note, ports)
-        return LiveChange(base, draft, changed.affected, changed.violations, saved=False)
-    if changed.violations:
-        shown = "; ".join(v.message for v in changed.violations[:5])
-        more = len(changed.violations) - 5
+        return LiveChange(base, draft, changed.affected, broken, saved=False)
+    if broken:
+        shown = "; ".join(v.message for v in broken[:5])
+        more = len(broken) - 5
         tail = f" (and {more} more)" if more > 0 else ""
-        raise Conflict(f"the move breaks {len(changed.violations)} rule(s): {shown}{tail}")
+        raise Conflict(f"the move breaks {len(broken)} rule(s): {shown}{tail}")
     return _store(principal, base, changed, note, words, ports)
 
 
@@ -502,9 +531,11 @@ def _store(
     note: str,
     words: Words,
     ports: LivePorts,
+    also: Callable[[UnitOfWork, PlanVersion], None] | None = None,
 ) -> LiveChange:
     """Explain, validate and store ``changed`` as the day's next version; publish it if the
-    base was published. Conflict if another version was stored meanwhile."""
+    base was published; run ``also`` before committing. Conflict if another version was
+    stored meanwhile."""
     plan = explain(changed.problem, changed.plan, words)
     violations = validate(changed.problem, plan)
     if violations:
@@ -528,6 +559,8 @@ def _store(
             sorting.on_publish(uow, version, ports.clock)
         else:
             uow.plans.add(version)
+        if also is not None:
+            also(uow, version)
         uow.commit()
     ports.matrices.put(version.id, changed.problem.matrices)
     if version.status is PlanStatus.PUBLISHED:

@@ -11,17 +11,19 @@ from pydantic import AwareDatetime
 from doorstep.domain.flags import FlagCode
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import OrderKind
-from doorstep.entrypoints.api.deps import ContainerDep, IdempotentDep, PrincipalDep
+from doorstep.entrypoints.api.deps import ContainerDep, IdempotentDep, Keep, PrincipalDep
 from doorstep.entrypoints.api.schemas.orders import (
     CancelIn,
     OrderIn,
     OrderOut,
     OrderPageOut,
     OrderPatch,
+    RescheduleIn,
+    RescheduleOut,
 )
-from doorstep.services import orders
+from doorstep.services import orders, reschedule
 from doorstep.services.orders import MAX_PAGE
-from doorstep.services.ports import OrderFilter
+from doorstep.services.ports import OrderFilter, UnitOfWork
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -107,6 +109,33 @@ def cancel_order(
             orders.cancel_order(principal, order_id, body.reason, uow=uow, clock=c.clock)
         ),
     )
+
+
+@router.post(
+    "/{order_id}:reschedule",
+    response_model=RescheduleOut,
+    summary="Move an order to another day, out of today's running plan; the parcel stays",
+)
+def reschedule_order(
+    order_id: str, body: RescheduleIn, principal: PrincipalDep, c: ContainerDep, once: IdempotentDep
+) -> object:
+    """For an order not yet on a van (ready, received, sorted). Its stop leaves its day's latest
+    plan as the next version (published at once if that one was); a loaded or out-for-delivery
+    order is refused (409). Repeating the request changes nothing more; with an Idempotency-Key
+    a retry replays the first answer."""
+    window = reschedule.parse_window(body.window) if body.window is not None else None
+
+    def act(keep: Keep | None) -> RescheduleOut:
+        def remember(uow: UnitOfWork, done: reschedule.Rescheduled) -> None:
+            if keep is not None:
+                keep(uow, RescheduleOut.of(done))
+
+        done = reschedule.reschedule(
+            principal, order_id, body.date, window, ports=c.live_ports(), keep=remember
+        )
+        return RescheduleOut.of(done)
+
+    return once.run_staged(200, act)
 
 
 @router.delete("/{order_id}", summary="Cancel an order (same as :cancel without a reason)")

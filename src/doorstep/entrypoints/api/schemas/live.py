@@ -46,7 +46,11 @@ class MoveIn(BaseModel):
 
 class ConsequenceOut(BaseModel):
     code: str = Field(description="the rule: window, capacity, shift, skills, ...")
-    message: str
+    message: str = Field(
+        description="what breaks, for a person: the station's clock times, minutes, vans by "
+        "name (e.g. 'Van 1 would reach stop ord_... at 07:14, after its window 07:00-07:10, "
+        "4 min late')"
+    )
     vehicle_id: str | None
     order_id: str | None
 

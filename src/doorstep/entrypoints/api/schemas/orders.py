@@ -23,7 +23,9 @@ from doorstep.domain.orders import (
     Recipient,
 )
 from doorstep.entrypoints.api.schemas.base import EntityIn, PatchIn, ValueIn, patch_model
+from doorstep.entrypoints.api.schemas.live import LiveChangeOut
 from doorstep.entrypoints.api.schemas.values import LocationIn, LocationOut, TimeWindowIn
+from doorstep.services.reschedule import Rescheduled
 
 
 class RecipientIn(ValueIn):
@@ -121,6 +123,19 @@ else:
 
 class CancelIn(EntityIn):
     reason: str = Field(default="", max_length=500)
+
+
+class RescheduleIn(EntityIn):
+    """``date``: the new service day, tomorrow or later (the tracking page's days)."""
+
+    date: date
+    window: str | None = Field(
+        default=None,
+        max_length=20,
+        description="a delivery slot of that day, local 'HH:MM-HH:MM'; without it the order "
+        "keeps its hours",
+        examples=["10:00-12:00"],
+    )
 
 
 class FlagOut(BaseModel):
@@ -244,3 +259,16 @@ class OrderPageOut(BaseModel):
     next_cursor: str | None = Field(
         description="pass as ?cursor= for the next page; null at the end"
     )
+
+
+class RescheduleOut(BaseModel):
+    order: OrderOut
+    changed: bool = Field(description="false: the order was on that day and window already")
+    plan_change: LiveChangeOut | None = Field(
+        None, description="the plan version the order's stop left, if it was on its day's plan"
+    )
+
+    @classmethod
+    def of(cls, done: Rescheduled) -> RescheduleOut:
+        change = LiveChangeOut.of(done.change) if done.change is not None else None
+        return cls(order=OrderOut.of(done.order), changed=done.changed, plan_change=change)

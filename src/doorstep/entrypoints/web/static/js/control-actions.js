@@ -1,7 +1,8 @@
-// The two live changes a dispatcher makes to the running plan from the control tower: an
-// urgent order put into it (POST /orders, then POST /plans/{id}:add-order) and a vehicle
-// taken off the road (POST /plans/{id}:take-off-road). Both answer with the new version;
-// the page says where the stops went and redraws from it.
+// The live changes a dispatcher makes to the running plan from the control tower: an
+// urgent order put into it (POST /orders, then POST /plans/{id}:add-order), a vehicle
+// taken off the road (POST /plans/{id}:take-off-road), and a case's order moved to another
+// day (POST /orders/{id}:reschedule: its stop leaves the plan, the parcel stays at the
+// station). Each answers with the new version; the page says what changed and redraws.
 import { api, clock, describe, el, newId, pageData, station, toast, $ } from "./app.js";
 import { changeSummary } from "./control-queue.js";
 import { statusWords } from "./status_words.js";
@@ -156,4 +157,73 @@ export function setupBreakdown(ctx) {
       button.disabled = false;
     }
   });
+}
+
+// ---- another day -------------------------------------------------------------------------
+
+function nextDay(day) {
+  const next = new Date(`${day}T12:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
+// POST /orders/{id}:reschedule; `window` "HH:MM-HH:MM" or empty (the order keeps its hours).
+// One key per asking: a retried request is answered once; the same move again changes nothing.
+export async function rescheduleOrder(orderId, day, window = "") {
+  const body = window ? { date: day, window } : { date: day };
+  return api(`orders/${encodeURIComponent(orderId)}:reschedule`, {
+    method: "POST", body, headers: { "Idempotency-Key": newId("reschedule") },
+  });
+}
+
+// Before the parcel reaches the station, without plans:live: the order's own date and windows
+// (PATCH /orders), which the API refuses once the station has the parcel.
+async function patchDay(orderId, order, day) {
+  const shift = Date.parse(`${day}T00:00:00Z`) - Date.parse(`${order.service_date}T00:00:00Z`);
+  const windows = order.time_windows.map((w) => ({
+    start_at: new Date(Date.parse(w.start_at) + shift).toISOString(),
+    end_at: new Date(Date.parse(w.end_at) + shift).toISOString(),
+  }));
+  await api(`orders/${encodeURIComponent(orderId)}`, { method: "PATCH", body: { service_date: day, time_windows: windows } });
+}
+
+// A case's "Reschedule" part: a day (tomorrow or later), optionally one of that day's delivery
+// slots, and the move. With plans:live it is :reschedule, which moves an order received or
+// sorted (or not at the station yet) and refuses one on a van, saying what to do instead.
+export function rescheduleSection(c, ctx, dialog) {
+  const tomorrow = nextDay(ctx.day);
+  const day = el("input", { type: "date", name: "day", min: tomorrow, value: tomorrow, "aria-label": "new day" });
+  const slot = el("input", {
+    name: "window", placeholder: "slot, e.g. 10:00-12:00", pattern: "\\d{2}:\\d{2}-\\d{2}:\\d{2}",
+    size: "13", "aria-label": "delivery slot (optional)", title: "a delivery slot of that day; empty keeps the order's hours",
+  });
+  const out = el("p", { class: "muted small reschedule-note" },
+    "The parcel stays at the station; its stop leaves today's plan. Not once it is on a van.");
+  const go = el("button", { type: "button", class: "reschedule", dataset: { live: "1" }, disabled: !(ctx.canWritePlans || ctx.canWriteOrders) }, "Move to this day");
+  go.addEventListener("click", async () => {
+    go.disabled = true;
+    try {
+      let text = `Moved to ${day.value}`;
+      if (ctx.canWritePlans) {
+        const done = await rescheduleOrder(c.order_id, day.value, slot.value.trim());
+        const change = done.plan_change;
+        text = done.changed ? `Moved to ${done.order.service_date}${slot.value.trim() ? `, ${slot.value.trim()}` : ""}` : `Already on ${done.order.service_date}`;
+        if (change) text += `; its stop left the plan (now plan version ${change.plan.number})`;
+        if (change) await ctx.reloadPlan();
+      } else {
+        await patchDay(c.order_id, await api(`orders/${encodeURIComponent(c.order_id)}`), day.value);
+      }
+      out.className = "small reschedule-note ok-text";
+      out.textContent = `${text}. Resolve the case as “rescheduled” when done.`;
+      $("select[name=resolution]", dialog).value = "rescheduled";
+      toast(text, "ok");
+    } catch (e) {
+      out.className = "small reschedule-note error";
+      out.textContent = describe(e);
+    } finally {
+      go.disabled = false;
+    }
+  });
+  return el("section", { class: "case-part case-reschedule" }, el("h3", {}, "Reschedule"),
+    el("div", { class: "inline" }, day, slot, go), out);
 }

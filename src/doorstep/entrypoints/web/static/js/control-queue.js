@@ -1,10 +1,21 @@
-// The exception queue (GET /exceptions, most urgent first) and a case's actions: take it or
-// give it an owner, resolve it with a code, move its stop to another route (previewed first),
-// move the order to another day, and contact the recipient.
+// The exception queue of the page's station and day (GET /exceptions, most urgent first) and
+// a case's actions: take it or give it an owner, resolve it with a code, move its stop to
+// another route (previewed first), move the order to another day, and contact the recipient.
 import { api, clock, describe, el, toast, $ } from "./app.js";
+import { rescheduleSection } from "./control-actions.js";
 
 const CODES = ["fixed", "rescheduled", "returned_to_sender", "found", "lost", "damaged_claim", "no_action"];
 const words = (s) => String(s).replaceAll("_", " ");
+const QUEUE_SIZE = "200";
+
+// The open cases of the station's day (ctx.station, ctx.day), not the whole organisation's:
+// the server decides which cases are a station's day's (its orders of the day, its vans'
+// route cases, unknown barcodes scanned that day).
+export async function loadCases(ctx) {
+  const query = new URLSearchParams({ station: ctx.station, date: ctx.day, limit: QUEUE_SIZE });
+  const page = await api(`exceptions?${query}`);
+  return page.items;
+}
 
 export function renderQueue(list, cases, { users, positions, onOpen }) {
   list.replaceChildren();
@@ -146,35 +157,4 @@ export function changeSummary(change, ctx) {
     change.consequences.length
       ? el("ul", { class: "consequences" }, change.consequences.map((x) => el("li", { class: "error" }, `${words(x.code)}: ${x.message}`)))
       : null);
-}
-
-// Another day: the order's own date and windows move (PATCH /orders), which the API allows
-// only before the station receives the parcel. There is no dispatcher action yet for a parcel
-// already at the station or on a van: closing the day (day:close) or the recipient's tracking
-// page moves those.
-function rescheduleSection(c, ctx, dialog) {
-  const day = el("input", { type: "date", name: "day", min: ctx.day, "aria-label": "new day" });
-  const next = new Date(`${ctx.day}T12:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  day.value = next.toISOString().slice(0, 10);
-  const out = el("p", { class: "muted small reschedule-note" }, "Possible until the station receives the parcel.");
-  const go = el("button", { type: "button", class: "reschedule", disabled: !ctx.canWriteOrders }, "Move to this day");
-  go.addEventListener("click", async () => {
-    try {
-      const order = await api(`orders/${encodeURIComponent(c.order_id)}`);
-      const shift = (Date.parse(`${day.value}T00:00:00Z`) - Date.parse(`${order.service_date}T00:00:00Z`));
-      const windows = order.time_windows.map((w) => ({
-        start_at: new Date(Date.parse(w.start_at) + shift).toISOString(),
-        end_at: new Date(Date.parse(w.end_at) + shift).toISOString(),
-      }));
-      await api(`orders/${encodeURIComponent(c.order_id)}`, { method: "PATCH", body: { service_date: day.value, time_windows: windows } });
-      out.className = "small reschedule-note ok-text";
-      out.textContent = `Moved to ${day.value}. Resolve the case as “rescheduled” when done.`;
-      $("select[name=resolution]", dialog).value = "rescheduled";
-    } catch (e) {
-      out.className = "small reschedule-note error";
-      out.textContent = describe(e);
-    }
-  });
-  return el("section", { class: "case-part" }, el("h3", {}, "Reschedule"), el("div", { class: "inline" }, day, go), out);
 }

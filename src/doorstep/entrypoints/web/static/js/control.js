@@ -6,7 +6,7 @@
 import { api, ApiError, describe, pageData, station, stream, toast, $ } from "./app.js";
 import { ControlMap, DONE } from "./control-map.js";
 import { renderBoard, renderTiles } from "./control-board.js";
-import { openCase, renderQueue } from "./control-queue.js";
+import { loadCases, openCase, renderQueue } from "./control-queue.js";
 import { openPartner, renderPartners } from "./control-partners.js";
 import { setupBreakdown, setupUrgent } from "./control-actions.js";
 
@@ -154,8 +154,7 @@ async function loadGps() {
 }
 
 async function loadQueue() {
-  const page = await api(q("exceptions", { limit: "200" }));
-  ctx.cases = page.items;
+  ctx.cases = await loadCases(ctx);
   renderQueue($("#queue"), ctx.cases, { users: ctx.users, positions: ctx.positions, onOpen: (c) => openCase($("#case-dialog"), c, ctx) });
   $("#queue-count").textContent = String(ctx.cases.length);
   $("#queue-count").className = `badge ${ctx.cases.length ? "bad" : "ok"}`;

@@ -33,8 +33,10 @@ export function verdict(scan, result, error, { plan, planned, before, vehicleNam
     };
   }
   if (problem.startsWith("mis-load")) {
-    const id = (problem.match(/belongs on vehicle (\S+)/) || [])[1] || (plan && plan.vehicle_id) || "";
-    const name = vehicleName(id);
+    // The server names the right van ("belongs on Van 1 (lane L03), not ..."): its word
+    // first, as for lanes; the page's copy of the plan only when the words are not there.
+    const named = (problem.match(/belongs on (.+?) \(lane/) || [])[1];
+    const name = named || vehicleName((plan && plan.vehicle_id) || "");
     return {
       kind: "bad", title: "Wrong vehicle", big: name, bigLabel: "belongs on",
       detail: `Not ${vehicleName(scan.event.vehicle_id)}. Take it off${plan ? ` (lane ${plan.lane})` : ""}.`,
