@@ -19,7 +19,8 @@ from doorstep.domain.notifications import Channel
 
 T = Trigger
 # (subject, body) per trigger and language; SMS sends the body alone and stays under 160
-# characters with typical facts.
+# characters with typical facts. A day (``day_words``) ends in its own dot: "26.11." ends
+# the sentence too.
 _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
     "en": {
         T.ORDER_RECEIVED: (
@@ -56,6 +57,12 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
             "{{ window_start }}-{{ window_end }}."
             "{% if tracking_url %} Follow it: {{ tracking_url }}{% endif %}",
         ),
+        T.RESCHEDULED: (
+            "Your parcel {{ reference }} now comes on {{ day }}",
+            "Hi {{ name }}, the delivery of your parcel {{ reference }} moved to {{ day }}"
+            "{% if windows %}, {{ windows }}.{% endif %}"
+            "{% if tracking_url %} Details: {{ tracking_url }}{% endif %}",
+        ),
     },
     "fi": {
         T.ORDER_RECEIVED: (
@@ -91,6 +98,12 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
             "klo {{ window_start }}-{{ window_end }}."
             "{% if tracking_url %} Seuraa: {{ tracking_url }}{% endif %}",
         ),
+        T.RESCHEDULED: (
+            "Lähetyksesi {{ reference }} toimitus siirtyi",
+            "Hei {{ name }}, lähetyksesi {{ reference }} toimitus siirtyi: toimitamme sen "
+            "{{ day }}{% if windows %} klo {{ windows }}.{% endif %}"
+            "{% if tracking_url %} Lisätiedot: {{ tracking_url }}{% endif %}",
+        ),
     },
     "sv": {
         T.ORDER_RECEIVED: (
@@ -125,6 +138,12 @@ _DEFAULTS: dict[str, dict[Trigger, tuple[str, str]]] = {
             "Hej {{ name }}, tyvärr är ditt paket {{ reference }} försenat. Ny uppskattning: "
             "kl. {{ window_start }}-{{ window_end }}."
             "{% if tracking_url %} Följ den: {{ tracking_url }}{% endif %}",
+        ),
+        T.RESCHEDULED: (
+            "Leveransen av ditt paket {{ reference }} har flyttats",
+            "Hej {{ name }}, leveransen av ditt paket {{ reference }} har flyttats till "
+            "{{ day }}{% if windows %} kl. {{ windows }}.{% endif %}"
+            "{% if tracking_url %} Mer information: {{ tracking_url }}{% endif %}",
         ),
     },
 }

@@ -11,7 +11,7 @@ SMTP server never holds up a scan.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ class Trigger(StrEnum):
     DELIVERED = "delivered"  # with the proof
     ATTEMPT_FAILED = "attempt_failed"  # with the reason and a link to choose what next
     DELAYED = "delayed"  # the expected arrival left the promised window
+    RESCHEDULED = "rescheduled"  # the station moved the delivery to another day or window
 
 
 CUSTOMER_CHANNELS = (Channel.EMAIL, Channel.SMS)
@@ -82,7 +83,27 @@ DEFAULT_RULES = (
     Rule(Trigger.DELIVERED, (Channel.EMAIL,)),
     Rule(Trigger.ATTEMPT_FAILED),
     Rule(Trigger.DELAYED),
+    Rule(Trigger.RESCHEDULED),
 )
+
+# Weekday names as a date is said in each language ("on Thursday 26.11."), Monday first;
+# Finnish in the essive ("torstaina"), as in "toimitetaan torstaina".
+_WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "fi": (
+        "maanantaina", "tiistaina", "keskiviikkona", "torstaina", "perjantaina", "lauantaina",
+        "sunnuntaina",
+    ),
+    "sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+}  # fmt: skip
+
+
+def day_words(day: date, language: str) -> str:
+    """``day`` as a message says it: weekday and day.month. ("Thursday 26.11."), the way
+    dates are written in the Nordic countries doorstep serves; English where a language is
+    not known."""
+    names = _WEEKDAYS.get(language, _WEEKDAYS["en"])
+    return f"{names[day.weekday()]} {day.day}.{day.month}."
 
 
 @dataclass(frozen=True)

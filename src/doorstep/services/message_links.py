@@ -19,9 +19,16 @@ from doorstep.services.authorization import system_principal
 from doorstep.services.ports import Clock, IdGenerator, SecretGenerator, UnitOfWork
 from doorstep.services.tracking_links import issue_link
 
-# The messages after which the customer may want to act or look: where is it, what now.
+# The messages after which the customer may want to act or look: where is it, what now
+# (after a move: is the new day right, or would another suit better).
 LINKED = frozenset(
-    {Trigger.OUT_FOR_DELIVERY, Trigger.STOPS_AWAY, Trigger.ATTEMPT_FAILED, Trigger.DELAYED}
+    {
+        Trigger.OUT_FOR_DELIVERY,
+        Trigger.STOPS_AWAY,
+        Trigger.ATTEMPT_FAILED,
+        Trigger.DELAYED,
+        Trigger.RESCHEDULED,
+    }
 )
 PAGE = "/t/"
 

@@ -1,11 +1,12 @@
 """Customer messages: queued with the change that calls for them, sent later from the outbox.
 
-Queueing happens inside the transaction of the change (a scan batch, the dispatcher's watch),
-so a message exists exactly when its change committed; the outbox's unique key per order,
-moment and channel makes a retried batch or a replayed event queue nothing new. Sending is
-``send_due``, run by the outbox worker: it claims due messages (a lease, so two workers never
-send one twice), renders and sends outside any transaction (a slow SMTP server must not hold
-the database), then records each attempt in the log.
+Queueing happens inside the transaction of the change (a scan batch, the dispatcher's watch,
+a dispatcher moving an order to another day), so a message exists exactly when its change
+committed; the outbox's unique key per order, moment and channel makes a retried batch or a
+replayed event queue nothing new. Sending is ``send_due``, run by the outbox worker: it
+claims due messages (a lease, so two workers never send one twice), renders and sends outside
+any transaction (a slow SMTP server must not hold the database), then records each attempt in
+the log.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.dispatch import RouteProgress, RouteState
 from doorstep.domain.errors import InvalidValue
-from doorstep.domain.messages import Message, MessageSettings, Trigger
+from doorstep.domain.messages import Message, MessageSettings, Trigger, day_words
 from doorstep.domain.notifications import Channel, Outcome, SendResult
 from doorstep.domain.order_status import OrderStatus
-from doorstep.domain.orders import StatusChange
+from doorstep.domain.orders import Order, StatusChange
 from doorstep.domain.permissions import Permission
 from doorstep.domain.webhooks import RetryPolicy, next_attempt_delay
 from doorstep.services.authorization import Principal, require
@@ -115,6 +116,47 @@ def queue_for_routes(
     return uow.messages.add_new(book.messages)
 
 
+def queue_for_reschedule(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> int:
+    """Queue "your delivery moved" for an order the station moved from ``before``'s day and
+    windows to ``after``'s; how many were new (none when neither changed).
+
+    The facts say the new day in the organisation's language (``day``: "Thursday 26.11.",
+    ``date``: ISO) and the windows in the station's local time (``windows``: "10:00-12:00",
+    and the first one's ``window_start``/``window_end``). The key holds the new day and the
+    moment of the move: moving Thursday -> Friday -> Thursday tells each move, while the same
+    move noticed twice queues it once.
+    """
+    if (before.service_date, before.time_windows) == (after.service_date, after.time_windows):
+        return 0
+    org = after.organisation_id
+    settings = settings_of(uow, org)
+    if after.service_date is None or settings.rule(Trigger.RESCHEDULED) is None:
+        return 0
+    who = after.recipient
+    contact = Contact(
+        after.id, who.name, who.email, who.phone, after.shipper_reference, after.station_id
+    )
+    book = _Book(uow, org, settings, now, [after.id], {after.id: contact})
+    zone = ZoneInfo(book.zone(after.id))
+    spans = [
+        (w.start_at.astimezone(zone).strftime("%H:%M"), w.end_at.astimezone(zone).strftime("%H:%M"))
+        for w in sorted(after.time_windows, key=lambda w: w.start_at)
+    ]
+    facts: dict[str, object] = {
+        "day": day_words(after.service_date, settings.language),
+        "date": after.service_date.isoformat(),
+        "windows": ", ".join(f"{start}-{end}" for start, end in spans),
+    }
+    if spans:
+        facts["window_start"], facts["window_end"] = spans[0]
+    # The moment tells moves apart; the windows stay out of the key, which has 200 characters.
+    key = (
+        f"{after.id}:{Trigger.RESCHEDULED.value}:{facts['date']}@{now.astimezone(UTC).isoformat()}"
+    )
+    book.add(after.id, Trigger.RESCHEDULED, facts, key=key)
+    return uow.messages.add_new(book.messages)
+
+
 class _Book:
     """The messages of one change set, with what they need read once."""
 
@@ -154,14 +196,18 @@ class _Book:
             "window_end": self.local_time(order_id, eta + ETA_MARGIN),
         }
 
-    def add(self, order_id: str, trigger: Trigger, facts: dict[str, object]) -> None:
+    def add(
+        self, order_id: str, trigger: Trigger, facts: dict[str, object], key: str | None = None
+    ) -> None:
+        """Queue ``trigger``'s message on each channel with an address; under ``key``, or by
+        default once per order, trigger and local day."""
         contact = self.contact(order_id)
         rule = self.settings.rule(trigger)
         if contact is None or rule is None:
             return
         zone = self.zone(order_id)
         day = self.now.astimezone(ZoneInfo(zone)).date().isoformat()
-        key = f"{order_id}:{trigger.value}:{day}"
+        key = key or f"{order_id}:{trigger.value}:{day}"
         quiet = self.settings.quiet_hours
         not_before = quiet.release(self.now, zone) if quiet else self.now
         facts = {
@@ -266,6 +312,7 @@ def save_settings(
     sample = {
         "name": "Ann", "reference": "R-1", "organisation": "Example", "at": "09:30",
         "window_start": "09:15", "window_end": "09:45", "stops": 3, "reason": "recipient absent",
+        "day": "Thursday 26.11.", "date": "2026-11-26", "windows": "10:00-12:00",
     }  # fmt: skip
     for own in settings.templates:
         templates.render(own.trigger, own.channel, own.language, sample, own)

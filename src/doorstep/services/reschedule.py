@@ -13,6 +13,11 @@ at once and becomes the sort plan: today's sorting, load-out and departure no lo
 parcel, and today's day-end does not count it (it is not that day's any more). A sorted order
 goes back to received, as closing the day does, to be sorted for its new day's route.
 
+The customer hears of the move (``Trigger.RESCHEDULED``: the new day and window in the
+station's time, with the tracking link) from a message queued in the same transaction, when
+the organisation's rules ask for it; a move that leaves the day and windows as they were
+queues none.
+
 Loaded or out for delivery is refused: the parcel is on a van (unload it first, or record a
 failed attempt with the customer's request). Repeating a move changes nothing more: the order
 is already on its day and in no plan of it, so no second version is made.
@@ -35,6 +40,7 @@ from doorstep.domain.slots import day_windows, next_free, slots
 from doorstep.domain.stations import Station
 from doorstep.domain.tracking import RESCHEDULE_ALLOWED
 from doorstep.planning.versions import PlanVersion
+from doorstep.services import messages
 from doorstep.services.authorization import Principal, require
 from doorstep.services.planning import live
 from doorstep.services.planning.live import LiveChange, LivePorts
@@ -106,6 +112,9 @@ def reschedule(
         updated = _moved(current, day, new, now)
         uow.orders.update(updated)
         uow.order_fixes.add(_fix(ports, updated, current, actor, now, base, version))
+        # The customer hears of the move with it, or not at all (nothing when the day and
+        # windows stayed: a plan held it on the day asked for).
+        messages.queue_for_reschedule(uow, current, updated, now)
         moved.append(updated)
         if keep is not None:
             keep(uow, Rescheduled(updated, change_of(version), changed=True))
