@@ -113,17 +113,14 @@ COSTS = VehicleCosts(per_km=0.45, per_hour=30.0, fixed_per_use=40.0)
 VAN = Capacity(900, 3500, 180)
 
 
-@dataclass
-class Outcome:
-    name: str
+class Costs:
+    """Cost per order, of the day and per order within its service level (the fleet's and
+    the partners' cents over ``orders`` and ``within``)."""
+
     orders: int
     within: int
-    own: int
-    partner: int
     fleet_cents: int
     partner_cents: int
-    seconds: float
-    played: Played | None = None  # with --play: the day as the twin played it
 
     @property
     def total_cents(self) -> int:
@@ -136,12 +133,25 @@ class Outcome:
 
     @property
     def per_order(self) -> float:
-        """Currency per order served within its service level."""
+        """Currency per order within its service level (planned, or played with --play)."""
         return self.total_cents / 100 / self.within if self.within else float("inf")
 
 
 @dataclass
-class Played:
+class Outcome(Costs):
+    name: str
+    orders: int
+    within: int
+    own: int
+    partner: int
+    fleet_cents: int
+    partner_cents: int
+    seconds: float
+    played: Played | None = None  # with --play: the day as the twin played it
+
+
+@dataclass
+class Played(Costs):
     """The day as played (--play), from the stored events: ``within`` is the KPI engine's on
     time (delivered inside a window, or on the day for an order without one), over every
     order of the day; ``fleet_cents`` the played routes' costs (``kpis.day_kpis``: per km by
@@ -160,19 +170,6 @@ class Played:
     partner_late: int
     partner_failed: int
     seconds: float
-
-    @property
-    def total_cents(self) -> int:
-        return self.fleet_cents + self.partner_cents
-
-    @property
-    def per_order_all(self) -> float:
-        return self.total_cents / 100 / self.orders if self.orders else float("inf")
-
-    @property
-    def per_order(self) -> float:
-        """Currency per order delivered within its service level on the played day."""
-        return self.total_cents / 100 / self.within if self.within else float("inf")
 
 
 def rows(path: Path) -> list[tuple[int, dict[str, object]]]:
