@@ -7,10 +7,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx2
 from sqlalchemy import Engine
@@ -327,6 +327,18 @@ class Container:
                 found = PlanningJobs(pool, ports)
                 self._jobs["default"] = found
             return found
+
+    def variant(self, **changes: Any) -> Container:
+        """This container with ``changes`` (other settings, another clock) and caches, jobs,
+        workers and connections of its own: a plain ``dataclasses.replace`` would share this
+        one's, so a planning job service made with the variant's clock would serve this
+        container too. Same engine; close the variant when done with it."""
+        fresh = {
+            f.name: f.default_factory()
+            for f in fields(self)
+            if f.name.startswith("_") and f.default_factory is not MISSING
+        }
+        return replace(self, **changes, **fresh)
 
     def close(self) -> None:
         for hub in self._hubs.values():  # first: it ends the live streams waiting on it

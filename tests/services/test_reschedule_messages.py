@@ -13,7 +13,6 @@ import email.policy
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -93,7 +92,7 @@ def wired(container: Container, ports: Ports, smtp: LoopbackController, sms_url:
             "twilio_base_url": sms_url, "public_url": PUBLIC,
         }
     )  # fmt: skip
-    return replace(container, settings=settings, clock=ports.clock)
+    return container.variant(settings=settings, clock=ports.clock)
 
 
 def mail(envelope: Any) -> tuple[str, str, str]:

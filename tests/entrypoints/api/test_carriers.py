@@ -3,7 +3,7 @@ one carrier, deactivation, rights and tenancy, and an order's rates, on both dat
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,10 +18,12 @@ CSV = {"Content-Type": "text/csv"}
 
 
 @pytest.fixture
-def container(container: Container) -> Container:
+def container(container: Container) -> Iterator[Container]:
     """The test's container with haversine travel times: no road region is needed."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    return replace(container, settings=settings, _travel={}, _matrices={})
+    own = container.variant(settings=settings)
+    yield own
+    own.close()
 
 
 def send(

@@ -12,7 +12,6 @@ of 34.40 = 4.30: 38.70 EUR by the card. The partner quotes 36.50 EUR, 2.20 less,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -31,10 +30,12 @@ PARTNER = "pakettiexpress"
 
 
 @pytest.fixture
-def container(container: Container) -> Container:
+def container(container: Container) -> Iterator[Container]:
     """The test's container with haversine travel times: no road region is needed."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    return replace(container, settings=settings, _travel={}, _matrices={})
+    own = container.variant(settings=settings)
+    yield own
+    own.close()
 
 
 @pytest.fixture

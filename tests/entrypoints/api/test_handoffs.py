@@ -14,7 +14,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -38,9 +37,11 @@ FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def container(container: Container) -> Container:
+def container(container: Container) -> Iterator[Container]:
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    return replace(container, settings=settings, _travel={}, _matrices={})
+    own = container.variant(settings=settings)
+    yield own
+    own.close()
 
 
 @pytest.fixture

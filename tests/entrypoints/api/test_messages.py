@@ -8,7 +8,6 @@ import email.policy
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,12 +54,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def wired(container: Container, smtp: LoopbackController, clock: FakeClock) -> Container:
+def wired(container: Container, smtp: LoopbackController, clock: FakeClock) -> Iterator[Container]:
     """The container with a clock the test moves and e-mail going to ``smtp``."""
     settings = container.settings.model_copy(
         update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_from": "noreply@d.test"}
     )
-    return replace(container, settings=settings, clock=clock)
+    own = container.variant(settings=settings, clock=clock)
+    yield own
+    own.close()
 
 
 @pytest.fixture

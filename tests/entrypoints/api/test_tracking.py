@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,12 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def container(container: Container) -> Iterator[Container]:
     """The test's container with straight-line travel and a clock standing at NOW."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    fresh = {
-        f.name: f.default_factory()
-        for f in dataclasses.fields(Container)
-        if f.name.startswith("_") and f.default_factory is not dataclasses.MISSING
-    }
-    own = dataclasses.replace(container, settings=settings, clock=FakeClock(NOW), **fresh)
+    own = container.variant(settings=settings, clock=FakeClock(NOW))
     yield own
     own.close()
 
