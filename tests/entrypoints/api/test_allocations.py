@@ -5,7 +5,6 @@ every decision back with its reasons, rules are replaced whole, and bad input is
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,10 +25,7 @@ def container(container: Container) -> Iterator[Container]:
     jobs of its own: PostgreSQL's container is shared, and jobs keep the ports they were made
     with."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(
-        container, settings=settings, _travel={}, _geocoders={}, _matrices={}, _jobs={},
-        _executors={},
-    )  # fmt: skip
+    own = container.variant(settings=settings)
     yield own
     own.close()
 

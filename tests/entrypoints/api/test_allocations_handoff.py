@@ -41,10 +41,7 @@ def container(container: Container) -> Iterator[Container]:
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
     # Jobs of its own: they keep the clock they were made with, and PostgreSQL's container
     # is shared between tests.
-    own = replace(
-        container, settings=settings, clock=FakeClock(MONDAY_8), _travel={}, _matrices={},
-        _jobs={}, _executors={},
-    )  # fmt: skip
+    own = container.variant(settings=settings, clock=FakeClock(MONDAY_8))
     yield own
     own.close()
 

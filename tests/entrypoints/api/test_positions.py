@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,10 +26,7 @@ def container(container: Container) -> Iterator[Container]:
     """Haversine travel times (no road region), and a clock standing in the evening of DAY,
     so that the day's pings are not ahead of the server."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(
-        container, settings=settings, clock=FakeClock(NINE + timedelta(hours=11)),
-        _travel={}, _geocoders={}, _executors={}, _jobs={}, _matrices={},
-    )  # fmt: skip
+    own = container.variant(settings=settings, clock=FakeClock(NINE + timedelta(hours=11)))
     yield own
     own.close()
 

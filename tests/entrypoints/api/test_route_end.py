@@ -4,7 +4,6 @@ parcels left on board open missed-scan cases; the board and the driver's route s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,10 +27,7 @@ def container(container: Container) -> Iterator[Container]:
     """Haversine travel times (no road region), and a clock at noon on DAY: the route's
     break status is read at the clock's now."""
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(
-        container, settings=settings, clock=FakeClock(NOON),
-        _travel={}, _geocoders={}, _executors={}, _jobs={}, _matrices={},
-    )  # fmt: skip
+    own = container.variant(settings=settings, clock=FakeClock(NOON))
     yield own
     own.close()  # cancels any job still running and waits for its worker
 
