@@ -12,7 +12,7 @@ import pytest
 from doorstep.adapters.carriers.generic_partner_http import GenericPartnerGateway
 from doorstep.domain.carriers import ServiceLevel
 from doorstep.domain.errors import NotFound
-from doorstep.domain.exceptions import ExceptionType
+from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
 from doorstep.domain.handoffs import (
     CarrierConnection,
     Handoff,
@@ -173,7 +173,8 @@ def test_the_board_lists_the_days_partner_deliveries_and_the_watch_opens_each_ov
         f"Kaupunkikuriiri has not delivered it by the end of 23.11. "
         f"(tracking number {px2.tracking_number})"
     )
-    assert len(late_risks(ports, admin)) == 2
+    # PX-1's case was cleared by that watch: PX-2's is the only one open.
+    assert len(late_risks(ports, admin)) == 1
 
 
 def test_a_day_without_a_published_plan_has_a_board_of_its_partner_deliveries(
@@ -189,3 +190,79 @@ def test_a_day_without_a_published_plan_has_a_board_of_its_partner_deliveries(
         (made.order_id, Stage.BOOKED, True)
     ]
     assert [o for o, _ in late_risks(ports, admin)] == [made.order_id]
+
+
+def late_risk_case(ports: Ports, admin: Principal, order_id: str) -> ExceptionCase:
+    key = f"late_risk:{order_id}:{DAY.isoformat()}"
+    with ports.uow:
+        return ports.uow.exceptions.by_keys(admin.organisation_id, [key])[key]
+
+
+def test_the_watch_clears_an_overdue_partner_deliverys_case_once_the_partner_settles_it(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    """Windows 08:00-12:00 UTC. At 12:30 UTC PX-1 (out for delivery) and PX-2 (booked) are
+    overdue: two cases. PX-1 is delivered at 13:12 UTC (15:12 in Helsinki): the next watch
+    clears its case, as doorstep, with a note; later watches leave it as it is."""
+    published(ports, admin)
+    window = (TimeWindow(utc(8), utc(12)),)
+    px1 = handed(ports, admin, hports, "PX-1", time_windows=window)
+    px2 = handed(ports, admin, hports, "PX-2", time_windows=window)
+    events(admin, hports, px1, ("picked_up", utc(7)), ("out_for_delivery", utc(9, 30)))
+    ports.clock.current = utc(12, 30)
+    dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert [o for o, _ in late_risks(ports, admin)] == sorted([px1.order_id, px2.order_id])
+
+    events(admin, hports, px1, ("delivered", utc(13, 12)))
+    # Until the next watch the case stays open: the watch is what clears it.
+    assert late_risk_case(ports, admin, px1.order_id).status is CaseStatus.OPEN
+    ports.clock.current = utc(13, 20)
+    dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    cleared = late_risk_case(ports, admin, px1.order_id)
+    assert (
+        cleared.status, cleared.resolution, cleared.resolved_by, cleared.resolved_at,
+        cleared.note,
+    ) == (
+        CaseStatus.RESOLVED, Resolution.CLEARED, "doorstep", utc(13, 20),
+        "Kaupunkikuriiri delivered it at 15:12",
+    )  # fmt: skip
+    # PX-2 is still overdue: its case stays open.
+    assert [o for o, _ in late_risks(ports, admin)] == [px2.order_id]
+
+    ports.clock.current = utc(13, 40)  # once: a later watch neither re-opens nor re-resolves
+    dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert late_risk_case(ports, admin, px1.order_id) == cleared
+    assert [o for o, _ in late_risks(ports, admin)] == [px2.order_id]
+
+
+def test_a_failed_partner_attempt_clears_the_late_risk_but_a_persons_resolution_stands(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    """PX-1 and PX-2 are overdue at 12:30 UTC. A dispatcher resolves PX-2's case as fixed;
+    then PX-1's attempt fails at 12:45 UTC (14:45 in Helsinki) and PX-2 is delivered. The
+    next watch clears PX-1's late risk (the failed attempt has its own case) and leaves
+    PX-2's resolution as the person left it."""
+    window = (TimeWindow(utc(8), utc(12)),)
+    px1 = handed(ports, admin, hports, "PX-1", time_windows=window)
+    px2 = handed(ports, admin, hports, "PX-2", time_windows=window)
+    ports.clock.current = utc(12, 30)
+    dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    by_person = exceptions.resolve(
+        admin, late_risk_case(ports, admin, px2.order_id).id, Resolution.FIXED,
+        note="called the courier", uow=ports.uow, clock=ports.clock,
+    )  # fmt: skip
+    events(admin, hports, px1, ("picked_up", utc(7)), ("failed", utc(12, 45)))
+    events(admin, hports, px2, ("picked_up", utc(7)), ("delivered", utc(12, 50)))
+    ports.clock.current = utc(13)
+    dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+
+    failed = late_risk_case(ports, admin, px1.order_id)
+    assert (failed.status, failed.resolution, failed.note) == (
+        CaseStatus.RESOLVED, Resolution.CLEARED, "Kaupunkikuriiri failed to deliver it at 14:45",
+    )  # fmt: skip
+    assert late_risk_case(ports, admin, px2.order_id) == by_person
+    assert (by_person.resolution, by_person.resolved_by, by_person.note) == (
+        Resolution.FIXED, admin.actor_id, "called the courier",
+    )  # fmt: skip
+    open_types = {c.type for c in exceptions.list_cases(admin, uow=ports.uow).cases}
+    assert open_types == {ExceptionType.FAILED_ATTEMPT}

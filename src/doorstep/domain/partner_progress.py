@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from doorstep.domain.geo import Location
 from doorstep.domain.handoffs import HandoffStatus
 from doorstep.domain.order_status import OrderStatus
 
@@ -80,6 +81,7 @@ class PartnerFacts:
     window_start: datetime | None  # earliest start of the order's windows
     window_end: datetime | None  # latest end of the order's windows
     last_event_at: datetime | None  # the partner's latest event, by its time
+    location: Location | None = None  # the order's delivery point, for the map (if geocoded)
 
 
 @dataclass(frozen=True)

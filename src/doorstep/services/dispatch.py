@@ -4,7 +4,9 @@ The board covers the own fleet's published routes and the station's partner deli
 day (orders handed to partner carriers, ``services.partner_deliveries``): a station with no
 published plan but with hand-offs still has a board, with no routes. The watch opens a
 ``late_risk`` case for a stop at risk and for an overdue partner delivery alike, once per
-order and day.
+order and day. Once the partner settles the delivery (delivered, failed, returned), the watch
+resolves its still open late-risk case as ``cleared``, with a note saying what settled it; a
+failed attempt has its own case by then. A stop's late-risk case is not cleared so.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from zoneinfo import ZoneInfo
 
 from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
 from doorstep.domain.errors import Conflict, DomainError, InvalidValue, NotFound
-from doorstep.domain.exceptions import ExceptionType
+from doorstep.domain.exceptions import CaseStatus, ExceptionType, Resolution
 from doorstep.domain.fleet import Driver, Vehicle
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
-from doorstep.domain.partner_progress import CarrierTotals, PartnerDelivery, totals
+from doorstep.domain.partner_progress import (
+    OPEN_STAGES,
+    CarrierTotals,
+    PartnerDelivery,
+    Stage,
+    totals,
+)
 from doorstep.domain.permissions import Permission
 from doorstep.domain.scans import ParcelState
 from doorstep.domain.stations import Station
@@ -151,6 +159,7 @@ def watch(
         if travel is not None:
             found = _live(uow, org, found, travel)
         exceptions.raise_cases(uow, org, _troubles(found, day), found.at)
+        _clear_settled_partners(uow, org, found, day)
         messages.queue_for_routes(uow, org, found.routes, found.at)  # "3 stops away", delays
         uow.commit()
     broadcasts.board_changed(broadcast, org, found.station.id, day)
@@ -287,6 +296,51 @@ def partner_risk_words(delivery: PartnerDelivery, zone: tzinfo) -> str:
         else f"the end of {f.day:%d.%m.}"
     )
     return f"{f.carrier_name} has not delivered it by {by} (tracking number {f.tracking_number})"
+
+
+def partner_settled_words(delivery: PartnerDelivery, zone: tzinfo) -> str:
+    """What settled a partner delivery, for the note of the late-risk case it clears: who did
+    what, at the partner's latest event (in the station's time) when it reported one."""
+    f = delivery.facts
+    did = _SETTLED_WORDS.get(delivery.stage, delivery.stage.value)
+    at = f" at {f.last_event_at.astimezone(zone):%H:%M}" if f.last_event_at else ""
+    return f"{f.carrier_name} {did}{at}"
+
+
+_SETTLED_WORDS = {
+    Stage.DELIVERED: "delivered it",
+    Stage.FAILED: "failed to deliver it",
+    Stage.RETURNED: "returned it",
+}
+
+
+def _clear_settled_partners(uow: UnitOfWork, org: str, found: Board, day: date) -> None:
+    """Clear the open late-risk case of each order whose partner deliveries are all settled.
+    An order handed off again after a return has an open delivery besides the returned one:
+    its case stays. A case a person resolved is not touched (``exceptions.settle``)."""
+    zone = ZoneInfo(found.station.timezone)
+    still_open = {d.order_id for d in found.partners if d.stage in OPEN_STAGES}
+    # Of an order settled twice (returned, then delivered on a second hand-off), the note
+    # tells the latest.
+    settled: dict[str, PartnerDelivery] = {}
+    for d in found.partners:
+        known = settled.get(d.order_id)
+        if d.order_id not in still_open and (known is None or _later(d, known)):
+            settled[d.order_id] = d
+    if not settled:
+        return
+    key_day = day.isoformat()
+    keys = {f"late_risk:{order_id}:{key_day}": d for order_id, d in settled.items()}
+    cases = uow.exceptions.by_keys(org, list(keys))
+    for key, case in sorted(cases.items()):
+        if case.status is CaseStatus.OPEN:
+            note = partner_settled_words(keys[key], zone)
+            exceptions.settle(uow, org, [case], Resolution.CLEARED, found.at, note)
+
+
+def _later(one: PartnerDelivery, other: PartnerDelivery) -> bool:
+    first = datetime.min.replace(tzinfo=one.due_at.tzinfo)
+    return (one.facts.last_event_at or first) > (other.facts.last_event_at or first)
 
 
 def _troubles(found: Board, day: date) -> list[exceptions.Trouble]:

@@ -58,4 +58,5 @@ def _facts(handoff: Handoff, order: Order, names: dict[str, str]) -> PartnerFact
         window_start=min((w.start_at for w in windows), default=None),
         window_end=max((w.end_at for w in windows), default=None),
         last_event_at=handoff.last_event_at,
+        location=order.location,
     )

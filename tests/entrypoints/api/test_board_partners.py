@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -29,9 +28,7 @@ BOARD = "/api/v1/stations/HEL1/dispatch?date=2026-11-23"
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(
-        container, settings=settings, clock=FakeClock(AFTERNOON), _travel={}, _matrices={}
-    )
+    own = container.variant(settings=settings, clock=FakeClock(AFTERNOON))
     yield own
     own.close()
 
@@ -84,6 +81,9 @@ def test_the_board_shows_a_partner_delivery_and_the_watch_opens_its_case(
         "due_at": datetime(2026, 11, 23, 12, 0, tzinfo=HELSINKI),
         "last_event_at": datetime(2026, 11, 23, 8, 30, tzinfo=HELSINKI),
         "overdue": True,
+        # The order's delivery point (order_body's location), for the tower's map.
+        "lat": 60.1686,
+        "lon": 24.9414,
     }
     assert shown["partner_totals"] == [
         {
@@ -118,4 +118,73 @@ def test_the_openapi_document_explains_the_partner_fields(client: TestClient) ->
     delivery = schemas["PartnerDeliveryOut"]["properties"]
     assert "end of its service day" in delivery["due_at"]["description"]
     assert "late_risk case" in delivery["overdue"]["description"]
+    assert "delivery point" in delivery["lat"]["description"]
     assert "overdue" in schemas["PartnerTotalsOut"]["description"]
+
+
+def test_the_watch_clears_the_late_risk_once_the_partner_delivers_but_not_a_persons_choice(
+    client: TestClient, container: Container, setup: Tenant
+) -> None:
+    """At 13:00 PX-1 and PX-2 are past their 09:00-12:00 windows: the watch opens a case
+    each. A dispatcher resolves PX-2's as fixed. The partner delivers both (13:12 and 13:14);
+    the next watch, at 13:20, clears PX-1's as doorstep with what settled it, leaves PX-2's
+    as the person left it, and a later watch changes neither."""
+    tenant = setup
+    made = []
+    for ref in ("PX-1", "PX-2"):
+        answer = hand_off(client, tenant, order(client, tenant, ref, f"PARCEL-{ref}"))
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+    watch = BOARD.replace("dispatch?", "dispatch:watch?")
+    assert client.post(watch, headers=tenant.admin).status_code == 200
+    opened = client.get("/api/v1/exceptions", headers=tenant.admin).json()["items"]
+    case_of = {c["order_id"]: c["id"] for c in opened if c["type"] == "late_risk"}
+    assert sorted(case_of) == sorted(m["order_id"] for m in made)
+    answer = client.post(
+        f"/api/v1/exceptions/{case_of[made[1]['order_id']]}:resolve",
+        json={"resolution": "fixed", "note": "called the courier"}, headers=tenant.admin,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+    container.clock.current = datetime(2026, 11, 23, 13, 20, tzinfo=HELSINKI)
+    for n, (m, hhmm) in enumerate(zip(made, ("13:12", "13:14"), strict=True)):
+        events = [
+            {
+                "id": f"evt_{n}_{step}", "shipment_id": m["booking_id"], "status": status,
+                "occurred_at": f"2026-11-23T{at}:00+02:00", "parcel": None, "reason": None,
+                "note": "",
+            }
+            for step, (status, at) in enumerate([("picked_up", "13:05"), ("delivered", hhmm)])
+        ]  # fmt: skip
+        assert webhook(client, container.clock, events, f"msg_{n}").status_code == 200
+
+    def resolved() -> dict[str, tuple[Any, ...]]:
+        items = client.get(
+            "/api/v1/exceptions?status=resolved&type=late_risk", headers=tenant.admin
+        ).json()["items"]
+        return {
+            c["order_id"]: (
+                c["resolution"], c["resolved_by"], datetime.fromisoformat(c["resolved_at"]),
+                c["note"],
+            )
+            for c in items
+        }  # fmt: skip
+
+    by_person = resolved()[made[1]["order_id"]]
+    assert client.post(watch, headers=tenant.admin).status_code == 200
+    after = resolved()
+    assert after == {
+        made[0]["order_id"]: (
+            "cleared", "doorstep", datetime(2026, 11, 23, 13, 20, tzinfo=HELSINKI),
+            "Kaupunkikuriiri delivered it at 13:12",
+        ),
+        made[1]["order_id"]: by_person,
+    }  # fmt: skip
+    assert by_person[0] == "fixed"
+    assert by_person[3] == "called the courier"
+    still_open = client.get("/api/v1/exceptions", headers=tenant.admin).json()["items"]
+    assert [c for c in still_open if c["type"] == "late_risk"] == []
+
+    container.clock.current = datetime(2026, 11, 23, 13, 40, tzinfo=HELSINKI)
+    assert client.post(watch, headers=tenant.admin).status_code == 200
+    assert resolved() == after  # once: neither opened again nor resolved again

@@ -5,6 +5,7 @@ dispatcher's watch reach the open page by push; a delivery's details open on a c
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -41,20 +42,26 @@ def later_clock(site: Site) -> Iterator[Site]:
     site.clock.current = before
 
 
-def connect(admin: Api, partner: Partner) -> None:
+def connect(admin: Api, partner: Partner, secret: str = SECRET) -> None:
     answer = admin.http.post(
         "/carriers:import?kind=carriers", content=SAMPLE_CARRIERS.read_bytes(),
         headers={"Content-Type": "text/csv"},
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
-    body = {"base_url": partner.url, "api_key": API_KEY, "webhook_secret": SECRET}
+    body = {"base_url": partner.url, "api_key": API_KEY, "webhook_secret": secret}
     answer = admin.http.put(f"/carriers/{CARRIER}/connection", json=body)
     assert answer.status_code == 200, answer.text
 
 
-def handed(admin: Api, org: Org, reference: str, start: str, end: str) -> dict[str, Any]:
-    """A ready order of the station with a window on DAY (Helsinki time), handed off."""
+def handed(
+    admin: Api, org: Org, reference: str, start: str, end: str,
+    at: tuple[float, float] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A ready order of the station with a window on DAY (Helsinki time), handed off; ``at``
+    moves its delivery point (lat, lon)."""
     body = {**order_body(reference, f"PARCEL-{reference}", station=org.station)}
+    if at is not None:
+        body["location"] = {"lat": at[0], "lon": at[1]}
     body["recipient"] = {**body["recipient"], "name": f"Recipient {reference}"}
     body["proof"] = {"kind": "none"}
     body["time_windows"] = [
@@ -68,14 +75,17 @@ def handed(admin: Api, org: Org, reference: str, start: str, end: str) -> dict[s
     return booked
 
 
-def webhook(admin: Api, site: Site, booking: str, n: int, status: str, hhmm: str) -> None:
-    """The partner's signed webhook, signed at the server's (simulated) time."""
+def webhook(
+    admin: Api, site: Site, booking: str, n: int, status: str, hhmm: str, secret: str = SECRET
+) -> None:
+    """The partner's signed webhook, signed at the server's (simulated) time. The secret
+    tells the organisation: a test sending webhooks after another's needs its own."""
     event = {
         "id": f"evt_{booking}_{n}", "shipment_id": booking, "status": status,
         "occurred_at": f"{DAY}T{hhmm}:00+02:00", "parcel": None, "reason": None, "note": "",
     }  # fmt: skip
     body = json.dumps({"events": [event]}).encode()
-    headers = signed_headers(SECRET, f"msg_{booking}_{n}", int(site.clock.now().timestamp()), body)
+    headers = signed_headers(secret, f"msg_{booking}_{n}", int(site.clock.now().timestamp()), body)
     headers["Content-Type"] = "application/json"
     answer = admin.http.post(f"/carrier-webhooks/{CARRIER}", content=body, headers=headers)
     assert answer.status_code == 200, answer.text
@@ -198,3 +208,78 @@ def test_a_day_without_a_published_plan_still_shows_its_partner_deliveries(
     shown = row(page, later["order_id"])
     assert later["tracking_number"] in shown.inner_text()
     assert shown.locator("[data-role=stage]").inner_text() == "booked"
+
+
+def squares(page: Any) -> list[dict[str, Any]]:
+    """The partner squares the map drew: order, tone, and where on the map's box."""
+    found: list[dict[str, Any]] = page.eval_on_selector("#map", "m => m.partnerMarkers()")
+    return found
+
+
+def click_square(page: Any, square: dict[str, Any]) -> None:
+    """A real click on the canvas where the square is drawn (Leaflet hit-tests it)."""
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    assert 0 < square["x"] < box["width"], square
+    assert 0 < square["y"] < box["height"], square
+    page.mouse.click(box["x"] + square["x"], box["y"] + square["y"])
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_partner_deliveries_are_squares_on_the_map_that_open_their_details(
+    browsing: Browsing,
+    site: Site,
+    apis: list[Api],
+    partner: Partner,
+    size: str,
+    later_clock: Site,
+) -> None:
+    """Three hand-offs some 130 m around their address (within the pin's tolerance):
+    PX-EARLY overdue (window 06:00-06:59 passed at 07:00), PX-LATER open, PX-DONE delivered
+    by the partner.
+    Each is a square at its order's location, coloured by stage; the legend counts them; a
+    click on one opens the same dialog the list does."""
+    org = site.new_org(orders=10, plan=True)
+    admin = as_(apis, site, org, Role.ADMIN)
+    dispatcher = as_(apis, site, org, Role.DISPATCHER)
+    secret = new_secret(hashlib.sha256(org.id.encode()).digest())
+    connect(admin, partner, secret)
+    early = handed(admin, org, "PX-EARLY", "06:00", "06:59", at=(60.1693, 24.9414))
+    later = handed(admin, org, "PX-LATER", "12:00", "16:00", at=(60.1681, 24.9436))
+    done = handed(admin, org, "PX-DONE", "12:00", "16:00", at=(60.1669, 24.9414))
+    advance(site, 10)  # the partner's events come after the 07:00 booking
+    webhook(admin, site, done["booking_id"], 1, "picked_up", "07:03", secret)
+    webhook(admin, site, done["booking_id"], 2, "delivered", "07:06", secret)
+    page = opened(browsing, org, Role.DISPATCHER, size=size)
+
+    board = board_of(dispatcher, org)
+    located = {
+        d["order_id"]: (d["lat"], d["lon"]) for d in board["partners"] if d["lat"] is not None
+    }
+    assert located == {
+        early["order_id"]: (60.1693, 24.9414),
+        later["order_id"]: (60.1681, 24.9436),
+        done["order_id"]: (60.1669, 24.9414),
+    }
+    drawn = {s["order"]: s for s in squares(page)}
+    assert len(drawn) == len(located)
+    assert {o: (s["lat"], s["lon"]) for o, s in drawn.items()} == located
+    assert {o: s["tone"] for o, s in drawn.items()} == {
+        early["order_id"]: "overdue",
+        later["order_id"]: "open",
+        done["order_id"]: "delivered",
+    }
+    legend = page.locator("#legend")
+    assert legend.get_attribute("data-partners") == "3"
+    assert legend.locator(".legend-item.partner").inner_text() == "3 partner"
+    browsing.shoot(page, "control-partner-map", size)
+
+    # A click on PX-EARLY's square opens its details, as its row in the list would.
+    click_square(page, drawn[early["order_id"]])
+    dialog = page.locator("#partner-dialog")
+    expect(dialog).to_be_visible()
+    assert page.inner_text("#partner-title") == "PX-EARLY · Recipient PX-EARLY"
+    assert "overdue since 06:59" in dialog.inner_text()
+    browsing.shoot(page, "control-partner-map-details", size)
+    # The partner's events were in order: the only case is PX-EARLY's, none of a scan.
+    assert {c["type"] for c in dispatcher.get("/exceptions", limit=200)["items"]} <= {"late_risk"}

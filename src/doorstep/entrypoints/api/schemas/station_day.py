@@ -300,6 +300,8 @@ class PartnerDeliveryOut(BaseModel):
         description="due_at has passed while it is still booked or in progress (the watch "
         "opens a late_risk case for it)"
     )
+    lat: float | None = Field(description="the order's delivery point (None: not located)")
+    lon: float | None = Field(description="the order's delivery point (None: not located)")
 
     @classmethod
     def of(cls, d: PartnerDelivery) -> PartnerDeliveryOut:
@@ -320,6 +322,8 @@ class PartnerDeliveryOut(BaseModel):
             due_at=d.due_at,
             last_event_at=f.last_event_at,
             overdue=d.overdue,
+            lat=f.location.lat if f.location else None,
+            lon=f.location.lon if f.location else None,
         )
 
 

@@ -72,12 +72,13 @@ async function loadBoard() {
 }
 
 function drawPartners() {
-  renderPartners($("#partners"), ctx.board, {
-    onPick: (d) => openPartner($("#partner-dialog"), d, {
-      caseOf: ctx.cases.find((c) => c.order_id === d.order_id),
-      openCase: (c) => openCase($("#case-dialog"), c, ctx),
-    }),
+  const onPick = (d) => openPartner($("#partner-dialog"), d, {
+    caseOf: ctx.cases.find((c) => c.order_id === d.order_id),
+    openCase: (c) => openCase($("#case-dialog"), c, ctx),
   });
+  renderPartners($("#partners"), ctx.board, { onPick });
+  // The same deliveries on the map, after any new plan's stops so they are drawn on top.
+  ctx.map.drawPartners(ctx.board ? ctx.board.partners || [] : [], onPick);
 }
 
 function drawBoard() {
