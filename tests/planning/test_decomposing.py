@@ -94,6 +94,10 @@ def test_a_whole_plan_is_reported_early_then_improved(pool: ThreadPoolExecutor) 
     assert "rounds across borders" in plan.notes[-1]
     costs = [r.best_cost for _, r in reports if r.feasible and r.best_cost is not None]
     assert costs == sorted(costs, reverse=True)  # never worse than the early plan
+    # The last report is the returned plan's own: its routes' cost and the stops it leaves.
+    last = reports[-1][1]
+    assert last.route_cost == sum(r.cost for r in plan.routes)
+    assert last.left_out == len(plan.unassigned)
 
 
 def test_border_rounds_alternate_so_every_border_is_worked(pool: ThreadPoolExecutor) -> None:

@@ -383,8 +383,17 @@ class DecomposingOptimizer:
             parts = [part for part, _ in jobs]
             best = _better(run.problem, merge_from, parts, plans)
             cost, feasible = best.cost, not _required_out(run.problem, best)
+            finished = [best]
+        # The parts' own routes and stops left out: the whole day's once every part reported.
+        routes = sum(r.cost for p in finished for r in p.routes)
+        out = sum(len(p.unassigned) for p in finished)
         try:
-            run.progress(Progress(time.perf_counter() - run.started, cost, feasible))
+            run.progress(
+                Progress(
+                    time.perf_counter() - run.started, cost, feasible,
+                    route_cost=routes, left_out=out,
+                )
+            )  # fmt: skip
         except Cancelled:
             return True
         return False
@@ -422,8 +431,14 @@ def _tell(run: _Run, plan: Plan) -> bool:
     if run.progress is None:
         return False
     feasible = not _required_out(run.problem, plan)
+    routes = sum(r.cost for r in plan.routes)
     try:
-        run.progress(Progress(time.perf_counter() - run.started, plan.cost, feasible))
+        run.progress(
+            Progress(
+                time.perf_counter() - run.started, plan.cost, feasible,
+                route_cost=routes, left_out=len(plan.unassigned),
+            )
+        )  # fmt: skip
     except Cancelled:
         return True
     return False

@@ -68,7 +68,8 @@ class NearestNeighbourOptimizer:
             feasible = not any(problem.stop(u.stop_id).required for u in unassigned)
             # The plan is already complete when reported, so cancelling simply keeps it.
             with suppress(Cancelled):
-                progress(Progress(0.0, cost, feasible, iterations=1))
+                routes_cost = sum(r.cost for r in routes)
+                progress(Progress(0.0, cost, feasible, 1, routes_cost, len(unassigned)))
         return plan
 
 

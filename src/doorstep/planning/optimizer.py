@@ -12,12 +12,22 @@ from doorstep.planning.problem import Problem
 
 @dataclass(frozen=True)
 class Progress:
-    """A report during solving: best cost so far and whether it is feasible."""
+    """A report during solving: the search's best so far.
+
+    ``best_cost`` is the search's own objective (an optimizer's units, penalties of stops left
+    out and of broken rules included; None while the search has nothing feasible): it shows the
+    search improving, not what the plan costs. ``route_cost`` (cost units, as ``Route.cost``
+    counts them: fixed, distance and time costs, no penalties) and ``left_out`` (stops the
+    plan would leave out) describe the plan the best solution so far reads back as; both are
+    None when an optimizer does not tell. ``feasible``: the best breaks no rule.
+    """
 
     elapsed_s: float
     best_cost: int | None
     feasible: bool
     iterations: int = 0
+    route_cost: int | None = None
+    left_out: int | None = None
 
 
 class Cancelled(Exception):

@@ -341,7 +341,10 @@ def test_cancelling_returns_the_best_plan_so_far() -> None:
     p = problem(stops)
     plan = PyVRPOptimizer().optimize(p, time_limit_s=60, progress=cancel)
     check(p, plan)
-    assert len(calls) == 1
+    # The first report cancels; the second is the returned plan's own figures, and its
+    # Cancelled (too late to matter) is swallowed.
+    assert len(calls) == 2
+    assert calls[-1].route_cost == sum(route.cost for route in plan.routes)
     assert plan.unassigned == ()
 
 
@@ -352,6 +355,48 @@ def test_progress_reports_the_best_cost() -> None:
     assert reports
     assert reports[-1].feasible
     assert reports[-1].best_cost == 80
+
+
+def test_progress_tells_the_route_cost_without_penalties_and_the_stops_left_out() -> None:
+    """The objective counts the penalty of a stop left out; the route cost does not.
+
+    Serving b at 40 takes the van 0 -> 10 -> 40 -> 0 = 80 instead of 0 -> 10 -> 0 = 20, so
+    paying b's penalty of 5 is cheaper: objective 25, route cost 20, one stop left out.
+    """
+    reports: list[Progress] = []
+    p = problem((Stop("a", 1), Stop("b", 4, required=False, penalty=5)))
+    plan = solve(p, progress=reports.append)
+    assert [entry.stop_id for entry in plan.unassigned] == ["b"]
+    assert sum(route.cost for route in plan.routes) == 20
+    last = reports[-1]
+    assert (last.best_cost, last.route_cost, last.left_out, last.feasible) == (25, 20, 1, True)
+    # Every report of the search read its best solution back, not just the last one.
+    assert all(r.route_cost is not None and r.left_out is not None for r in reports)
+
+
+def test_last_progress_is_the_plans_route_cost_with_locks_breaks_and_windows() -> None:
+    """Read back as the plan is (locked stops driven first, the break taken), the last report's
+    route cost is the returned plan's route cost sum to the unit."""
+    matrices = {"van": line(0, 10, 20, 30, 40)}
+    rest = Break(Window(0, 200), 15)
+    vehicles = (
+        Vehicle("v", (10,), fixed_cost=7, cost_per_s=2, break_=rest),
+        Vehicle("w", (10,), fixed_cost=3),
+    )
+    stops = (
+        Stop("l", 1),
+        Stop("a", 2, windows=(Window(30, 60),)),
+        Stop("b", 3, service_s=5),
+        Stop("c", 4, required=False, penalty=1),
+    )
+    p = Problem((Depot("d", 0),), vehicles, stops, matrices, ("parcels",), locked=(
+        LockedRoute("v", ("l",)),
+    ))  # fmt: skip
+    reports: list[Progress] = []
+    plan = solve(p, progress=reports.append)
+    assert reports[-1].route_cost == sum(route.cost for route in plan.routes)
+    assert reports[-1].left_out == len(plan.unassigned)
+    assert reports[-1].feasible
 
 
 def test_warm_start_begins_from_the_initial_plan_without_stops_now_gone() -> None:

@@ -114,6 +114,30 @@ def test_a_job_plans_the_day_then_its_plan_is_published_and_explained(
     assert (explained["vehicle_id"] is None) == (orders[0] in left)
 
 
+def test_a_finished_jobs_last_progress_is_the_stored_plans_route_cost(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    """The progress tells the plan's cost in currency, not the solver's objective.
+
+    One van serves all four orders (nothing is left out, so no penalty is in the plan's cost):
+    the last report's cost is then the stored plan's cost to the cent, and the sum of its
+    routes' costs within their rounding to cents.
+    """
+    job = finished(client, tenant_a, start(client, tenant_a)["id"])
+    assert job["status"] == "succeeded", job
+    plan = client.get(f"/api/v1/plans/{job['plan_id']}", headers=tenant_a.admin).json()
+    assert plan["unassigned"] == []
+    progress = job["progress"]
+    assert progress["left_out"] == 0
+    assert progress["feasible"] is True
+    assert progress["best_cost"] == plan["cost"]
+    routes = [r["cost"] for r in plan["routes"]]
+    assert abs(progress["best_cost"] - sum(routes)) <= 0.005 * len(routes) + 1e-9
+    assert progress["best_cost"] > 0
+    # The objective is still there under its own name, for whoever watched the search with it.
+    assert progress["search_objective"] is not None
+
+
 def test_a_second_run_compares_with_the_first_and_keeps_locked_routes(
     client: TestClient, tenant_a: Tenant, orders: list[str]
 ) -> None:

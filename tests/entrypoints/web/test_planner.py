@@ -288,10 +288,14 @@ def test_plan_the_day_lock_a_route_plan_again_compare_and_publish(
     page.select_option("#run-seconds", "60")
     page.click("#run-start")
     page.wait_for_selector('#run-progress[data-status="running"]', timeout=30_000)
+    # The progress line tells the best plan's cost in the organisation's currency and the
+    # stops it leaves out (not the solver's objective, which is no cost).
     page.wait_for_function(
-        "document.querySelector('#run-status').textContent.includes('search objective')",
+        r"/cost \d+\.\d\d EUR, \d+ left out/.test("
+        "document.querySelector('#run-status').textContent)",
         timeout=30_000,
     )
+    assert "objective" not in page.inner_text("#run-status")
     browsing.shoot(page, "planner-progress", "desktop")
     page.click("#run-cancel")
     shown_plan(page, 2)

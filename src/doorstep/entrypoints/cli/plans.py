@@ -177,7 +177,9 @@ def _station(stations: dict[str, Station], reference: str) -> Station:
 
 @contextmanager
 def _solving(label: str, time_limit: float, *, quiet: bool) -> Iterator[solving.ProgressCallback]:
-    """A spinner and a bar over the time limit on stderr, showing the best cost found so far."""
+    """A spinner and a bar over the time limit on stderr, showing the best plan's cost so far
+    (its routes' cost and the stops it leaves out; the search's objective when the planner
+    does not tell them)."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -190,8 +192,13 @@ def _solving(label: str, time_limit: float, *, quiet: bool) -> Iterator[solving.
         task = bar.add_task(f"{label}: reading orders and travel times", total=time_limit)
 
         def report(progress: solving.Progress) -> None:
-            best = progress.best_cost
-            found = "no feasible plan yet" if best is None else f"best cost {money(best):,.2f}"
+            best, cost = progress.best_cost, progress.route_cost
+            if cost is not None:
+                found = f"cost {money(cost):,.2f}, {progress.left_out or 0} left out"
+            elif best is not None:
+                found = f"search objective {money(best):,.2f}"
+            else:
+                found = "no feasible plan yet"
             elapsed = min(progress.elapsed_s, time_limit)
             bar.update(task, completed=elapsed, description=f"{label}: {found}")
 

@@ -248,9 +248,23 @@ class PlanningJobIn(BaseModel):
 
 
 class JobProgressOut(BaseModel):
+    """The search so far, as the plan its best solution reads back as."""
+
     elapsed_s: float
-    best_cost: float | None = Field(description="the best plan's cost so far, currency")
-    feasible: bool
+    best_cost: float | None = Field(
+        description="the best plan's route cost so far, currency: fixed, distance and time "
+        "costs as the stored plan's routes count them, no penalties; the last report of a "
+        "finished job is the stored plan's route cost; null until the solver tells"
+    )
+    left_out: int | None = Field(
+        description="stops the best plan so far leaves out; null until the solver tells"
+    )
+    feasible: bool = Field(description="the best so far serves every required stop by the rules")
+    search_objective: float | None = Field(
+        description="the solver's own objective in currency-like units, penalties of stops "
+        "left out and of broken rules included: it shows the search improving, not a cost; "
+        "null while nothing feasible was found"
+    )
 
 
 class PlanningJobOut(BaseModel):
@@ -280,9 +294,12 @@ class PlanningJobOut(BaseModel):
         p = j.progress
         progress = None
         if p is not None:
-            best = None if p.best_cost is None else money(p.best_cost)
             progress = JobProgressOut(
-                elapsed_s=round(p.elapsed_s, 3), best_cost=best, feasible=p.feasible
+                elapsed_s=round(p.elapsed_s, 3),
+                best_cost=None if p.route_cost is None else money(p.route_cost),
+                left_out=p.left_out,
+                feasible=p.feasible,
+                search_objective=None if p.best_cost is None else money(p.best_cost),
             )
         return cls(
             id=j.id,

@@ -1,11 +1,12 @@
 // Run planning: start a job for the station's day, poll it for the search's progress (time
-// used, the solver's objective so far, whether a plan without late stops was found), cancel it (the
-// server keeps the best plan found so far), then hand the stored version to the plan view.
+// used, the best plan's route cost so far and the stops it leaves out, whether a plan without
+// late stops was found), cancel it (the server keeps the best plan found so far), then hand the
+// stored version to the plan view.
 // "Allocate" runs the same way as an allocation job (POST /allocations:run): a few rounds of
 // planning, each up to the search time, deciding per order own fleet or a partner; cancelled,
 // it stores nothing. When it ends the plan view gets its version and the Carriers tab its
 // decisions ("allocated").
-import { describe, toast, $ } from "./app.js";
+import { api, describe, toast, $ } from "./app.js";
 import { call } from "./planner_call.js";
 
 const POLL_MS = 500;
@@ -20,6 +21,9 @@ export function initRun(ctx) {
   let job = null;
   let kind = "plan"; // or "allocate"
   let timer = null;
+  // The organisation's currency, for the cost in the progress line; without it the bare figure.
+  let currency = "";
+  api("organisation").then((org) => { currency = org.currency || ""; }).catch(() => {});
 
   // The solver reports on each new best and every few hundred iterations, so its elapsed
   // time lags; a wall clock started when the job is first seen running fills the gaps.
@@ -44,9 +48,9 @@ export function initRun(ctx) {
       if (p) box.dataset.progressSeen = "1"; // for the browser test: the search was watched
       parts.push(kind === "allocate" ? `${elapsed.toFixed(0)} s, rounds of up to ${j.time_limit_s} s`
         : `${elapsed.toFixed(0)} of ${j.time_limit_s} s`);
-      // The solver's own objective (penalties included), not the plan's cost: it only shows
-      // the search improving.
-      if (p && p.best_cost !== null) parts.push(`search objective ${p.best_cost.toFixed(2)}`);
+      // The best plan's route cost so far (no penalties), as the stored plan will count it;
+      // the solver's own objective (search_objective) is not shown: it is no cost.
+      if (p && p.best_cost !== null) parts.push(cost(p));
       if (p) parts.push(p.feasible ? "all stops in time" : "no plan on time yet");
     } else {
       parts.push(`after ${elapsed.toFixed(1)} s`);
@@ -55,6 +59,11 @@ export function initRun(ctx) {
     if (j.outcome) parts.push(j.outcome);
     if (j.error) parts.push(j.error);
     $("#run-status").textContent = parts.join(" · ");
+  }
+
+  function cost(p) {
+    const money = `cost ${p.best_cost.toFixed(2)} ${currency}`.trim();
+    return p.left_out === null ? money : `${money}, ${p.left_out} left out`;
   }
 
   function words(status) {
