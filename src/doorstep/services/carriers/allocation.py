@@ -224,6 +224,19 @@ def run(
     problem = base
     plan = Plan(())
     prefer = False  # once the fleet is preferred, it stays preferred in later rounds
+
+    def candidates(problem: Problem, plan: Plan) -> list[Candidate]:
+        """The orders still in play, each with what the fleet's ``plan`` says of it."""
+        return [
+            _candidate(
+                loaded.orders[i],
+                shopped[i],
+                _facts(problem, plan, i, words, currency),
+                locked_on.get(i, ""),
+            )
+            for i in active
+        ]
+
     for number in range(1, rounds + 1):
         done = number
         problem = _problem(base, active, shopped, rules, forced, prefer=prefer)
@@ -241,16 +254,7 @@ def run(
                 f"the fleet was under {rules.own_fleet_share:.0%} of its working time with "
                 "orders handed over, so it was planned again with the own fleet preferred"
             )
-        candidates = [
-            _candidate(
-                loaded.orders[i],
-                shopped[i],
-                _facts(problem, plan, i, words, currency),
-                locked_on.get(i, ""),
-            )
-            for i in active
-        ]
-        found: Round = decide(candidates, capacity, rules, utilisation, own)
+        found: Round = decide(candidates(problem, plan), capacity, rules, utilisation, own)
         moved = [d for d in found.decisions if d.kind is CarrierKind.PARTNER]
         for d in moved:
             final[d.order_id] = d
@@ -264,16 +268,10 @@ def run(
                 problem = _problem(base, active, shopped, rules, forced, prefer=True)
                 plan = solve(problem) if active else Plan(())
                 utilisation = _utilisation(problem, plan)
-                candidates = [
-                    _candidate(
-                        loaded.orders[i],
-                        shopped[i],
-                        _facts(problem, plan, i, words, currency),
-                        locked_on.get(i, ""),
-                    )
-                    for i in active
-                ]
-                last = decide(candidates, capacity, rules, utilisation, own, move_planned=False)
+                last = decide(
+                    candidates(problem, plan), capacity, rules, utilisation, own,
+                    move_planned=False,
+                )  # fmt: skip
                 for d in last.decisions:
                     final[d.order_id] = d
             else:
