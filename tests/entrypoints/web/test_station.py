@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from doorstep.bootstrap import optimizer
@@ -292,6 +293,75 @@ def test_a_lost_answer_is_sent_again_with_the_same_ids_and_stored_once(
         assert [e["kind"] for e in events(page, code)] == ["receive"], code
     assert sent[0][0] == sent[-1][0]  # the retry carried the first scan's id again
     assert len(sent[-1]) == 2
+
+
+def test_a_scan_right_after_a_tap_on_a_lane_button_is_not_lost(
+    browsing: Browsing, site: Site
+) -> None:
+    """A tap gives the focus back to the scanner only once the tap's own handlers are done,
+    and the browser serves key presses first: a scanner firing at once used to type into the
+    page. The page's timers are held still, so no late refocus can rescue the scan here."""
+    org = site.new_org(orders=4, plan=True)
+    page = browsing.page(org, Role.STATION_ASSOCIATE, f"/station?mode=sort&date={DAY}", "phone")
+    page.clock.install()
+    page.reload()
+    page.wait_for_selector("#sort-plan")
+    line = sort_plan(page, org)[0]
+    now = datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, UTC)
+    page.clock.pause_at(now + timedelta(seconds=1))
+    page.click(f"#lanes button[data-lane={line['lane']}]")
+    assert page.evaluate("document.activeElement.id") != "scan"  # the refocus is held
+    scan(page, line["barcode"])
+    page.wait_for_selector(f"#history li:not(.pending) :text('{line['barcode']}')")
+    page.clock.resume()
+    [stored] = [e for e in events(page, line["barcode"]) if e["kind"] == "sort"]
+    assert stored["lane"] == line["lane"]
+
+
+def test_a_slow_answer_of_an_older_refresh_does_not_draw_the_counts_back(
+    browsing: Browsing, site: Site
+) -> None:
+    """Refreshes overlap: the floor read after the first scan is held back by the network
+    until the second scan's floor has been drawn. Drawn last, it would show a parcel that is
+    sorted as still to go."""
+    org = site.new_org(orders=4, plan=True)
+    page = browsing.page(org, Role.STATION_ASSOCIATE, f"/station?mode=sort&date={DAY}", "phone")
+    lines = sort_plan(page, org)
+    received = [
+        {"id": f"evt_recv_{k}", "kind": "receive", "barcode": line["barcode"],
+         "device_time": "2026-11-23T07:00:00+02:00"}
+        for k, line in enumerate(lines)
+    ]  # fmt: skip
+    answer = page.request.post(
+        "/api/v1/events", headers={"X-Doorstep-Page": "1"}, data={"events": received}
+    )
+    assert answer.ok, answer.text()
+    page.reload()
+    page.wait_for_selector("#sort-plan")
+    total = to_go(page)
+    held: list[tuple[Any, Any]] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))  # read now, answered later
+
+    page.route("**/floor?*", hold_the_first)
+    scan(page, lines[0]["barcode"])
+
+    def answered_and_held() -> bool:
+        page.wait_for_timeout(50)  # the page's waits are when the route handler runs
+        return bool(held)
+
+    wait_until(answered_and_held)
+    scan(page, lines[1]["barcode"])
+    wait_to_go(page, total - 2)
+    route, stale = held[0]
+    with page.expect_response("**/floor?*"):
+        route.fulfill(response=stale)
+    page.wait_for_timeout(500)  # the page's own turn to read the stale answer
+    assert to_go(page) == total - 2
 
 
 def test_the_screens_at_desktop_size(browsing: Browsing, site: Site) -> None:

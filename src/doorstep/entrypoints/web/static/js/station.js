@@ -73,17 +73,29 @@ async function loadPlan() {
   }
 }
 
+// Refreshes overlap (a scan's answer, a pushed notice, the poll) and their answers may come
+// back in any order: one that started before a later one finished must not draw the floor as
+// it was before the later scans. Only the newest started refresh is drawn.
+let refreshes = 0;
+
 async function refresh() {
+  const mine = ++refreshes;
   try {
-    const wanted = [];
-    if (state.plan) wanted.push(api(stationPath("floor")).then((f) => { state.floor = f; }));
-    if (mode === "receive") wanted.push(api(stationPath("receiving")).then((r) => { state.receiving = r; }));
-    if (mode === "load" && state.vehicle && state.plan) {
-      wanted.push(api(stationPath(`load-out/${encodeURIComponent(state.vehicle)}`))
-        .then((o) => { state.loadOut = o; })
-        .catch((error) => { state.loadOut = null; state.vehicle = ""; setUrl(); toast(describe(error), "bad"); }));
+    const want = (path) => api(stationPath(path));
+    const vehicle = mode === "load" && state.plan ? state.vehicle : "";
+    const [floor, receiving, loadOut] = await Promise.all([
+      state.plan ? want("floor") : null,
+      mode === "receive" ? want("receiving") : null,
+      vehicle ? want(`load-out/${encodeURIComponent(vehicle)}`).catch((error) => ({ error })) : null,
+    ]);
+    if (mine !== refreshes) return;  // a later refresh is on its way: it draws
+    if (floor) state.floor = floor;
+    if (receiving) state.receiving = receiving;
+    if (loadOut && loadOut.error) {
+      state.loadOut = null; state.vehicle = ""; setUrl(); toast(describe(loadOut.error), "bad");
+    } else if (loadOut && vehicle === state.vehicle) {
+      state.loadOut = loadOut;
     }
-    await Promise.all(wanted);
     // A plan republished since the page loaded moves parcels: read its sort plan again.
     if (state.floor && state.plan && state.floor.plan_id !== state.plan.plan_id) await loadPlan();
     if (state.floor) {
@@ -91,7 +103,7 @@ async function refresh() {
     }
     render();
   } catch (error) {
-    toast(describe(error), "bad");
+    if (mine === refreshes) toast(describe(error), "bad");
   }
 }
 
