@@ -79,7 +79,8 @@ def setup(client: TestClient, tenant_a: Tenant, partner: Partner) -> Tenant:
     )
     assert answer.status_code == 200, answer.text
     shown = answer.json()
-    assert shown["webhook_url"] == f"/api/v1/carrier-webhooks/{CARRIER}"
+    # The connection's own URL: its carrier id says whose events they are.
+    assert shown["webhook_url"] == f"/api/v1/carrier-webhooks/{CARRIER}/{shown['carrier_id']}"
     assert "api_key" not in shown
     assert "webhook_secret" not in shown
     return tenant_a
@@ -91,11 +92,14 @@ def hand_off(client: TestClient, tenant: Tenant, order_id: str, key: str = "") -
     return client.post(f"/api/v1/orders/{order_id}:hand-off", json=body, headers=headers)
 
 
-def webhook(client: TestClient, events: list[dict[str, Any]], msg_id: str) -> Any:
+def webhook(
+    client: TestClient, events: list[dict[str, Any]], msg_id: str, path: str = CARRIER
+) -> Any:
+    """Sent to the carrier's shared URL, or with ``path`` code/carrier id to a connection's."""
     body = json.dumps({"events": events}).encode()
     headers = signed_headers(SECRET, msg_id, int(time.time()), body)
     headers["Content-Type"] = "application/json"
-    return client.post(f"/api/v1/carrier-webhooks/{CARRIER}", content=body, headers=headers)
+    return client.post(f"/api/v1/carrier-webhooks/{path}", content=body, headers=headers)
 
 
 def partner_event(booking: str, n: int, status: str, hhmm: str, reason: str = "") -> dict[str, Any]:
@@ -325,6 +329,49 @@ def test_a_webhook_must_be_signed_with_the_carriers_secret(
     assert unsigned.status_code == 401
     nobody = client.post("/api/v1/carrier-webhooks/no-such-carrier", content=body, headers=forged)
     assert nobody.status_code == 404
+
+
+def test_one_secret_in_two_organisations_is_told_apart_by_the_connections_url(
+    client: TestClient, setup: Tenant, tenant_b: Tenant, partner: Partner
+) -> None:
+    """An operator who gives two organisations' connections the same secret: the shared URL
+    cannot tell whose events they are and refuses them (before, the first organisation by id
+    got them); each connection's own URL still works."""
+    answer = client.post(
+        "/api/v1/carriers:import?kind=carriers",
+        content=SAMPLE_CARRIERS.read_bytes(),
+        headers=tenant_b.as_(Role.ADMIN, **CSV),
+    )
+    assert answer.status_code == 200, answer.text
+    connection = {"base_url": partner.url, "api_key": API_KEY, "webhook_secret": SECRET}
+    url_of = {}
+    for tenant in (setup, tenant_b):
+        answer = client.put(
+            f"/api/v1/carriers/{CARRIER}/connection", json=connection, headers=tenant.admin
+        )
+        assert answer.status_code == 200, answer.text
+        url_of[tenant.slug] = answer.json()["webhook_url"].removeprefix("/api/v1/carrier-webhooks/")
+    assert url_of[setup.slug] != url_of[tenant_b.slug]
+    theirs = order(client, setup, "PX-9", "PARCEL-PX9")
+    booking = hand_off(client, setup, theirs).json()["booking_id"]
+    events = partner_events(booking, START)
+    status = client.get(f"/api/v1/orders/{theirs}", headers=setup.admin).json()["status"]
+
+    shared = webhook(client, events, "m-shared")
+    assert shared.status_code == 409, shared.text
+    assert f"/api/v1/carrier-webhooks/{CARRIER}/<carrier id>" in shared.json()["detail"]
+    assert client.get(f"/api/v1/orders/{theirs}", headers=setup.admin).json()["status"] == status
+    # To the other organisation's connection: its own secret verifies, but the booking is not
+    # one of its hand-offs.
+    other = webhook(client, events, "m-b", url_of[tenant_b.slug])
+    assert other.status_code == 200, other.text
+    assert other.json()["unknown_bookings"] == [booking]
+    mine = webhook(client, events, "m-a", url_of[setup.slug])
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["unknown_bookings"] == []
+    assert mine.json()["scans"]["stored"] == len(START)
+    nobody = webhook(client, events, "m-x", f"{CARRIER}/car_nosuch")
+    assert nobody.status_code == 404, nobody.text
 
 
 def test_a_partners_refusal_is_a_clear_error_and_stores_nothing(

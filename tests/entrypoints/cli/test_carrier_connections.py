@@ -55,7 +55,7 @@ def test_a_connection_from_files_is_stored_used_and_its_secrets_never_shown(
         )  # fmt: skip
         assert "Connected kaupunkikuriiri" in shown.stdout
         assert partner.url in shown.stdout
-        assert "/api/v1/carrier-webhooks/kaupunkikuriiri" in shown.stdout
+        assert "/api/v1/carrier-webhooks/kaupunkikuriiri/car_" in shown.stdout
         assert API_KEY not in shown.output
         assert SECRET not in shown.output
         assert stored(cli) == (partner.url, API_KEY, SECRET)
@@ -76,7 +76,8 @@ def test_a_connection_from_the_environment_replaces_the_one_stored(cli: Cli, org
     )
     answer = json.loads(shown.stdout)
     assert answer["base_url"] == "https://two.test/v1"
-    assert answer["webhook_url"] == "/api/v1/carrier-webhooks/kaupunkikuriiri"
+    carrier_id = answer["carrier_id"]
+    assert answer["webhook_url"] == f"/api/v1/carrier-webhooks/kaupunkikuriiri/{carrier_id}"
     assert "pk_second" not in shown.output
     assert SECRET not in shown.output
     assert stored(cli) == ("https://two.test/v1", "pk_second", SECRET)

@@ -46,7 +46,7 @@ named) refuses the webhook with the reason, since the partner must fix and resen
 An error answers 4xx or 5xx with ``{"error": {"message": "..."}}`` (or ``{"message": ...}``).
 
 **Webhooks**: the partner POSTs ``{"events": [EVENT, ...]}`` to
-``/api/v1/carrier-webhooks/{carrier code}`` signed the Standard Webhooks way
+``/api/v1/carrier-webhooks/{carrier code}/{carrier id}`` signed the Standard Webhooks way
 (``domain.webhooks``): headers ``webhook-id``, ``webhook-timestamp`` (Unix seconds) and
 ``webhook-signature: v1,<base64 of HMAC-SHA256 over "{id}.{timestamp}.{body}">`` under the
 ``whsec_`` secret agreed with the partner. A resent webhook, or an event sent twice, is

@@ -407,25 +407,52 @@ def receive_webhook(
     body: bytes,
     *,
     ports: HandoffPorts,
+    carrier_id: str | None = None,
 ) -> EventReport:
-    """A partner's signed webhook: the carrier's connection whose secret verifies the
-    signature says whose carrier it is (codes are unique per organisation only); then its
-    events are applied as that organisation. ``InvalidSignature`` when no secret verifies."""
+    """A partner's signed webhook, applied as the organisation whose connection it is.
+
+    With ``carrier_id`` (the connection's own URL, which ``connect`` hands out) only that
+    connection's secret is tried. Without it (the carrier's shared URL, kept for partners set
+    up before) the connection whose secret verifies says whose it is, since carrier codes are
+    unique per organisation only; should more than one verify (a secret reused across
+    organisations), the events are refused rather than given to whichever comes first.
+    ``InvalidSignature`` when no secret verifies."""
     code = carrier_code.strip().lower()
     now = int(ports.clock.now().timestamp())
     with ports.uow as uow:
         candidates = uow.carrier_connections.by_carrier_code(code)
+    if carrier_id is not None:
+        candidates = [(k, c) for k, c in candidates if k == carrier_id]
+        if not candidates:
+            raise NotFound("carrier", carrier_id, f"no {code} connection has this id")
     failure: AuthenticationFailed | None = None
+    verified: list[CarrierConnection] = []
     for _, connection in candidates:
         try:
             verify(connection.webhook_secret, headers, body, now)
         except AuthenticationFailed as error:
             failure = error
             continue
+        verified.append(connection)
+    if len(verified) > 1:
+        raise Conflict(
+            f"{len(verified)} organisations' {code} connections share this webhook secret: "
+            f"send to /api/v1/carrier-webhooks/{code}/<carrier id>, the URL each connection "
+            "is given, or store a secret of its own for each",
+            field="carrier_code",
+        )
+    if verified:
+        [connection] = verified
         events = ports.gateways(code, connection).webhook_events(body)
         principal = system_principal(connection.organisation_id)
         return apply_events(principal, connection.carrier_id, events, ports=ports)
     raise failure or NotFound("carrier", code, "no carrier with this code has an API connection")
+
+
+def _once(listed: list[str], item: str) -> None:
+    """A booking or parcel named by several events is reported once."""
+    if item not in listed:
+        listed.append(item)
 
 
 def pull_events(principal: Principal, handoff_id: str, *, ports: HandoffPorts) -> EventReport:
@@ -464,16 +491,16 @@ def apply_events(
                 org, carrier_id, event.booking_id
             )
             if handoff is None or handoff.status is HandoffStatus.CANCELLED:
-                report.unknown_bookings.append(event.booking_id)
+                _once(report.unknown_bookings, event.booking_id)
                 continue
             order = uow.orders.get(org, handoff.order_id)
             if order is None:
-                report.unknown_bookings.append(event.booking_id)
+                _once(report.unknown_bookings, event.booking_id)
                 continue
             parcels = [p.barcode for p in order.parcels]
             if event.barcode and event.barcode not in parcels:
                 # Only the booking's own parcels: a partner cannot move another order's.
-                report.unknown_parcels.append(event.barcode)
+                _once(report.unknown_parcels, event.barcode)
                 continue
             handoffs[event.booking_id] = _moved(handoff, event)
             barcodes = [event.barcode] if event.barcode else parcels

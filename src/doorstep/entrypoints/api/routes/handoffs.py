@@ -138,8 +138,29 @@ def connect(
 
 
 @router.post(
+    "/carrier-webhooks/{carrier_code}/{carrier_id}",
+    summary="A partner's status events for one connection, signed with its webhook secret",
+)
+async def connection_webhook(
+    carrier_code: str, carrier_id: str, request: Request, c: ContainerDep
+) -> EventsOut:
+    body = await request.body()
+    headers = dict(request.headers)
+    report = await run_in_threadpool(
+        handoff.receive_webhook,
+        carrier_code,
+        headers,
+        body,
+        ports=c.handoff_ports(),
+        carrier_id=carrier_id,
+    )
+    return EventsOut.of(report)
+
+
+@router.post(
     "/carrier-webhooks/{carrier_code}",
-    summary="A partner's status events, signed with the carrier's webhook secret",
+    summary="A partner's status events, signed with the carrier's webhook secret (the "
+    "connection's own URL, with its carrier id, is preferred)",
 )
 async def carrier_webhook(carrier_code: str, request: Request, c: ContainerDep) -> EventsOut:
     body = await request.body()

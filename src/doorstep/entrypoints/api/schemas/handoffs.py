@@ -77,7 +77,7 @@ class ConnectionOut(BaseModel):
             carrier_id=c.carrier_id,
             adapter=c.adapter,
             base_url=c.base_url,
-            webhook_url=f"/api/v1/carrier-webhooks/{code}",
+            webhook_url=f"/api/v1/carrier-webhooks/{code}/{c.carrier_id}",
             updated_at=c.updated_at,
         )
 
