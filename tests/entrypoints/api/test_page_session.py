@@ -47,6 +47,33 @@ def test_the_cookie_signs_in_reads_but_a_write_needs_the_page_header(
     assert client.get("/api/v1/users/me").status_code == 401
 
 
+def test_the_sign_out_form_is_taken_only_from_this_site(
+    client: TestClient, tenant_a: Tenant
+) -> None:
+    """The form's post carries no page header: the browser's Sec-Fetch-Site, or else its
+    Origin, says where it came from. Neither: refused (every browser sends one of them)."""
+    sign_in(client, tenant_a)
+    here = str(client.base_url).rstrip("/")
+    for refused in (
+        {},
+        {"Origin": "https://elsewhere.example"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": here},  # the browser's word wins
+        {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is another site's page
+    ):
+        answer = client.post("/sign-out", headers=refused, follow_redirects=False)
+        assert answer.status_code == 403, (refused, answer.text)
+        assert client.get("/api/v1/users/me").status_code == 200, refused
+    answer = client.post("/sign-out", headers={"Origin": here}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login"
+    assert client.get("/api/v1/users/me").status_code == 401
+    # Signed out already (or expired): the form still answers with the sign-in page.
+    again = client.post(
+        "/sign-out", headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False
+    )
+    assert again.status_code == 303
+
+
 def test_a_page_sends_a_stranger_to_sign_in_and_back_only_to_this_site(
     client: TestClient, tenant_a: Tenant
 ) -> None:

@@ -42,6 +42,35 @@ def test_signing_in_lands_each_role_on_its_page_and_signing_out_ends_the_session
     assert "/login" in page.url
 
 
+def test_signing_out_works_without_the_pages_script_and_not_from_another_site(
+    browsing: Browsing, site: Site
+) -> None:
+    """Sign out is a plain form: a click before the script has loaded (here: no script at
+    all) still ends the session. A post from another site ends nothing."""
+    org = site.new_org(orders=5)
+    context = browsing.context("desktop", java_script_enabled=False)
+    signed = context.request.post(
+        "/session", data={"email": org.emails[Role.PLANNER], "password": PASSWORD}
+    )
+    assert signed.ok, signed.text()
+    [token] = [c["value"] for c in context.cookies() if c["name"] == "doorstep_session"]
+    me = {"Authorization": f"Bearer {token}"}
+    forged = context.request.post(
+        "/sign-out", headers={"Origin": "https://elsewhere.test", "Sec-Fetch-Site": "cross-site"}
+    )
+    assert forged.status == 403, forged.text()
+    assert "own pages" in forged.text()
+    assert context.request.get("/api/v1/users/me", headers=me).ok  # still signed in
+
+    page = context.new_page()
+    page.goto("/planner")
+    assert page.inner_text(".who-name") == "Planner User"
+    page.click("#sign-out")
+    page.wait_for_url(re.compile(r"/login(\?|$)"))
+    assert not [c for c in context.cookies() if c["name"] == "doorstep_session"]
+    assert context.request.get("/api/v1/users/me", headers=me).status == 401  # the session ended
+
+
 def test_a_role_sees_only_its_pages_and_a_closed_page_says_who_may_open_it(
     browsing: Browsing, site: Site
 ) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from doorstep.domain.errors import AuthenticationFailed, PermissionDenied
 from doorstep.entrypoints.api.deps import SESSION_COOKIE, ContainerDep, PrincipalDep
 from doorstep.services import accounts
 
@@ -44,3 +45,38 @@ def sign_out(principal: PrincipalDep, c: ContainerDep) -> Response:
     answer = Response(status_code=status.HTTP_204_NO_CONTENT)
     answer.delete_cookie(SESSION_COOKIE, path="/")
     return answer
+
+
+@router.post(
+    "/sign-out",
+    status_code=status.HTTP_303_SEE_OTHER,
+    summary="Sign out by the pages' plain form (no script needed); answers with /login",
+)
+def sign_out_form(request: Request, c: ContainerDep) -> Response:
+    """The Sign out button is a form, so it works before the page's script has loaded (or
+    without one). A plain form cannot send the X-Doorstep-Page header that cookie-signed
+    writes need, so the second lock here is the browser's own word on where the form came
+    from: Sec-Fetch-Site, or else the Origin, must be this site. (SameSite=Strict keeps the
+    cookie off other sites' posts already; this keeps a forged post from doing anything.)"""
+    if not _same_site(request):
+        raise PermissionDenied("signing out by form is only accepted from doorstep's own pages")
+    answer = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    if token := request.cookies.get(SESSION_COOKIE):
+        try:
+            principal = accounts.authenticate(token, uow=c.reader(), clock=c.clock)
+        except AuthenticationFailed:
+            pass  # already ended or expired: the cookie goes all the same
+        else:
+            accounts.logout(principal, uow=c.uow(), clock=c.clock)
+    answer.delete_cookie(SESSION_COOKIE, path="/")
+    return answer
+
+
+def _same_site(request: Request) -> bool:
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False  # a browser posting a form sends one of the two
+    return origin == f"{request.url.scheme}://{request.url.netloc}"

@@ -11,9 +11,13 @@ if (picker) {
   picker.addEventListener("submit", (e) => e.preventDefault());
 }
 
-const out = document.getElementById("sign-out");
+// Signing out is a plain form (POST /sign-out), so it works before this script has loaded;
+// here it goes through the API instead, after the page's own readers are told to stop (a
+// read answered 401 once the session is gone would otherwise send the browser elsewhere).
+const out = document.getElementById("sign-out-form");
 if (out) {
-  out.addEventListener("click", async () => {
+  out.addEventListener("submit", async (e) => {
+    e.preventDefault();
     leave();
     try { await api("/session:end", { method: "POST" }); } finally { location.href = "/login"; }
   });
