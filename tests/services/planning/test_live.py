@@ -16,6 +16,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
 from doorstep.planning.nearest import NearestNeighbourOptimizer
+from doorstep.planning.optimizer import Progress
 from doorstep.planning.problem import Travel, seconds_after
 from doorstep.planning.validation import assert_valid
 from doorstep.planning.versions import PlanStatus, PlanVersion
@@ -196,6 +197,36 @@ def test_improving_routes_stores_a_version_only_when_it_is_cheaper(
     # A van on the road keeps its order: nothing to improve.
     ports.clock.current = improved.version.at(route.start_s + 1)
     assert live.improve_routes(admin, improved.version.id, [route.vehicle_id], **improve) is None
+
+
+def test_an_improvements_progress_reports_the_whole_plans_cost(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    """Only Van 1 is re-planned, but the job's watcher compares the reported cost with the
+    stored plan's: Van 2's route, left as it is, is part of the figure."""
+    van(ports, admin, "Van 1", parcels=3)
+    van(ports, admin, "Van 2", parcels=1)
+    for i, where in enumerate((*PLACES, Location(60.30, 25.10)), start=1):
+        order(ports, admin, f"R-{i}", where)
+    base = plan(ports, admin)
+    first, second = base.plan.routes
+    assert len(first.stop_ids) == 3  # the line of three
+    assert second.cost > 0  # and the far one
+    ports.clock.current = at(6)
+    lp = live_ports(ports)
+    worse = live.move_stops(
+        admin, base.id, [first.stop_ids[0]], first.vehicle_id, position=2, save=True, ports=lp
+    )
+    assert worse.version.plan.cost > base.plan.cost
+    reports: list[Progress] = []
+    improved = live.improve_routes(
+        admin, worse.version.id, [first.vehicle_id], optimizer=NearestNeighbourOptimizer(),
+        time_limit_s=1.0, ports=lp, progress=reports.append,
+    )  # fmt: skip
+    assert improved is not None
+    routes = improved.version.plan.routes
+    assert reports[-1].route_cost == sum(r.cost for r in routes) == first.cost + second.cost
+    assert reports[-1].left_out == 0
 
 
 def test_a_van_on_the_road_gets_its_pickups_reordered_but_never_its_history(

@@ -33,7 +33,7 @@ from doorstep.planning import live
 from doorstep.planning.decomposition import Part, restrict, subproblem
 from doorstep.planning.explanation import explain
 from doorstep.planning.insertion import retimed
-from doorstep.planning.optimizer import ProgressCallback, RouteOptimizer
+from doorstep.planning.optimizer import Progress, ProgressCallback, RouteOptimizer
 from doorstep.planning.plan import Plan, Route
 from doorstep.planning.problem import Problem, Travel, seconds_after
 from doorstep.planning.schedule import plan_cost
@@ -370,11 +370,37 @@ def _resolved(
     part = Part(0, stops, tuple(vehicle_ids))
     share = restrict(problem, plan, part)
     found = optimizer.optimize(
-        subproblem(problem, part), time_limit_s=time_limit_s, initial=share, progress=progress
+        subproblem(problem, part),
+        time_limit_s=time_limit_s,
+        initial=share,
+        progress=_of_whole_plan(plan, vehicle_ids, progress),
     )
     if found.unassigned or found.cost >= share.cost:
         return None  # never trade a served stop for a cheaper day
     return {r.vehicle_id: r for r in found.routes}
+
+
+def _of_whole_plan(
+    plan: Plan, vehicle_ids: Sequence[str], progress: ProgressCallback | None
+) -> ProgressCallback | None:
+    """The solver reports on the routes it re-plans; the job's watcher compares the figure
+    with the stored plan's, so the routes left as they are (and the stops the plan already
+    leaves out) are added in. The search objective stays the solver's own."""
+    if progress is None:
+        return None
+    others = sum(r.cost for r in plan.routes if r.vehicle_id not in vehicle_ids)
+    outside = len(plan.unassigned)
+
+    def report(p: Progress) -> None:
+        progress(
+            replace(
+                p,
+                route_cost=None if p.route_cost is None else p.route_cost + others,
+                left_out=None if p.left_out is None else p.left_out + outside,
+            )
+        )
+
+    return report
 
 
 def _moved(before: Plan, vehicle_id: str, route: Route | None) -> bool:
