@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from doorstep.domain.dispatch import PlannedStop, RouteState, progress
+from doorstep.domain.dispatch import DayProgress, PlannedStop, RouteState, day_progress, progress
+from doorstep.domain.handoffs import HandoffStatus as H
+from doorstep.domain.order_status import OrderStatus as O
+from doorstep.domain.partner_progress import PartnerDelivery, Stage, judge
+from tests.domain.test_partner_progress import HELSINKI, facts
 
 T = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -63,3 +67,50 @@ def test_an_ended_route_is_finished_with_nothing_left_at_risk_or_dwelling() -> N
     ended = progress("v", T, stops(), T + 5 * M, done, T + 150 * M, arrived, T + 140 * M)
     assert (ended.state, ended.ended_at, ended.stops_done) == (RouteState.FINISHED, T + 140 * M, 1)
     assert (ended.at_risk, ended.dwelling, ended.behind) == ((), (), False)
+
+
+def partner(order_id: str, handoff: H, order: O, expected: Stage) -> PartnerDelivery:
+    found = judge(facts(order_id, handoff=handoff, order=order), HELSINKI, T)
+    assert found.stage is expected
+    return found
+
+
+def test_the_days_progress_counts_van_stops_and_partner_orders_each_once() -> None:
+    """Vans: v1, v2, v5 of five stops done: 3/5. Partners, per order: p1 delivered, p2
+    failed, p3 returned (settled: done); p4 booked, p5 in progress (open); p6 returned then
+    handed off again and booked (open); p7 returned then delivered on its second hand-off
+    (done); v3 and v4 are on a van's route and handed off too: v3 returned (settled for the
+    partner), v4 in progress. Partners 5/9: p1, p2, p3, p7, v3. The whole day, each order
+    once: 12 orders (five stops, seven more with partners); done: v1, v2, v5, p1, p2, p3, p7
+    = 7. v3 is back at the station, on its van's route and not done there: open."""
+    stops = {"v1": True, "v2": True, "v3": False, "v4": False, "v5": True}
+    partners = [
+        partner("p1", H.DELIVERED, O.DELIVERED, Stage.DELIVERED),
+        partner("p2", H.IN_PROGRESS, O.FAILED_ATTEMPT, Stage.FAILED),
+        partner("p3", H.RETURNED, O.RECEIVED, Stage.RETURNED),
+        partner("p4", H.BOOKED, O.HANDED_OFF, Stage.BOOKED),
+        partner("p5", H.IN_PROGRESS, O.OUT_FOR_DELIVERY, Stage.IN_PROGRESS),
+        partner("p6", H.RETURNED, O.HANDED_OFF, Stage.RETURNED),
+        partner("p6", H.BOOKED, O.HANDED_OFF, Stage.BOOKED),
+        partner("p7", H.RETURNED, O.DELIVERED, Stage.RETURNED),
+        partner("p7", H.DELIVERED, O.DELIVERED, Stage.DELIVERED),
+        partner("v3", H.RETURNED, O.RECEIVED, Stage.RETURNED),
+        partner("v4", H.IN_PROGRESS, O.HANDED_OFF, Stage.IN_PROGRESS),
+    ]
+    assert day_progress(stops, partners) == DayProgress(
+        stops_total=5, stops_done=3, partners_total=9, partners_done=5, total=12, done=7
+    )
+    # The same deliveries again (a partner's events read twice) change no count.
+    assert day_progress(stops, partners + partners) == day_progress(stops, partners)
+
+
+def test_a_van_stop_the_partner_delivered_or_failed_is_done_for_the_day() -> None:
+    """v1 was planned on a van, then handed off; its van stop is not done (the parcel went to
+    the partner) but the partner delivered it: done, once. v2 likewise failed: done."""
+    stops = {"v1": False, "v2": False, "v3": False}
+    partners = [
+        partner("v1", H.DELIVERED, O.HANDED_OFF, Stage.DELIVERED),
+        partner("v2", H.IN_PROGRESS, O.FAILED_ATTEMPT, Stage.FAILED),
+    ]
+    assert day_progress(stops, partners) == DayProgress(3, 0, 2, 2, 3, 2)
+    assert day_progress({}, []) == DayProgress(0, 0, 0, 0, 0, 0)

@@ -11,6 +11,7 @@ import pytest
 
 from doorstep.adapters.carriers.generic_partner_http import GenericPartnerGateway
 from doorstep.domain.carriers import ServiceLevel
+from doorstep.domain.dispatch import DayProgress
 from doorstep.domain.errors import NotFound
 from doorstep.domain.exceptions import CaseStatus, ExceptionCase, ExceptionType, Resolution
 from doorstep.domain.handoffs import (
@@ -23,6 +24,7 @@ from doorstep.domain.handoffs import (
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Order
 from doorstep.domain.partner_progress import CarrierTotals, Stage
+from doorstep.domain.scans import ScanKind
 from doorstep.domain.schedules import TimeWindow
 from doorstep.domain.stations import Station
 from doorstep.domain.webhooks import new_secret
@@ -30,12 +32,14 @@ from doorstep.services import dispatch, exceptions, stations
 from doorstep.services.authorization import Principal
 from doorstep.services.carriers import handoff
 from doorstep.services.ports import CarrierGateway
+from doorstep.services.scans import IncomingScan
 from tests.services.carriers.test_handoff import ready_order
 from tests.services.carriers.test_registry import import_samples
 from tests.services.conftest import Ports, station_fields
 from tests.services.planning.test_runs import DAY
+from tests.services.test_eta import out
 from tests.services.test_loadout import day, station
-from tests.services.test_sorting import published
+from tests.services.test_sorting import published, send
 from tests.support.partner import API_KEY, Partner, partner_server
 
 __all__ = ["day", "station"]  # fixtures, used by name
@@ -266,3 +270,69 @@ def test_a_failed_partner_attempt_clears_the_late_risk_but_a_persons_resolution_
     )  # fmt: skip
     open_types = {c.type for c in exceptions.list_cases(admin, uow=ports.uow).cases}
     assert open_types == {ExceptionType.FAILED_ATTEMPT}
+
+
+def said(
+    admin: Principal, hports: handoff.HandoffPorts, made: Handoff, event_id: str, status: str,
+    at: datetime,
+) -> None:  # fmt: skip
+    """One partner event with its own id (the same id again is the partner resending it)."""
+    event = TrackingEvent(
+        f"{made.booking_id}-{event_id}", made.booking_id, PartnerStatus(status), at,
+        reason="not_home" if status == "failed" else "",
+    )  # fmt: skip
+    report = handoff.apply_events(admin, made.carrier_id, [event], ports=hports)
+    assert report.unknown_bookings == []
+
+
+def test_the_boards_day_progress_counts_van_stops_and_partner_orders(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    """Van 1 has three stops, two delivered: 2/3. With partners: PX-1 delivered (its
+    delivered event sent twice), PX-2 failed, PX-3 booked, PX-5 returned and handed off again
+    (booked: one order, open), PX-6 in transit; PX-4's hand-off was cancelled (left out).
+    Partners 2/5 (PX-1, PX-2), though the carrier's counts show six hand-offs. The day:
+    3 + 5 = 8 orders, 2 + 2 = 4 done."""
+    published(ports, admin)
+    codes = out(ports, admin)
+    for n, code in enumerate(codes[:2]):
+        send(ports, admin, IncomingScan(f"deliver-{n}", ScanKind.DELIVER, code, utc(7, n)))
+    made = {ref: handed(ports, admin, hports, ref) for ref in ("PX-1", "PX-2", "PX-3", "PX-4")}
+    handoff.cancel(admin, made["PX-4"].id, ports=hports)
+    made["PX-5"] = handed(ports, admin, hports, "PX-5")
+    made["PX-6"] = handed(ports, admin, hports, "PX-6")
+    said(admin, hports, made["PX-1"], "a", "picked_up", utc(8))
+    for _ in range(2):  # the partner resends its delivered event
+        said(admin, hports, made["PX-1"], "b", "delivered", utc(9))
+    said(admin, hports, made["PX-2"], "a", "picked_up", utc(8))
+    said(admin, hports, made["PX-2"], "b", "failed", utc(9, 30))
+    said(admin, hports, made["PX-5"], "a", "picked_up", utc(8))
+    said(admin, hports, made["PX-5"], "b", "returned", utc(10))
+    ports.clock.current = utc(11)
+    again = handoff.hand_off(admin, "PX-5", CARRIER, ServiceLevel.SAME_DAY, ports=hports)
+    said(admin, hports, made["PX-6"], "a", "in_transit", utc(8))
+
+    ports.clock.current = utc(12)
+    board = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    (route,) = board.routes
+    assert (route.stops_done, route.stops_total) == (2, 3)
+    assert [t.total for t in board.partner_totals] == [6]  # hand-offs, PX-5's two among them
+    assert {d.facts.handoff_id for d in board.partners} >= {made["PX-5"].id, again.id}
+    assert board.day == DayProgress(
+        stops_total=3, stops_done=2, partners_total=5, partners_done=2, total=8, done=4
+    )
+    # The watch answers the same board.
+    watched = dispatch.watch(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert watched.day == board.day
+
+
+def test_a_day_of_partner_deliveries_alone_counts_them(
+    ports: Ports, admin: Principal, day: list[Order], hports: handoff.HandoffPorts
+) -> None:
+    """No published plan: no van stops; PX-1 delivered, PX-2 booked: 1/2 all told."""
+    px1 = handed(ports, admin, hports, "PX-1")
+    handed(ports, admin, hports, "PX-2")
+    said(admin, hports, px1, "a", "delivered", utc(9))
+    ports.clock.current = utc(12)
+    board = dispatch.board(admin, "HEL1", DAY, uow=ports.uow, clock=ports.clock)
+    assert board.day == DayProgress(0, 0, 2, 1, 2, 1)

@@ -8,10 +8,12 @@ projected start falls after the end of its window is at risk of missing it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from doorstep.domain.partner_progress import OPEN_STAGES, PartnerDelivery, Stage
 
 # A van not gone this long after its planned start is late; a route this far behind is behind.
 LATE_DEPARTURE = timedelta(minutes=15)
@@ -94,6 +96,50 @@ def progress(
         vehicle_id, state, planned_start, departed_at, len(stops), len(finished), delay, risk,
         dwelling, ended_at, projected,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    """How far the station's day is: the own vans' stops, the partner deliveries (per order)
+    and the whole day (``done`` of ``total``), each as done of all."""
+
+    stops_total: int
+    stops_done: int
+    partners_total: int
+    partners_done: int
+    total: int
+    done: int
+
+
+# Delivered or failed by the partner: the order's attempt of the day happened, whoever
+# planned it. A return is settled for the partner, yet the order is back at the station.
+_ATTEMPTED = frozenset({Stage.DELIVERED, Stage.FAILED})
+
+
+def day_progress(stops: Mapping[str, bool], partners: Iterable[PartnerDelivery]) -> DayProgress:
+    """The day's progress from each van stop (order id -> done, as ``progress`` counts it)
+    and the partner deliveries of the day (cancelled hand-offs already left out).
+
+    Partner deliveries count per order: an order the partner returned and that was handed
+    off again is one order, done once none of its hand-offs is open (booked or in progress);
+    a repeated partner event moves no stage, so it counts nothing twice. An order both on a
+    van's route and handed off (planned before the hand-off) counts once in the whole day:
+    done when its stop is, or when the partner delivered or failed it; after a return it is
+    the van's again.
+    """
+    found = list(partners)
+    handed = {d.order_id for d in found}
+    settled = handed - {d.order_id for d in found if d.stage in OPEN_STAGES}
+    attempted = {d.order_id for d in found if d.stage in _ATTEMPTED}
+    day = {o: o in settled for o in handed} | {o: d or o in attempted for o, d in stops.items()}
+    return DayProgress(
+        stops_total=len(stops),
+        stops_done=sum(stops.values()),
+        partners_total=len(handed),
+        partners_done=len(settled),
+        total=len(day),
+        done=sum(day.values()),
+    )
 
 
 def _delay(finished: Sequence[PlannedStop], done: Mapping[str, datetime]) -> timedelta:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from doorstep.domain.dispatch import PlannedStop, RouteProgress, RouteState, progress
+from doorstep.domain.dispatch import (
+    DayProgress,
+    PlannedStop,
+    RouteProgress,
+    RouteState,
+    day_progress,
+    progress,
+)
 from doorstep.domain.errors import Conflict, DomainError, InvalidValue, NotFound
 from doorstep.domain.exceptions import CaseStatus, ExceptionType, Resolution
 from doorstep.domain.fleet import Driver, Vehicle
@@ -46,7 +53,8 @@ DONE = frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED_ATTEMPT})
 @dataclass(frozen=True)
 class Board:
     """``version`` is None when the day has no published plan but has partner deliveries;
-    ``partners`` come overdue first (``partner_progress.in_board_order``)."""
+    ``partners`` come overdue first (``partner_progress.in_board_order``); ``day`` is the
+    progress of the whole day, vans and partners (``dispatch.day_progress``)."""
 
     station: Station
     version: PlanVersion | None
@@ -54,6 +62,7 @@ class Board:
     routes: tuple[RouteProgress, ...]
     names: dict[str, str]  # vehicle id -> name
     drivers: dict[str, str]  # vehicle id -> driver id (planned, or as dispatch assigned)
+    day: DayProgress
     partners: tuple[PartnerDelivery, ...] = ()
 
     @property
@@ -206,13 +215,14 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
     if version is None:
         if not partners:
             raise NotFound("published plan", f"{station.code} {day.isoformat()}")
-        return Board(station, None, now, (), {}, {}, partners)
+        return Board(station, None, now, (), {}, {}, day_progress({}, partners), partners)
     routes = [r for r in version.plan.routes if r.visits]
     orders = uow.orders.get_many(org, [s for r in routes for s in r.stop_ids])
     barcodes = [p.barcode for o in orders.values() for p in o.parcels]
     states = {b: s for b, (_, s) in uow.scans.states(org, barcodes).items()}
     names = {v.id: v.name for v in uow.vehicles.list(org, station.id)}
     found = []
+    van_stops: dict[str, bool] = {}  # each van stop: done or not, for the day's progress
     for route in routes:
         departure = uow.departures.of_vehicle(org, station.id, day, route.vehicle_id)
         left = departure.departed_at if departure else None
@@ -221,12 +231,14 @@ def _board(uow: UnitOfWork, org: str, station_ref: str, day: date, now: datetime
             _planned(version, v.stop_id, v.start_s, v.departure_s, orders) for v in route.visits
         ]
         done = _done(route, orders, states)
+        van_stops.update((order_id, order_id in done) for order_id in route.stop_ids)
         arrived = _arrived(route, orders, states, done)
         start = version.at(route.start_s)
         ended = end.ended_at if end else None
         found.append(progress(route.vehicle_id, start, stops, left, done, now, arrived, ended))
     crew = drivers_of_day(uow, version)
-    return Board(station, version, now, tuple(found), names, crew, partners)
+    day_done = day_progress(van_stops, partners)
+    return Board(station, version, now, tuple(found), names, crew, day_done, partners)
 
 
 def _planned(

@@ -188,3 +188,45 @@ def test_the_watch_clears_the_late_risk_once_the_partner_delivers_but_not_a_pers
     container.clock.current = datetime(2026, 11, 23, 13, 40, tzinfo=HELSINKI)
     assert client.post(watch, headers=tenant.admin).status_code == 200
     assert resolved() == after  # once: neither opened again nor resolved again
+
+
+def test_the_boards_progress_counts_the_partner_deliveries_of_the_day(
+    client: TestClient, container: Container, setup: Tenant
+) -> None:
+    """PX-1 delivered (the partner sends its delivered event twice), PX-2 booked, PX-3's
+    hand-off cancelled: no van stops (no plan), partners 1/2, the day 1/2. The OpenAPI
+    document says what the figures count."""
+    tenant = setup
+    made = {}
+    for ref in ("PX-1", "PX-2", "PX-3"):
+        answer = hand_off(client, tenant, order(client, tenant, ref, f"PARCEL-{ref}"))
+        assert answer.status_code == 201, answer.text
+        made[ref] = answer.json()
+    cancel = client.post(f"/api/v1/handoffs/{made['PX-3']['id']}:cancel", headers=tenant.admin)
+    assert cancel.status_code == 200, cancel.text
+    booking = made["PX-1"]["booking_id"]
+    steps = [("evt_1", "picked_up", "12:30"), ("evt_2", "delivered", "12:40")]
+    events = [
+        {
+            "id": event_id, "shipment_id": booking, "status": status,
+            "occurred_at": f"2026-11-23T{hhmm}:00+02:00", "parcel": None, "reason": None,
+            "note": "",
+        }
+        for event_id, status, hhmm in steps
+    ]  # fmt: skip
+    assert webhook(client, container.clock, events, "msg_1").status_code == 200
+    assert webhook(client, container.clock, events[1:], "msg_2").status_code == 200  # resent
+
+    shown = client.get(BOARD, headers=tenant.admin).json()
+    assert shown["progress"] == {
+        "stops_total": 0, "stops_done": 0, "partners_total": 2, "partners_done": 1,
+        "total": 2, "done": 1,
+    }  # fmt: skip
+    watched = client.post(BOARD.replace("dispatch?", "dispatch:watch?"), headers=tenant.admin)
+    assert watched.json()["progress"] == shown["progress"]
+
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "partner deliveries" in schemas["BoardOut"]["properties"]["progress"]["description"]
+    figures = schemas["DayProgressOut"]["properties"]
+    assert "counts once" in figures["partners_total"]["description"]
+    assert "returned" in figures["partners_done"]["description"]

@@ -132,6 +132,14 @@ def test_the_tower_shows_partner_deliveries_and_follows_them_by_push(
     assert fine.get_attribute("data-overdue") == "false"
     assert fine.locator("[data-role=stage]").inner_text() == "booked"
     assert fine.locator("[data-role=window]").inner_text() == "12:00\N{EN DASH}16:00"
+    # The day's progress tile counts the whole day: the vans' stops and the partner
+    # deliveries together, and each apart.
+    stops = sum(r["stops_total"] for r in board["routes"])
+    assert stops > 0
+    progress = page.locator("[data-kpi=stops_done]")
+    assert progress.locator(".value").inner_text() == f"0/{stops + 2}"
+    assert progress.locator("[data-role=vans]").inner_text() == f"vans 0/{stops}"
+    assert progress.locator("[data-role=partners]").inner_text() == "partners 0/2"
 
     # Ten minutes on, the partner has picked PX-LATER up (after its 07:00 booking) and taken
     # it out: pushed, the row follows (no reload).
@@ -142,6 +150,10 @@ def test_the_tower_shows_partner_deliveries_and_follows_them_by_push(
     expect(fine.locator("[data-role=stage]")).to_have_text("with the partner")
     expect(carrier.locator("[data-role=counts]")).to_have_text("2 · 1 booked · 1 in progress")
     browsing.shoot(page, "control-partners", "desktop")
+    # The partner delivers it: pushed, the tile counts it done.
+    webhook(admin, site, later["booking_id"], 3, "delivered", "07:09")
+    expect(progress.locator("[data-role=partners]")).to_have_text("partners 1/2", timeout=15000)
+    assert progress.locator(".value").inner_text() == f"1/{stops + 2}"
 
     # The watch opens a late-risk case for the overdue one, naming carrier and tracking.
     dispatcher.post(f"/stations/{org.station}/dispatch:watch", date=DAY.isoformat())

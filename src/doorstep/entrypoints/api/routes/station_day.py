@@ -79,7 +79,8 @@ def day_end(station: str, day: Day, principal: PrincipalDep, c: ContainerDep) ->
     summary="The dispatch board: each route's state, stops done, delay and stops at risk; "
     "each partner delivery's stage and whether it is overdue",
     description="Routes follow the day's published plan; ``partners`` are the station's "
-    "orders handed to partner carriers for the day, with ``partner_totals`` per carrier. "
+    "orders handed to partner carriers for the day, with ``partner_totals`` per carrier; "
+    "``progress`` counts the whole day done, the vans' stops and the partner deliveries. "
     "A day with partner deliveries but no published plan has a board without routes "
     "(``plan_id`` null); one with neither answers 404.",
 )

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from doorstep.domain.dispatch import DayProgress
 from doorstep.domain.loadout import Departure
 from doorstep.domain.partner_progress import CarrierTotals, PartnerDelivery
 from doorstep.domain.reconciliation import Expected, Whereabouts
@@ -356,6 +357,39 @@ class PartnerTotalsOut(BaseModel):
         )
 
 
+class DayProgressOut(BaseModel):
+    """How far the station's day is: the own vans' stops, the partner deliveries and the two
+    together. A stop or partner delivery is done once delivered or failed; a partner's
+    return settles its delivery too."""
+
+    stops_total: int = Field(description="the own vans' stops (the routes' stops_total summed)")
+    stops_done: int = Field(description="of those, the ones done (the routes' stops_done summed)")
+    partners_total: int = Field(
+        description="the orders handed to partner carriers for the day, cancelled hand-offs "
+        "left out; an order handed off again after a return counts once"
+    )
+    partners_done: int = Field(
+        description="of those, the ones the partner delivered, failed or returned, with no "
+        "hand-off of theirs still open"
+    )
+    total: int = Field(
+        description="the day's orders, vans' and partners' together: stops_total + "
+        "partners_total, less the orders both on a route and handed off (counted once)"
+    )
+    done: int = Field(description="of those, the ones done")
+
+    @classmethod
+    def of(cls, p: DayProgress) -> DayProgressOut:
+        return cls(
+            stops_total=p.stops_total,
+            stops_done=p.stops_done,
+            partners_total=p.partners_total,
+            partners_done=p.partners_done,
+            total=p.total,
+            done=p.done,
+        )
+
+
 class BoardOut(BaseModel):
     station_code: str
     plan_id: str | None = Field(
@@ -370,6 +404,10 @@ class BoardOut(BaseModel):
     )
     partner_totals: list[PartnerTotalsOut] = Field(
         description="per partner carrier (by code), its deliveries of the day by stage"
+    )
+    progress: DayProgressOut = Field(
+        description="the whole day's progress: the vans' stops and the partner deliveries, "
+        "each done of all, and together"
     )
 
     @classmethod
@@ -399,4 +437,5 @@ class BoardOut(BaseModel):
             routes=routes,
             partners=[PartnerDeliveryOut.of(d) for d in board.partners],
             partner_totals=[PartnerTotalsOut.of(t) for t in board.partner_totals],
+            progress=DayProgressOut.of(board.day),
         )

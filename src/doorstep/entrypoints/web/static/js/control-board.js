@@ -1,7 +1,7 @@
 // The dispatch board (GET /stations/{s}/dispatch) as one card per route, and the KPI tiles
-// of the day so far (GET /kpis). Both are redrawn whole from the server's answer: a handful
-// of routes, so there is no diffing to get wrong. The partner deliveries are drawn by
-// control-partners.js.
+// of the day so far (GET /kpis; the stops-done tile is the board's `progress`). Both are
+// redrawn whole from the server's answer: a handful of routes, so there is no diffing to get
+// wrong. The partner deliveries are drawn by control-partners.js.
 import { clock, el, percent } from "./app.js";
 
 const STATE = {
@@ -56,6 +56,7 @@ export function renderBoard(box, board, { colors, positions, etas, gps, onPick }
   }
 }
 
+// detail: text, or nodes (a figure's parts a test or a screen reader can tell apart).
 function tile(key, label, value, detail, tone = "") {
   return el("div", { class: `tile ${tone}`, dataset: { kpi: key } },
     el("div", { class: "value" }, value),
@@ -69,17 +70,34 @@ function tone(ratio, good, fair) {
   return ratio.value >= good ? "good" : ratio.value >= fair ? "fair" : "poor";
 }
 
+// The day's progress (the board's `progress`). The headline is the whole day, the vans' stops
+// and the partner deliveries together: "how much of today is left" is what the tile is read
+// for, and a vans-only figure tells a day further along than it is while orders are still
+// with partners. Under it, each side's own count, because the dispatcher acts differently on
+// each (move a van's stops, chase a partner) and needs to see which one lags. A day without
+// partner deliveries shows as before: the vans' count and its share.
+function progressTile(board) {
+  const p = board ? board.progress : null;
+  if (!p) return tile("stops_done", "Stops done", "0/0", "");
+  const share = p.total ? percent(p.done / p.total) : "";
+  // One line each: the narrow tile would otherwise break a figure in two.
+  const detail = p.partners_total ? [
+    el("span", { "data-role": "share" }, share), el("br"),
+    el("span", { "data-role": "vans" }, `vans ${p.stops_done}/${p.stops_total}`), el("br"),
+    el("span", { "data-role": "partners" }, `partners ${p.partners_done}/${p.partners_total}`),
+  ] : share;
+  return tile("stops_done", "Stops done", `${p.done}/${p.total}`, detail);
+}
+
 export function renderTiles(box, { kpis, board, openCases }) {
   const day = kpis ? kpis.day : null;
-  const done = board ? board.routes.reduce((n, r) => n + r.stops_done, 0) : 0;
-  const total = board ? board.routes.reduce((n, r) => n + r.stops_total, 0) : 0;
   const ratio = (r) => (r ? percent(r.value) : "–");
   const text = (r) => (r && r.denominator ? r.text : "nothing yet");
   box.replaceChildren(
     tile("on_time", "On time", ratio(day && day.on_time), text(day && day.on_time), tone(day && day.on_time, 0.95, 0.85)),
     tile("first_attempt", "First attempt", ratio(day && day.first_attempt), text(day && day.first_attempt), tone(day && day.first_attempt, 0.95, 0.85)),
     tile("scan_compliance", "Scan compliance", ratio(day && day.scan_compliance), text(day && day.scan_compliance), tone(day && day.scan_compliance, 0.98, 0.9)),
-    tile("stops_done", "Stops done", `${done}/${total}`, total ? percent(done / total) : ""),
+    progressTile(board),
     tile("open_cases", "Open exceptions", String(openCases), "", openCases ? "poor" : "good"),
   );
 }
