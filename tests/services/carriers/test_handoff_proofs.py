@@ -16,6 +16,7 @@ from doorstep.domain.carriers import AGE_CHECK, Carrier, ServiceLevel
 from doorstep.domain.errors import Conflict, InvalidValue
 from doorstep.domain.handoffs import (
     MAX_PARTNER_IMAGE_BYTES,
+    HandoffStatus,
     PartnerProof,
     PartnerStatus,
     ProofImage,
@@ -133,12 +134,25 @@ def test_a_signature_order_goes_to_a_partner_that_captures_it_and_is_delivered_w
     assert report.scans["rejected"] == 1
     assert report.rejected == ["B-P-1: proof: this order needs the recipient's signature and name"]
     assert status_of(ports, admin, order.id) is OrderStatus.HANDED_OFF
+    # Nor does the hand-off read delivered (the board and the day's progress follow it).
+    with ports.uow:
+        booked = ports.uow.handoffs.by_booking(
+            admin.organisation_id, made.carrier_id, made.booking_id
+        )
+    assert booked is not None
+    assert booked.status is made.status
 
     proof = PartnerProof("Aino Virtanen", signature=ProofImage("image/png", PNG))
     signed = TrackingEvent("d-1", made.booking_id, PartnerStatus.DELIVERED, at, proof=proof)
     report = handoff.apply_events(admin, made.carrier_id, [signed], ports=hports)
     assert (report.scans["stored"], report.rejected) == (1, [])
     assert status_of(ports, admin, order.id) is OrderStatus.DELIVERED
+    with ports.uow:
+        booked = ports.uow.handoffs.by_booking(
+            admin.organisation_id, made.carrier_id, made.booking_id
+        )
+    assert booked is not None
+    assert booked.status is HandoffStatus.DELIVERED
     sha = hashlib.sha256(PNG).hexdigest()
     assert store.get(admin.organisation_id, sha) == (PNG, "image/png")
     with ports.uow:

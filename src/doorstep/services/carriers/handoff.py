@@ -486,6 +486,7 @@ def apply_events(
     proofs = {e.event_id: _stored_proof(org, e.proof, ports) for e in events if e.proof}
     with ports.uow as uow:
         handoffs: dict[str, Handoff] = {}
+        taken: list[tuple[TrackingEvent, list[str]]] = []  # each event with its scans' ids
         for event in sorted(events, key=lambda e: (e.at, e.event_id)):
             handoff = handoffs.get(event.booking_id) or uow.handoffs.by_booking(
                 org, carrier_id, event.booking_id
@@ -502,14 +503,22 @@ def apply_events(
                 # Only the booking's own parcels: a partner cannot move another order's.
                 _once(report.unknown_parcels, event.barcode)
                 continue
-            handoffs[event.booking_id] = _moved(handoff, event)
+            handoffs[event.booking_id] = handoff
             barcodes = [event.barcode] if event.barcode else parcels
             proof = proofs.get(event.event_id)
             booked = handoff.created_at
-            incoming += [_incoming(handoff.carrier_code, event, b, proof, booked) for b in barcodes]
+            made = [_incoming(handoff.carrier_code, event, b, proof, booked) for b in barcodes]
+            incoming += made
+            taken.append((event, [scan.id for scan in made]))
+        result, report.rejected, refused = _scan_reporting(org, incoming, ports)
+        # The hand-off follows only the events its order's scans took: a delivery refused
+        # (no proof where the order needs one) or an event id reused for another event must
+        # not show the hand-off delivered while the order is not.
+        for event, ids in taken:
+            if not refused.intersection(ids):
+                handoffs[event.booking_id] = _moved(handoffs[event.booking_id], event)
         for handoff in handoffs.values():
             uow.handoffs.update(handoff)
-        result, report.rejected = _scan_reporting(org, incoming, ports)
         uow.commit()
     report.scans = result
     return report
@@ -587,11 +596,13 @@ def _scan(org: str, incoming: Sequence[scans.IncomingScan], ports: HandoffPorts)
 
 def _scan_reporting(
     org: str, incoming: Sequence[scans.IncomingScan], ports: HandoffPorts
-) -> tuple[dict[str, int], list[str]]:
-    """Ingest ``incoming`` (inside the caller's unit of work): outcome counts summed, and
-    the rejected scans as "barcode: why"."""
+) -> tuple[dict[str, int], list[str], set[str]]:
+    """Ingest ``incoming`` (inside the caller's unit of work): outcome counts summed, the
+    rejected scans as "barcode: why", and the ids of the scans not taken (rejected, or an id
+    used before for another event)."""
     counts: dict[str, int] = {}
     rejected: list[str] = []
+    refused: set[str] = set()
     barcodes = {scan.id: scan.barcode for scan in incoming}
     for start in range(0, len(incoming), scans.MAX_BATCH):
         report = scans.ingest(
@@ -609,4 +620,9 @@ def _scan_reporting(
             for r in report.results
             if r.outcome is scans.Outcome.REJECTED
         ]
-    return counts, rejected
+        refused |= {
+            r.id
+            for r in report.results
+            if r.outcome in (scans.Outcome.REJECTED, scans.Outcome.CONFLICT)
+        }
+    return counts, rejected, refused
