@@ -828,6 +828,8 @@ class FakeMessages:
         added = 0
         for m in messages:
             if (m.organisation_id, m.key, m.channel) not in taken:
+                for older in [o for o in table.values() if m.supersedes(o)]:
+                    table[older.id] = older.superseded(m.id)
                 table[m.id] = m
                 taken.add((m.organisation_id, m.key, m.channel))
                 added += 1
@@ -844,7 +846,13 @@ class FakeMessages:
         return due
 
     def update(self, message: Message) -> None:
-        self._uow.current().messages[message.id] = message
+        table = self._uow.current().messages
+        stored = table.get(message.id)
+        by = stored.superseded_by if stored else None
+        resurrects = message.status is not MessageStatus.SENT  # superseded while being sent
+        if stored is not None and stored.status is MessageStatus.SUPERSEDED and resurrects:
+            message = replace(message, status=stored.status, not_before=stored.not_before)
+        table[message.id] = replace(message, superseded_by=by)
 
     def list(
         self, organisation_id: str, *, order_id: str | None = None, limit: int = 100

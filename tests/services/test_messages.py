@@ -185,3 +185,35 @@ def test_routes_queue_stops_away_and_delays_once(
     away = next(m for m in found if m.trigger is Trigger.STOPS_AWAY)
     facts = json.loads(away.facts)
     assert (facts["stops"], facts["window_start"], facts["window_end"]) == (3, "09:45", "10:15")
+
+
+def test_only_the_latest_forecast_is_kept_but_every_fact_is(
+    ports: Ports, admin: Principal, order: Order
+) -> None:
+    """Out for delivery at 22:30 and again at 00:30 (Helsinki), an attempt failing at 22:40
+    and at 00:40, all held to 08:00: the later "out for delivery" supersedes the earlier,
+    whose window is stale; both failed attempts stay, each a fact with its own reason."""
+    quiet = QuietHours(time(21), time(8))
+    rules = (
+        Rule(Trigger.OUT_FOR_DELIVERY, (Channel.SMS,)),
+        Rule(Trigger.ATTEMPT_FAILED, (Channel.SMS,)),
+    )
+    settings(ports, admin, *rules, quiet_hours=quiet)
+    late = datetime(2026, 11, 22, 20, 30, tzinfo=UTC)  # 22:30 in Helsinki
+    for at in (late, late + timedelta(hours=2)):  # 22:30 on the 22nd, 00:30 on the 23rd
+        assert queue(ports, admin, order, S.OUT_FOR_DELIVERY, at) == 1
+        assert queue(ports, admin, order, S.FAILED_ATTEMPT, at + timedelta(minutes=10)) == 1
+    found = {
+        (m.trigger, json.loads(m.facts)["at"]): m
+        for m in messages.list_messages(admin, uow=ports.uow)
+    }
+    newer = found[Trigger.OUT_FOR_DELIVERY, "00:30"].id
+    assert {k: (m.status, m.superseded_by) for k, m in found.items()} == {
+        (Trigger.OUT_FOR_DELIVERY, "22:30"): (MessageStatus.SUPERSEDED, newer),
+        (Trigger.OUT_FOR_DELIVERY, "00:30"): (MessageStatus.QUEUED, None),
+        (Trigger.ATTEMPT_FAILED, "22:40"): (MessageStatus.QUEUED, None),
+        (Trigger.ATTEMPT_FAILED, "00:40"): (MessageStatus.QUEUED, None),
+    }
+    ports.clock.current = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 08:00
+    sms = Outbox()
+    assert send(ports, None, sms) == 3

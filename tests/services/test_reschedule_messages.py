@@ -32,6 +32,7 @@ from tests.adapters.test_email import LoopbackController, Mailbox, running
 from tests.adapters.test_sms import ACCOUNT, FROM, TOKEN, FakeTwilio, twilio
 from tests.services.conftest import Ports, order_fields, station_fields
 from tests.services.planning.test_runs import DAY, PLACES, plan, van
+from tests.services.test_messages import Outbox, Templates
 from tests.services.test_reschedule import HELSINKI, THURSDAY, admin, move, ports
 from tests.services.test_sorting import barcode, scan, send
 
@@ -40,6 +41,7 @@ __all__ = ["admin", "ports", "twilio"]  # fixtures, used by name
 FRIDAY = THURSDAY + timedelta(days=1)
 EIGHT = datetime.combine(DAY, time(8), HELSINKI)  # the default quiet hours end
 PUBLIC = "https://track.example"
+SUPERSEDED = MessageStatus.SUPERSEDED
 
 
 @pytest.fixture
@@ -181,6 +183,43 @@ def test_each_move_is_told_and_a_switched_off_rule_tells_none(
     rules_without_rescheduled(ports, admin)
     move(ports, admin, second, THURSDAY)
     assert {m.order_id for m in moved(ports, admin)} == {first.id}
+
+
+def test_two_moves_in_the_quiet_hours_send_only_the_newest_at_eight(
+    ports: Ports, admin: Principal, held: list[Order]
+) -> None:
+    """Moved to Thursday at 06:00, to Friday at 06:05, both held by the quiet hours: the
+    Thursday e-mail and SMS are superseded by Friday's and kept in the log naming them; at
+    08:00 the customer gets Friday once by each channel. The Friday move repeated queues and
+    supersedes nothing; the outbox run again sends nothing."""
+    first = held[0]
+    move(ports, admin, first, THURSDAY, "10:00-12:00")
+    ports.clock.advance(timedelta(minutes=5))
+    move(ports, admin, first, FRIDAY, "10:00-12:00")
+    move(ports, admin, first, FRIDAY, "10:00-12:00")
+    log = {(json.loads(m.facts)["day"], m.channel): m for m in moved(ports, admin)}
+    thursday, friday = "Thursday 26.11.", "Friday 27.11."
+    assert {k: (m.status, m.superseded_by) for k, m in log.items()} == {
+        (thursday, Channel.EMAIL): (SUPERSEDED, log[friday, Channel.EMAIL].id),
+        (thursday, Channel.SMS): (SUPERSEDED, log[friday, Channel.SMS].id),
+        (friday, Channel.EMAIL): (MessageStatus.QUEUED, None),
+        (friday, Channel.SMS): (MessageStatus.QUEUED, None),
+    }
+    email, sms = Outbox(), Outbox()
+    ports.clock.current = EIGHT
+    for _ in range(2):
+        messages.send_due(
+            uow=lambda: ports.uow, templates=Templates(), email=email, sms=sms,
+            clock=ports.clock, rng=lambda: 0.0,
+        )  # fmt: skip
+    said = [(to, json.loads(body)) for to, body in email.sent + sms.sent]
+    told = [(to, facts["day"]) for to, facts in said if "day" in facts]  # not "received"
+    assert told == [("ann1@example.fi", friday), ("+358 40 123 4561", friday)]
+    statuses = {(json.loads(m.facts)["day"], m.channel): m.status for m in moved(ports, admin)}
+    assert statuses == {
+        (thursday, Channel.EMAIL): SUPERSEDED, (thursday, Channel.SMS): SUPERSEDED,
+        (friday, Channel.EMAIL): MessageStatus.SENT, (friday, Channel.SMS): MessageStatus.SENT,
+    }  # fmt: skip
 
 
 def test_the_day_is_said_in_the_organisations_language(

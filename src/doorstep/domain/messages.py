@@ -10,6 +10,7 @@ SMTP server never holds up a scan.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -35,6 +36,17 @@ class Trigger(StrEnum):
 
 
 CUSTOMER_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+# The triggers whose news only matters in its latest form: each says when the delivery is
+# expected now (the new day and window, the window of today's run, the ETA), so a newer
+# message of the same trigger makes an older one not yet sent wrong, and the customer woken
+# at 08:00 by two of them would not know which to believe. The others report something that
+# happened (received, an attempt failed with its reason and choices, delivered with its
+# proof): each stays a fact worth its own message; a second failed attempt does not make
+# the first untrue, and nothing comes after "delivered" to replace it.
+LATEST_ONLY = frozenset(
+    {Trigger.RESCHEDULED, Trigger.OUT_FOR_DELIVERY, Trigger.STOPS_AWAY, Trigger.DELAYED}
+)
 
 
 @dataclass(frozen=True)
@@ -124,9 +136,19 @@ class TemplateText:
             raise InvalidValue("body", "a body of 1-5000 characters, a subject up to 200")
 
 
+def with_new_defaults(rules: Sequence[Rule], off: Iterable[Trigger]) -> tuple[Rule, ...]:
+    """The rules stored settings apply: the organisation's own ``rules``, and the default
+    rule of each trigger it never decided on, neither in ``rules`` nor switched ``off``
+    (a trigger doorstep gained after the settings were saved)."""
+    decided = {r.trigger for r in rules} | set(off)
+    return (*rules, *(r for r in DEFAULT_RULES if r.trigger not in decided))
+
+
 @dataclass(frozen=True)
 class MessageSettings:
-    """An organisation's rules; without stored settings, ``DEFAULT_RULES`` apply."""
+    """An organisation's rules: a trigger without one sends nothing. Without stored
+    settings, ``DEFAULT_RULES`` apply; stored settings say which triggers were switched
+    ``off``, so triggers added later get their default (``with_new_defaults``)."""
 
     organisation_id: str
     rules: tuple[Rule, ...] = DEFAULT_RULES
@@ -144,6 +166,11 @@ class MessageSettings:
     def rule(self, trigger: Trigger) -> Rule | None:
         return next((r for r in self.rules if r.trigger is trigger), None)
 
+    @property
+    def off(self) -> frozenset[Trigger]:
+        """The triggers that send nothing: what storing the settings records as "off"."""
+        return frozenset(t for t in Trigger if self.rule(t) is None)
+
     def template(self, trigger: Trigger, channel: Channel) -> TemplateText | None:
         return next(
             (
@@ -160,6 +187,7 @@ class MessageStatus(StrEnum):
     SENT = "sent"  # the SMTP server or SMS provider accepted it
     FAILED = "failed"  # refused for good, or out of attempts
     SKIPPED = "skipped"  # no address for the channel, or no sender configured
+    SUPERSEDED = "superseded"  # a newer message of a LATEST_ONLY trigger replaced it unsent
 
 
 @dataclass(frozen=True)
@@ -181,6 +209,7 @@ class Message:
     last_error: str = ""
     reference: str | None = None  # the Message-ID or the provider's message id
     sent_at: datetime | None = None
+    superseded_by: str | None = None  # the id of the newer message sent instead
 
     def attempted(
         self, result: SendResult, at: datetime, retry_in_s: float | None, subject: str, body: str
@@ -199,3 +228,21 @@ class Message:
     def skipped(self, why: str) -> Message:
         """Not sent, and never will be: the log says why."""
         return replace(self, status=MessageStatus.SKIPPED, last_error=why)
+
+    def supersedes(self, other: Message) -> bool:
+        """Whether this newer message replaces ``other``, queued before it and not sent yet:
+        the same order, trigger, channel and recipient, of a trigger where only the latest
+        news matters. Kept on record, ``other`` still names its news: a replay of it is
+        known and queued no more."""
+        return (
+            self.trigger in LATEST_ONLY
+            and other.status is MessageStatus.QUEUED
+            and other.id != self.id
+            and (other.organisation_id, other.order_id, other.trigger, other.channel)
+            == (self.organisation_id, self.order_id, self.trigger, self.channel)
+            and other.recipient == self.recipient
+        )
+
+    def superseded(self, by: str) -> Message:
+        """Replaced by the newer message ``by`` before it was sent: it never will be."""
+        return replace(self, status=MessageStatus.SUPERSEDED, superseded_by=by)

@@ -3,10 +3,12 @@
 Queueing happens inside the transaction of the change (a scan batch, the dispatcher's watch,
 a dispatcher moving an order to another day), so a message exists exactly when its change
 committed; the outbox's unique key per order, moment and channel makes a retried batch or a
-replayed event queue nothing new. Sending is ``send_due``, run by the outbox worker: it
-claims due messages (a lease, so two workers never send one twice), renders and sends outside
-any transaction (a slow SMTP server must not hold the database), then records each attempt in
-the log.
+replayed event queue nothing new. Where only the latest news of a trigger matters (a second
+move of the delivery while the first message waits out the quiet hours), the newer message
+supersedes the older one still queued, which stays in the log (``domain.messages.LATEST_ONLY``).
+Sending is ``send_due``, run by the outbox worker: it claims due messages (a lease, so two
+workers never send one twice), renders and sends outside any transaction (a slow SMTP server
+must not hold the database), then records each attempt in the log.
 """
 
 from __future__ import annotations

@@ -836,7 +836,9 @@ class MessageRepository(Protocol):
     def settings(self, organisation_id: str) -> MessageSettings | None: ...
     def save_settings(self, settings: MessageSettings) -> None: ...
     def add_new(self, messages: Sequence[Message]) -> int:
-        """Store the messages whose (organisation, key, channel) is not stored yet; how many."""
+        """Store the messages whose (organisation, key, channel) is not stored yet; how many.
+        Each one stored supersedes the queued ones it replaces (``Message.supersedes``), one
+        order's queueing at a time."""
         ...
 
     def claim(self, now: datetime, until: datetime, limit: int) -> builtins.list[Message]:
@@ -844,7 +846,10 @@ class MessageRepository(Protocol):
         off to ``until`` (a lease: no other worker takes them meanwhile)."""
         ...
 
-    def update(self, message: Message) -> None: ...
+    def update(self, message: Message) -> None:
+        """Record an attempt; a message superseded meanwhile stays so unless it was sent."""
+        ...
+
     def list(
         self, organisation_id: str, *, order_id: str | None = None, limit: int = 100
     ) -> builtins.list[Message]:

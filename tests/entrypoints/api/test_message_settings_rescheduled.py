@@ -1,10 +1,14 @@
 """The "rescheduled" message in the organisation's message settings: listed among the default
-rules, switchable off and on again through the API like the others."""
+rules, switchable off and on again through the API like the others, and applied to the
+organisations whose settings were saved before it existed."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
+from doorstep.adapters.storage import tables as t
+from doorstep.bootstrap import Container
 from tests.entrypoints.api.conftest import Tenant
 
 URL = "/api/v1/message-settings"
@@ -48,3 +52,31 @@ def test_an_own_rescheduled_template_is_checked_when_saved(
     assert "rescheduled/sms" in refused.text
     stored = client.get(URL, headers=tenant_a.admin).json()["templates"]
     assert [t["body"] for t in stored] == [own["body"]]
+
+
+def test_settings_saved_before_rescheduled_existed_show_and_apply_its_default(
+    client: TestClient, container: Container, tenant_a: Tenant
+) -> None:
+    """Settings stored when "rescheduled" did not exist yet (received and delivered by
+    e-mail, the four other triggers then known switched off): the API shows the rescheduled
+    rule with its default channels beside them. Saved back without it, it is off for good."""
+    document = {
+        "rules": [
+            {"trigger": "order_received", "channels": ["email"], "stops_away": 3},
+            {"trigger": "delivered", "channels": ["email"], "stops_away": 3},
+        ],
+        "quiet_hours": None, "language": "fi", "templates": [],
+        "off": ["attempt_failed", "delayed", "out_for_delivery", "stops_away"],
+    }  # fmt: skip
+    with container.engine.begin() as connection:
+        connection.execute(
+            insert(t.message_settings).values(organisation_id=tenant_a.org_id, settings=document)
+        )
+    assert rules(client, tenant_a) == {
+        "order_received": ["email"], "delivered": ["email"], "rescheduled": ["email", "sms"]
+    }  # fmt: skip
+    shown = client.get(URL, headers=tenant_a.admin).json()
+    assert shown["language"] == "fi"
+    shown["rules"] = [r for r in shown["rules"] if r["trigger"] != "rescheduled"]
+    assert client.put(URL, json=shown, headers=tenant_a.admin).status_code == 200
+    assert rules(client, tenant_a) == {"order_received": ["email"], "delivered": ["email"]}

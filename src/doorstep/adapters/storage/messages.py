@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Table, insert, select, update
 
 from doorstep.adapters.storage import tables as t
-from doorstep.adapters.storage.rows import TableRows, chunks, upsert_into
+from doorstep.adapters.storage.rows import TableRows, chunks, hold, upsert_into
 from doorstep.domain.messages import (
+    LATEST_ONLY,
     Message,
     MessageSettings,
     MessageStatus,
@@ -20,6 +21,7 @@ from doorstep.domain.messages import (
     Rule,
     TemplateText,
     Trigger,
+    with_new_defaults,
 )
 from doorstep.domain.notifications import Channel
 from doorstep.domain.subscriptions import Delivery, DeliveryStatus, EventType, Subscription
@@ -29,12 +31,13 @@ from doorstep.services.ports import Contact
 class _Outbox(TableRows):
     def _add_new(self, rows: Sequence[dict[str, Any]], unique: list[str]) -> int:
         """Insert the rows whose unique key is not taken; the others are the same news again."""
-        if not rows:
-            return 0
+        return sum(self._inserted(row, unique) for row in rows)
+
+    def _inserted(self, row: dict[str, Any], unique: list[str]) -> bool:
         fresh = upsert_into(self._conn, self.table)
         # RETURNING tells what was inserted: rowcount is unreliable for ON CONFLICT DO NOTHING.
         statement = fresh.on_conflict_do_nothing(index_elements=unique).returning(self.table.c.id)
-        return sum(len(self._conn.execute(statement, row).all()) for row in rows)
+        return bool(self._conn.execute(statement, row).all())
 
     def _claim(
         self,
@@ -75,8 +78,38 @@ class SqlMessages(_Outbox):
         )
 
     def add_new(self, messages: Sequence[Message]) -> int:
-        rows = [_message_values(m) for m in messages]
-        return self._add_new(rows, ["organisation_id", "key", "channel"])
+        # Queueing for one order takes turns (two dispatchers moving it, a retry racing its
+        # original): on PostgreSQL each would otherwise miss the other's uncommitted message,
+        # and both would stay queued. Sorted, so two batches never wait on each other.
+        for org, order_id in sorted(
+            {(m.organisation_id, m.order_id) for m in messages if m.trigger in LATEST_ONLY}
+        ):
+            hold(self._conn, f"messages:{org}:{order_id}")
+        added = 0
+        for message in messages:
+            if self._inserted(_message_values(message), ["organisation_id", "key", "channel"]):
+                added += 1
+                self._supersede_older(message)
+        return added
+
+    def _supersede_older(self, newer: Message) -> None:
+        """Mark the queued messages ``newer`` replaces (``Message.supersedes``) superseded.
+        Only news stored just now supersedes: the same news again was not inserted, so a
+        replay changes nothing."""
+        if newer.trigger not in LATEST_ONLY:
+            return
+        c = self.table.c
+        held = select(self.table).where(
+            c.organisation_id == newer.organisation_id,
+            c.order_id == newer.order_id,
+            c.trigger == newer.trigger.value,
+            c.status == MessageStatus.QUEUED.value,
+        )
+        for older in (_message(row) for row in self._all(held)):
+            if newer.supersedes(older):
+                gone = older.superseded(newer.id)
+                values = {"status": gone.status.value, "superseded_by": gone.superseded_by}
+                self._conn.execute(update(self.table).where(c.id == older.id).values(**values))
 
     def claim(self, now: datetime, until: datetime, limit: int) -> builtins.list[Message]:
         c = self.table.c
@@ -87,7 +120,19 @@ class SqlMessages(_Outbox):
     def update(self, message: Message) -> None:
         c = self.table.c
         values = _message_values(message)
-        self._conn.execute(update(self.table).where(c.id == message.id).values(**values))
+        del values["superseded_by"]  # add_new's to set, never an attempt's
+        statement = update(self.table).where(c.id == message.id)
+        if message.status is MessageStatus.SENT:  # it went out: superseded or not, say so
+            self._conn.execute(statement.values(**values))
+            return
+        # Superseded while a worker was sending it: a failed or postponed attempt must not
+        # queue it again beside the newer message. The condition is checked on the locked
+        # row, so a supersede committing meanwhile is seen.
+        superseded = MessageStatus.SUPERSEDED.value
+        done = self._conn.execute(statement.where(c.status != superseded).values(**values))
+        if done.rowcount == 0:
+            attempt = {k: v for k, v in values.items() if k not in ("status", "not_before")}
+            self._conn.execute(statement.where(c.status == superseded).values(**attempt))
 
     def list(
         self, organisation_id: str, *, order_id: str | None = None, limit: int = 100
@@ -199,17 +244,21 @@ def _settings_document(settings: MessageSettings) -> dict[str, Any]:
         else {"start": quiet.start.isoformat(), "end": quiet.end.isoformat()},
         "language": settings.language,
         "templates": [asdict(t) for t in settings.templates],
+        # Switched off, as opposed to never decided on: a trigger doorstep gains later is in
+        # neither list and takes its default rule (with_new_defaults).
+        "off": sorted(t.value for t in settings.off),
     }
 
 
 def _settings(organisation_id: str, document: dict[str, Any]) -> MessageSettings:
     quiet = document["quiet_hours"]
+    rules = [
+        Rule(Trigger(r["trigger"]), tuple(Channel(c) for c in r["channels"]), r["stops_away"])
+        for r in document["rules"]
+    ]
     return MessageSettings(
         organisation_id,
-        tuple(
-            Rule(Trigger(r["trigger"]), tuple(Channel(c) for c in r["channels"]), r["stops_away"])
-            for r in document["rules"]
-        ),
+        with_new_defaults(rules, (Trigger(t) for t in document["off"])),
         None
         if quiet is None
         else QuietHours(time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])),

@@ -550,6 +550,7 @@ messages = Table(
     Column("last_error", Text, nullable=False),
     Column("reference", String(255), nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
+    Column("superseded_by", String(40), nullable=True),  # the newer message sent instead
     # The same news once per channel, whoever notices it and however often.
     UniqueConstraint("organisation_id", "key", "channel", name="uq_messages_key"),
     Index("ix_messages_due", "status", "not_before"),

@@ -92,6 +92,9 @@ class MessageOut(BaseModel):
     created_at: datetime
     not_before: datetime
     sent_at: datetime | None
+    superseded_by: str | None = Field(
+        default=None, description="status superseded: the newer message sent instead"
+    )
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
