@@ -15,8 +15,10 @@ from doorstep.domain.geo import Location
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.orders import Address, Order, OrderKind
 from doorstep.domain.stations import Station
+from doorstep.planning.insertion import retimed
 from doorstep.planning.nearest import NearestNeighbourOptimizer
 from doorstep.planning.optimizer import Progress
+from doorstep.planning.plan import Unassigned
 from doorstep.planning.problem import Travel, seconds_after
 from doorstep.planning.validation import assert_valid
 from doorstep.planning.versions import PlanStatus, PlanVersion
@@ -227,6 +229,48 @@ def test_an_improvements_progress_reports_the_whole_plans_cost(
     routes = improved.version.plan.routes
     assert reports[-1].route_cost == sum(r.cost for r in routes) == first.cost + second.cost
     assert reports[-1].left_out == 0
+
+
+@pytest.mark.parametrize("via_station_vans", [False, True])
+def test_improving_routes_places_the_stops_the_day_left_out(
+    ports: Ports, admin: Principal, station: Station, via_station_vans: bool
+) -> None:
+    """A version that leaves a stop out which the van has room and time for (as insertion
+    after a breakdown can: it never reorders a route). Improving the van's route offers the
+    left-out stop to the solver too, and the next version serves it."""
+    _day_of(ports, admin, "Van 1")
+    base = plan(ports, admin)
+    (route,) = base.plan.routes
+    points = [Location(lat, lon) for lat, lon in base.inputs.coordinates]
+    full = StraightTravel().matrix(points)
+    matrices = {"van": Travel(full.durations_s, full.distances_m)}
+    inputs = live.as_problem(base, matrices)
+    kept = [inputs.stop(s) for s in route.stop_ids[:2]]
+    short = retimed(inputs, route, kept, 0)
+    out = route.stop_ids[2]
+    crafted = replace(
+        base.plan, routes=(short,), unassigned=(Unassigned(out),), cost=short.cost
+    )  # a stop left out, as the breakdown's insertion would have it
+    with ports.uow as uow:
+        left = replace(base, id="pln_left_out", number=base.number + 1, plan=crafted)
+        uow.plans.add(left)
+        uow.commit()
+    ports.clock.current = at(6)
+    lp = live_ports(ports)
+    improve = {"optimizer": NearestNeighbourOptimizer(), "time_limit_s": 1.0, "ports": lp}
+    # After a breakdown whose stops no route took, no route is named: the vans still at the
+    # station join only when asked to (what the breakdown's improvement job does).
+    assert live.improve_routes(admin, left.id, [], **improve) is None
+    if via_station_vans:
+        improved = live.improve_routes(admin, left.id, [], station_vans=True, **improve)
+    else:
+        improved = live.improve_routes(admin, left.id, [route.vehicle_id], **improve)
+    assert improved is not None
+    after = improved.version.plan
+    assert after.unassigned == ()
+    assert sorted(after.routes[0].stop_ids) == sorted(route.stop_ids)
+    assert after.cost > crafted.cost  # serving it costs more: a required stop comes first
+    assert_valid(live.as_problem(improved.version, matrices), after)
 
 
 def test_a_van_on_the_road_gets_its_pickups_reordered_but_never_its_history(

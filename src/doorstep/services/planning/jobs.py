@@ -70,6 +70,7 @@ class PlanningJob:
     base_plan_id: str | None = None
     vehicle_ids: tuple[str, ...] = ()
     reorder_loaded: bool = False  # it may reorder parcels already loaded on vans on the road
+    station_vans: bool = False  # every van still at the station joins (live.improve_routes)
     outcome: str | None = None  # what a finished job did, in words
     kind: JobKind = JobKind.PLAN
 
@@ -147,8 +148,10 @@ class PlanningJobs:
         *,
         time_limit_s: float,
         reorder_loaded: bool = False,
+        station_vans: bool = False,
     ) -> PlanningJob:
-        """Queue ``live.improve_routes`` on routes a live change touched."""
+        """Queue ``live.improve_routes`` on routes a live change touched (and, with
+        ``station_vans``, every van still at the station while stops are left out)."""
         require(principal, Permission.PLANS_LIVE)
         _check_limit(time_limit_s)
         with self._ports.reader() as uow:
@@ -166,6 +169,7 @@ class PlanningJobs:
             base_plan_id=plan_id,
             vehicle_ids=vehicle_ids,
             reorder_loaded=reorder_loaded,
+            station_vans=station_vans,
             kind=JobKind.IMPROVE,
         )
         return self._queue(principal, job)
@@ -261,7 +265,7 @@ class PlanningJobs:
             change = live.improve_routes(
                 principal, job.base_plan_id, job.vehicle_ids,
                 optimizer=ports.optimizer(), time_limit_s=job.time_limit_s, ports=live_ports,
-                reorder_loaded=job.reorder_loaded,
+                reorder_loaded=job.reorder_loaded, station_vans=job.station_vans,
                 progress=lambda p: self._report(principal.organisation_id, job.id, p),
             )  # fmt: skip
         except Conflict:  # another change came first: its version stands, this one is moot

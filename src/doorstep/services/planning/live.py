@@ -309,14 +309,19 @@ def improve_routes(
     time_limit_s: float,
     ports: LivePorts,
     reorder_loaded: bool = False,
+    station_vans: bool = False,
     progress: ProgressCallback | None = None,
 ) -> LiveChange | None:
     """Re-plan only ``vehicle_ids``'s routes after a change, history kept.
 
-    Routes still at the station are solved again together by ``optimizer`` (warm-started);
-    a route on the road is improved alone after its history (``planning.tails``): its pickups
-    may move, its deliveries only with ``reorder_loaded``. The result is stored as the next
-    version only if it is cheaper with nothing dropped and the day has not moved on; else None.
+    Routes still at the station are solved again together by ``optimizer`` (warm-started),
+    with the day's stops left out offered to them; a route on the road is improved alone
+    after its history (``planning.tails``): its pickups may move, its deliveries only with
+    ``reorder_loaded``. With ``station_vans`` (after a breakdown whose stops did not all fit),
+    every van still at the station joins the re-solve while stops are left out, asked or not:
+    their routes can be reordered to make room, which insertion never does. The result is
+    stored as the next version only if it is better with nothing dropped (fewer required
+    stops left out, then cheaper) and the day has not moved on; else None.
     """
     require(principal, Permission.PLANS_LIVE)
     base, underway, words = _standing(principal, plan_id, ports)
@@ -326,17 +331,27 @@ def improve_routes(
     locked = {lock.vehicle_id for lock in problem.locked if lock.stop_ids or lock.closed}
     routes = {r.vehicle_id: r for r in base.plan.routes}
     asked = [v for v in dict.fromkeys(vehicle_ids) if v in problem.vehicles_by_id]
+    if station_vans and base.plan.unassigned:
+        asked += [v.id for v in problem.vehicles if v.id not in asked and v.id not in gone]
     at_station = [v for v in asked if v not in gone | locked]
     on_road = [v for v in asked if v in gone and v in routes and v not in locked]
     shares = len(on_road) + (1 if at_station else 0)
     if not shares:
         return None
     each = time_limit_s / shares
+    unassigned = base.plan.unassigned
     resolved = _resolved(problem, base.plan, at_station, optimizer, each, progress)
     if resolved is not None:
         for vehicle_id in at_station:
             routes.pop(vehicle_id, None)  # a vehicle the solver left unused has no route now
-        routes |= resolved
+        routes |= {r.vehicle_id: r for r in resolved.routes}
+        served = {s for r in resolved.routes for s in r.stop_ids}
+        known = {u.stop_id for u in unassigned}
+        # Now served: no longer left out; newly left out (traded for more stops): added.
+        unassigned = (
+            *(u for u in unassigned if u.stop_id not in served),
+            *(u for u in resolved.unassigned if u.stop_id not in known),
+        )
     for vehicle_id in on_road:
         old = routes[vehicle_id]
         new = improve_tail(
@@ -348,8 +363,8 @@ def improve_routes(
         return None
     order = {v.id: n for n, v in enumerate(problem.vehicles)}
     kept = sorted((r for r in routes.values() if r.visits), key=lambda r: order[r.vehicle_id])
-    cost = plan_cost(problem, kept, base.plan.unassigned)
-    plan = replace(base.plan, routes=tuple(kept), cost=cost)
+    cost = plan_cost(problem, kept, unassigned)
+    plan = replace(base.plan, routes=tuple(kept), unassigned=unassigned, cost=cost)
     changed = live.Changed(problem, plan, changed_ids)
     return _store(principal, base, changed, "live: routes improved", words, ports)
 
@@ -361,35 +376,49 @@ def _resolved(
     optimizer: RouteOptimizer,
     time_limit_s: float,
     progress: ProgressCallback | None,
-) -> dict[str, Route] | None:
-    """The routes of ``vehicle_ids`` solved again together, if that serves all their stops
-    for less; else None (the caller keeps the old ones)."""
+) -> Plan | None:
+    """The routes of ``vehicle_ids`` solved again together, with the day's stops left out
+    offered to them too; None unless that is better (the caller keeps the old routes).
+
+    Better means fewer stops left out in all (the day delivers more: after a breakdown,
+    nine stops of the broken van placed for three others left out is a gain of six
+    deliveries); or as many left out, none of the stops they served among them (never trade
+    a served stop for a cheaper day), and a lower cost (routes plus the penalties of
+    optional stops left out). Offering the left-out stops is what lets an improvement after
+    a breakdown place the stops insertion could not: insertion never reorders a route, the
+    solver does; these vans have loaded nothing yet, so which stops they take is open."""
     if not vehicle_ids:
         return None
     stops = tuple(s for r in plan.routes if r.vehicle_id in vehicle_ids for s in r.stop_ids)
-    part = Part(0, stops, tuple(vehicle_ids))
+    left = tuple(u.stop_id for u in plan.unassigned if u.stop_id in problem.stops_by_id)
+    part = Part(0, stops + left, tuple(vehicle_ids))
     share = restrict(problem, plan, part)
     found = optimizer.optimize(
         subproblem(problem, part),
         time_limit_s=time_limit_s,
         initial=share,
-        progress=_of_whole_plan(plan, vehicle_ids, progress),
+        progress=_of_whole_plan(plan, part, progress),
     )
-    if found.unassigned or found.cost >= share.cost:
-        return None  # never trade a served stop for a cheaper day
-    return {r.vehicle_id: r for r in found.routes}
+    before, after = len(share.unassigned), len(found.unassigned)
+    if after < before:
+        return found
+    dropped = {u.stop_id for u in found.unassigned}.intersection(stops)
+    if after > before or dropped or found.cost >= share.cost:
+        return None
+    return found
 
 
 def _of_whole_plan(
-    plan: Plan, vehicle_ids: Sequence[str], progress: ProgressCallback | None
+    plan: Plan, part: Part, progress: ProgressCallback | None
 ) -> ProgressCallback | None:
-    """The solver reports on the routes it re-plans; the job's watcher compares the figure
-    with the stored plan's, so the routes left as they are (and the stops the plan already
-    leaves out) are added in. The search objective stays the solver's own."""
+    """The solver reports on the part it re-plans; the job's watcher compares the figure
+    with the stored plan's, so the routes left as they are (and the stops left out that the
+    part does not hold) are added in. The search objective stays the solver's own."""
     if progress is None:
         return None
-    others = sum(r.cost for r in plan.routes if r.vehicle_id not in vehicle_ids)
-    outside = len(plan.unassigned)
+    others = sum(r.cost for r in plan.routes if r.vehicle_id not in part.vehicle_ids)
+    held = set(part.stop_ids)
+    outside = sum(1 for u in plan.unassigned if u.stop_id not in held)
 
     def report(p: Progress) -> None:
         progress(

@@ -35,7 +35,9 @@ def take_off_road(
     plan_id: str, body: OffRoadIn, principal: PrincipalDep, c: ContainerDep
 ) -> LiveChangeOut:
     change = live.take_off_road(principal, plan_id, body.vehicle_id, ports=c.live_ports())
-    return LiveChangeOut.of(change, _improve(c, principal, change, body))
+    # Stops insertion could not fit may fit once the vans still at the station are solved
+    # again: they join the improvement, even when no route took a stop.
+    return LiveChangeOut.of(change, _improve(c, principal, change, body, station_vans=True))
 
 
 @router.post(
@@ -56,9 +58,15 @@ def move(plan_id: str, body: MoveIn, principal: PrincipalDep, c: ContainerDep) -
 
 
 def _improve(
-    c: Container, principal: Principal, change: live.LiveChange, body: AddOrderIn | OffRoadIn
+    c: Container,
+    principal: Principal,
+    change: live.LiveChange,
+    body: AddOrderIn | OffRoadIn,
+    *,
+    station_vans: bool = False,
 ) -> PlanningJob | None:
-    if body.improve_s <= 0 or not change.affected:
+    left_out = station_vans and bool(change.version.plan.unassigned)
+    if body.improve_s <= 0 or not (change.affected or left_out):
         return None
     return c.planning_jobs().start_improvement(
         principal,
@@ -66,4 +74,5 @@ def _improve(
         change.affected,
         time_limit_s=body.improve_s,
         reorder_loaded=body.reorder_loaded,
+        station_vans=station_vans,
     )
