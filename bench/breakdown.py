@@ -93,13 +93,15 @@ def scenario(args: argparse.Namespace) -> Scenario | None:
     return Scenario(name="breakdown", orders=OrderSpec(count=args.orders), fleet=(group,))
 
 
-def container(scratch: Path) -> Container:
+def container(scratch: Path, database: str = "breakdown.db") -> Container:
+    """A container on a scratch SQLite database with the Helsinki region (linked from the
+    project's data when built there, else built). ``bench/repair_breaks.py`` uses it too."""
     built = Settings().data_dir / "regions"
     if built.is_dir():
         (scratch / "regions").symlink_to(built)
     c = build(
         Settings(
-            database_url=f"sqlite:///{scratch / 'breakdown.db'}", data_dir=scratch,
+            database_url=f"sqlite:///{scratch / database}", data_dir=scratch,
             fast_password_hashing=True, region="helsinki",
         )
     )  # fmt: skip

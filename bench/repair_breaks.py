@@ -41,8 +41,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from doorstep.bootstrap import build, optimizer  # noqa: E402
-from doorstep.config import Settings  # noqa: E402
+from doorstep.bootstrap import optimizer  # noqa: E402
 from doorstep.planning.explanation import explain  # noqa: E402
 from doorstep.planning.plan import Plan  # noqa: E402
 from doorstep.planning.problem import Problem  # noqa: E402
@@ -51,14 +50,15 @@ from doorstep.services.carriers import allocation  # noqa: E402
 from doorstep.simulation.world import SimClock  # noqa: E402
 
 
-def _allocation_bench() -> Any:
-    """``bench/allocation.py`` as a module: its day, fleet and partners."""
-    path = ROOT / "bench" / "allocation.py"
-    spec = importlib.util.spec_from_file_location("allocation_bench", path)
+def _bench(name: str) -> Any:
+    """``bench/<name>.py`` as a module (``allocation``: its day, fleet and partners;
+    ``breakdown``: its scratch container)."""
+    path = ROOT / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_bench", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["allocation_bench"] = module
+    sys.modules[f"{name}_bench"] = module
     spec.loader.exec_module(module)
     return module
 
@@ -79,20 +79,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=10.0, help="PyVRP s per plan")
     args = parser.parse_args()
-    bench = _allocation_bench()
+    bench = _bench("allocation")
     scratch = Path(tempfile.mkdtemp(prefix="doorstep-repair-"))
-    built = Settings().data_dir / "regions"
-    if built.is_dir():
-        (scratch / "regions").symlink_to(built)
-    c = build(
-        Settings(
-            database_url=f"sqlite:///{scratch / 'repair.db'}", data_dir=scratch,
-            fast_password_hashing=True, region="helsinki",
-        )
-    )  # fmt: skip
-    c.migrate()
-    if "helsinki" not in c.regions.names():
-        c.regions.build(None)
+    c = _bench("breakdown").container(scratch, "repair.db")
     zone = c.regions.info("helsinki").timezone
     places = [a.location for a in c.regions.addresses("helsinki").known()]
     print(f"{args.orders} orders, {args.vans} vans on {args.shift_hours} h shifts, seed "

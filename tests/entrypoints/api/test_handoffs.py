@@ -64,21 +64,28 @@ def order(client: TestClient, tenant: Tenant, reference: str, barcode: str) -> s
     return created(client, tenant, "orders", body)
 
 
-@pytest.fixture
-def setup(client: TestClient, tenant_a: Tenant, partner: Partner) -> Tenant:
-    created(client, tenant_a, "stations", station_body())
+def connected(client: TestClient, tenant: Tenant, partner: Partner) -> dict[str, Any]:
+    """The sample carriers imported and the partner's API connected (secret SECRET); the
+    connection as shown back."""
     answer = client.post(
         "/api/v1/carriers:import?kind=carriers",
         content=SAMPLE_CARRIERS.read_bytes(),
-        headers=tenant_a.as_(Role.ADMIN, **CSV),
+        headers=tenant.as_(Role.ADMIN, **CSV),
     )
     assert answer.status_code == 200, answer.text
     connection = {"base_url": partner.url, "api_key": API_KEY, "webhook_secret": SECRET}
     answer = client.put(
-        f"/api/v1/carriers/{CARRIER}/connection", json=connection, headers=tenant_a.admin
+        f"/api/v1/carriers/{CARRIER}/connection", json=connection, headers=tenant.admin
     )
     assert answer.status_code == 200, answer.text
-    shown = answer.json()
+    shown: dict[str, Any] = answer.json()
+    return shown
+
+
+@pytest.fixture
+def setup(client: TestClient, tenant_a: Tenant, partner: Partner) -> Tenant:
+    created(client, tenant_a, "stations", station_body())
+    shown = connected(client, tenant_a, partner)
     # The connection's own URL: its carrier id says whose events they are.
     assert shown["webhook_url"] == f"/api/v1/carrier-webhooks/{CARRIER}/{shown['carrier_id']}"
     assert "api_key" not in shown
@@ -337,20 +344,9 @@ def test_one_secret_in_two_organisations_is_told_apart_by_the_connections_url(
     """An operator who gives two organisations' connections the same secret: the shared URL
     cannot tell whose events they are and refuses them (before, the first organisation by id
     got them); each connection's own URL still works."""
-    answer = client.post(
-        "/api/v1/carriers:import?kind=carriers",
-        content=SAMPLE_CARRIERS.read_bytes(),
-        headers=tenant_b.as_(Role.ADMIN, **CSV),
-    )
-    assert answer.status_code == 200, answer.text
-    connection = {"base_url": partner.url, "api_key": API_KEY, "webhook_secret": SECRET}
-    url_of = {}
-    for tenant in (setup, tenant_b):
-        answer = client.put(
-            f"/api/v1/carriers/{CARRIER}/connection", json=connection, headers=tenant.admin
-        )
-        assert answer.status_code == 200, answer.text
-        url_of[tenant.slug] = answer.json()["webhook_url"].removeprefix("/api/v1/carrier-webhooks/")
+    prefix = "/api/v1/carrier-webhooks/"
+    url_of = {setup.slug: connected(client, setup, partner)["webhook_url"].removeprefix(prefix)}
+    url_of[tenant_b.slug] = connected(client, tenant_b, partner)["webhook_url"].removeprefix(prefix)
     assert url_of[setup.slug] != url_of[tenant_b.slug]
     theirs = order(client, setup, "PX-9", "PARCEL-PX9")
     booking = hand_off(client, setup, theirs).json()["booking_id"]
