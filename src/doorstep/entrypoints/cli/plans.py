@@ -141,8 +141,9 @@ def _allocate(
         chosen = _station(lookup(s), station)
         c = s.container
         ports = allocation.AllocationPorts(
-            s.uow(), c.travel(), bootstrap.optimizer(c.planning_executor()), c.clock, c.ids
-        )
+            s.uow(), c.travel(), bootstrap.optimizer(c.planning_executor()), c.clock, c.ids,
+            reader=c.reader(),
+        )  # fmt: skip
         label = f"allocating {chosen.code} {when.isoformat()}"
         with _solving(label, time_limit, quiet=as_json) as report:
             found = allocation.run(

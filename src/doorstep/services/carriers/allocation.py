@@ -113,11 +113,16 @@ _NO_ROOM = frozenset(
 
 @dataclass(frozen=True)
 class AllocationPorts:
+    """``reader``, when given, reads the day: a read-only unit leaves the write lock free
+    while the road network computes the day's travel matrices (on SQLite a writing unit
+    holds it from its start, and scans, sign-outs and every other write would wait)."""
+
     uow: UnitOfWork
     travel: TravelTimes
     optimizer: RouteOptimizer
     clock: Clock
     ids: IdGenerator
+    reader: UnitOfWork | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def run(
     if rounds < 1:
         raise InvalidValue("rounds", f"must be 1 or more, got {rounds}")
     org = principal.organisation_id
-    with ports.uow as uow:
+    with ports.reader or ports.uow as uow:
         station = resolve_station(uow, org, "station", station_ref)
         loaded = load_day(uow, org, station, day, ports.travel)
         carriers = [c for c in uow.carriers.list(org) if c.active]

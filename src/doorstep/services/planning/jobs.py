@@ -291,8 +291,9 @@ class PlanningJobs:
         ports = self._ports
         org = principal.organisation_id
         alloc_ports = allocation.AllocationPorts(
-            ports.uow(), ports.travel(), ports.optimizer(), ports.clock, ports.ids
-        )
+            ports.uow(), ports.travel(), ports.optimizer(), ports.clock, ports.ids,
+            reader=ports.reader(),
+        )  # fmt: skip
         report = _Across(lambda p: self._report(org, job.id, p))
         try:
             found = allocation.run(
