@@ -225,7 +225,10 @@ def browsing(browser: Any, site: Site) -> Iterator[Browsing]:
     assert found.console_errors == [], f"the pages' scripts failed: {found.console_errors}"
 
 
-def wait_until(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+def wait_until(check: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Until ``check`` holds: as long as Playwright's own waits (30 s), since the server and
+    the browser share two busy cores with the rest of the suite (a 10 s wait for one stored
+    write ran out in a CI run under load)."""
     import time as _time
 
     deadline = _time.monotonic() + timeout_s
