@@ -229,7 +229,7 @@ def test_a_driver_delivers_with_a_signature_works_offline_and_syncs_each_event_o
     wait_until(lambda: page.wait_for_timeout(50) or lost == [200])
     page.wait_for_selector("#offline-banner", state="hidden")
     page.click("#sync-now")
-    wait_until(lambda: waiting(page) == 0, timeout_s=20)
+    wait_until(lambda: waiting(page) == 0)
 
     def exactly_once() -> None:
         for parcel in two["parcels"]:
