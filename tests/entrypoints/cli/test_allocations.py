@@ -5,14 +5,19 @@ so at least two go to pakettiexpress (next day, postcode zones), each with its r
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from doorstep.adapters.roads.haversine import HaversineTravelTimes
+from doorstep.bootstrap import optimizer
 from doorstep.domain.webhooks import new_secret
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
-from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, handoff
+from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, allocation, handoff
 from tests.entrypoints.cli.runner import Cli, one_line_error
 from tests.support.partner import API_KEY, partner_server
 
@@ -143,3 +148,58 @@ def test_no_allocations_and_bad_dates_are_said_plainly(cli: Cli, station: str) -
     empty = cli("plan", "--station", "HEL1", "--date", "2026-11-23", "--allocate")
     assert empty.exit_code == 1
     assert "nothing to allocate" in one_line_error(empty)
+
+
+class WritesMeanwhile:
+    """Straight-line travel that, while it computes (as the road network takes seconds on a
+    real day), tries to take SQLite's write lock as a scan arriving then would."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.inner = HaversineTravelTimes()
+        self.writes: list[str] = []
+
+    def matrix(self, *args: Any, **kwargs: Any) -> Any:
+        other = sqlite3.connect(self.database, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            self.writes.append("written")
+        except sqlite3.OperationalError as error:
+            self.writes.append(str(error))
+        finally:
+            other.close()
+        return self.inner.matrix(*args, **kwargs)
+
+
+@pytest.mark.parametrize("through_reader", [True, False])
+def test_allocating_leaves_the_write_lock_free_while_travel_is_computed(
+    cli: Cli, day: None, through_reader: bool
+) -> None:
+    """The day is read through a read-only unit: on SQLite a writing unit holds the write
+    lock from its start, and every scan would wait for the travel matrices. (Through a
+    writing unit, the probe is locked out: that is what the test would catch.)"""
+    container = cli.container()
+    try:
+        (org,) = accounts.list_organisations(uow=container.uow())
+        url = container.settings.resolved_database_url
+        if not url.startswith("sqlite:///"):
+            pytest.skip("the write lock held from a unit's start is SQLite's")
+        database = Path(url.removeprefix("sqlite:///"))
+        travel = WritesMeanwhile(database)
+        ports = allocation.AllocationPorts(
+            container.uow(), travel, optimizer(), container.clock, container.ids,
+            reader=container.reader() if through_reader else None,
+        )  # fmt: skip
+        found = allocation.run(
+            system_principal(org.id), "HEL1", date.fromisoformat(DAY), ports=ports,
+            time_limit_s=1.0,
+        )  # fmt: skip
+    finally:
+        container.close()
+    assert len(found.decisions) == 5
+    assert travel.writes
+    if through_reader:
+        assert set(travel.writes) == {"written"}
+    else:
+        assert set(travel.writes) == {"database is locked"}
