@@ -84,16 +84,45 @@ def test_a_move_is_previewed_then_saved_and_a_breakdown_hands_stops_on(
     latest = saved.json()["plan"]
     off = client.post(
         f"/api/v1/plans/{latest['id']}:take-off-road",
-        json={"vehicle_id": route["vehicle_id"], "improve_s": 0},
+        json={"vehicle_id": route["vehicle_id"], "improve_s": 1},
         headers=tenant_a.admin,
     )
     assert off.status_code == 200, off.text
     result = off.json()
-    assert result["improvement_job"] is None
+    # Stops are left out: the improvement job is for the vans still at the station too
+    # (here none: the only van is the broken one, so nothing better is found).
+    assert [a["vehicle_id"] for a in result["affected"]] == [route["vehicle_id"]]
+    job = finished(client, tenant_a, result["improvement_job"]["id"])
+    assert job["status"] == "succeeded", job
+    assert job["plan_id"] is None  # nothing better: no version stored
     # The only van is gone before it left: every order is left out, each with a reason.
     assert result["plan"]["routes"] == []
     assert sorted(u["order_id"] for u in result["plan"]["unassigned"]) == sorted(orders)
     assert all(u["message"] for u in result["plan"]["unassigned"])
+
+
+def test_an_improvement_is_asked_for_by_itself_and_runs_as_a_job(
+    client: TestClient, tenant_a: Tenant, orders: list[str]
+) -> None:
+    base = _published(client, tenant_a)
+    url = f"/api/v1/plans/{base['id']}:improve"
+    started = client.post(
+        url, json={"station_vans": True, "time_limit_s": 1}, headers=tenant_a.admin
+    )
+    assert started.status_code == 202, started.text
+    job = finished(client, tenant_a, started.json()["id"])
+    assert (job["status"], job["base_plan_id"]) == ("succeeded", base["id"])
+    assert job["outcome"]
+    nothing = client.post(url, json={"time_limit_s": 1}, headers=tenant_a.admin)
+    assert nothing.status_code == 422, nothing.text
+    assert "vehicle_ids" in nothing.text
+    assert "station_vans" in nothing.text
+    unknown = client.post(
+        "/api/v1/plans/pln_nosuch:improve", json={"station_vans": True}, headers=tenant_a.admin
+    )
+    assert unknown.status_code == 404, unknown.text
+    viewer = client.post(url, json={"station_vans": True}, headers=tenant_a.as_(Role.VIEWER))
+    assert viewer.status_code == 403, viewer.text
 
 
 def test_bad_live_changes_are_answered_with_the_field_and_the_fix(

@@ -6,7 +6,14 @@ from fastapi import APIRouter
 
 from doorstep.bootstrap import Container
 from doorstep.entrypoints.api.deps import ContainerDep, PrincipalDep
-from doorstep.entrypoints.api.schemas.live import AddOrderIn, LiveChangeOut, MoveIn, OffRoadIn
+from doorstep.entrypoints.api.schemas.live import (
+    AddOrderIn,
+    ImproveIn,
+    LiveChangeOut,
+    MoveIn,
+    OffRoadIn,
+)
+from doorstep.entrypoints.api.schemas.plans import PlanningJobOut
 from doorstep.services.authorization import Principal
 from doorstep.services.planning import live
 from doorstep.services.planning.jobs import PlanningJob
@@ -38,6 +45,29 @@ def take_off_road(
     # Stops insertion could not fit may fit once the vans still at the station are solved
     # again: they join the improvement, even when no route took a stop.
     return LiveChangeOut.of(change, _improve(c, principal, change, body, station_vans=True))
+
+
+@router.post(
+    "/plans/{plan_id}:improve",
+    status_code=202,
+    summary="Re-plan routes of the running plan in the background (a planning job)",
+    description="The job stores the day's next version only if it leaves fewer stops out, or "
+    "as many with none of the routes' stops dropped and a lower cost; with station_vans, every "
+    "van still at the station joins and the day's left-out stops are offered to them. Follow "
+    "the job at GET /planning-jobs/{id}.",
+)
+def improve(
+    plan_id: str, body: ImproveIn, principal: PrincipalDep, c: ContainerDep
+) -> PlanningJobOut:
+    job = c.planning_jobs().start_improvement(
+        principal,
+        plan_id,
+        tuple(body.vehicle_ids),
+        time_limit_s=body.time_limit_s,
+        reorder_loaded=body.reorder_loaded,
+        station_vans=body.station_vans,
+    )
+    return PlanningJobOut.of(job)
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from doorstep.entrypoints.api.schemas.plans import PlanningJobOut, PlanOut, money
 from doorstep.planning.versions import PlanVersion
@@ -31,6 +31,27 @@ class OffRoadIn(BaseModel):
     vehicle_id: str = Field(description="the vehicle out for the rest of the day")
     improve_s: float = Field(5.0, ge=0, le=MAX_TIME_LIMIT_S, description="as for a new order")
     reorder_loaded: bool = Field(False, description="as for a new order")
+
+
+class ImproveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle_ids: list[str] = Field(
+        default_factory=list, max_length=500, description="the routes to re-plan"
+    )
+    station_vans: bool = Field(
+        False,
+        description="also every van still at the station, with the day's left-out stops "
+        "offered to them (after a breakdown whose stops did not all fit)",
+    )
+    time_limit_s: float = Field(10.0, gt=0, le=MAX_TIME_LIMIT_S, description="seconds")
+    reorder_loaded: bool = Field(False, description="as for a new order")
+
+    @model_validator(mode="after")
+    def _something(self) -> ImproveIn:
+        if not self.vehicle_ids and not self.station_vans:
+            raise ValueError("name vehicle_ids to re-plan, or set station_vans: true")
+        return self
 
 
 class MoveIn(BaseModel):

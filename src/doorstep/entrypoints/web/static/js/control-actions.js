@@ -143,11 +143,16 @@ export function setupBreakdown(ctx) {
       const left = change.plan.unassigned.length;
       form.hidden = true;
       result.hidden = false;
+      const buttons = el("div", { class: "dialog-buttons" },
+        left ? el("button", { type: "button", id: "breakdown-fit", class: "primary", onclick: (ev) => fitLeftOut(ev.currentTarget, change.plan, ctx) },
+          `Try to fit ${left === 1 ? "it" : "them"}: re-plan the vans at the station (${FIT_S} s)`) : null,
+        el("button", { type: "button", id: "breakdown-done", onclick: () => dialog.close() }, "Done"));
       result.replaceChildren(
         el("p", { class: "placed" }, el("strong", {}, `${ctx.name(vehicleId)} is off the road.`),
           ` Plan version ${change.plan.number}${left ? `; ${left} ${left === 1 ? "order" : "orders"} could not be fitted` : ""}.`),
         changeSummary(change, ctx),
-        el("div", { class: "dialog-buttons" }, el("button", { type: "button", onclick: () => dialog.close() }, "Done")));
+        el("p", { id: "breakdown-fit-result", class: "muted", hidden: true }),
+        buttons);
       toast(`${ctx.name(vehicleId)} off the road: plan version ${change.plan.number}`, "ok");
       await ctx.reloadPlan();
     } catch (err) {
@@ -157,6 +162,43 @@ export function setupBreakdown(ctx) {
       button.disabled = false;
     }
   });
+}
+
+// Insertion never reorders a route, so stops a breakdown could not fit may fit once the vans
+// still at the station are solved again (POST /plans/{id}:improve, station_vans): a planning
+// job, followed until it ends. The dispatcher asks for it: the plan changes under them only
+// when they do.
+const FIT_S = 10;
+
+async function fitLeftOut(button, plan, ctx) {
+  const said = $("#breakdown-fit-result");
+  button.disabled = true;
+  said.hidden = false;
+  delete said.dataset.done;
+  said.textContent = "Re-planning the vans at the station…";
+  try {
+    let job = await api(`plans/${plan.id}:improve`, { method: "POST", body: { station_vans: true, time_limit_s: FIT_S } });
+    while (job.status === "queued" || job.status === "running") {
+      await new Promise((done) => setTimeout(done, 1000));
+      job = await api(`planning-jobs/${job.id}`);
+    }
+    if (job.status !== "succeeded") throw new Error(job.error || `the re-plan ${job.status}`);
+    if (!job.plan_id) {
+      said.textContent = "No better plan found: the orders stay unfitted. Move them by hand or to another day.";
+      return;
+    }
+    const now = await api(`plans/${job.plan_id}`);
+    const fitted = plan.unassigned.length - now.unassigned.length;
+    said.textContent = `Plan version ${now.number}: ${fitted} more ${fitted === 1 ? "order" : "orders"} fitted, ${now.unassigned.length} left out.`;
+    said.dataset.fitted = String(fitted);
+    toast(`Plan version ${now.number}: ${fitted} more fitted`, "ok");
+    await ctx.reloadPlan();
+  } catch (err) {
+    said.textContent = describe(err);
+    button.disabled = false;
+  } finally {
+    said.dataset.done = "1";
+  }
 }
 
 // ---- another day -------------------------------------------------------------------------
