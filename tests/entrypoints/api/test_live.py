@@ -98,6 +98,9 @@ def test_a_move_is_previewed_then_saved_and_a_breakdown_hands_stops_on(
     # The only van is gone before it left: every order is left out, each with a reason.
     assert result["plan"]["routes"] == []
     assert sorted(u["order_id"] for u in result["plan"]["unassigned"]) == sorted(orders)
+    # In money, the day costs its route less; stops left out are not priced there.
+    (gone,) = latest["routes"]
+    assert result["route_cost_change"] == -gone["cost"]
     assert all(u["message"] for u in result["plan"]["unassigned"])
 
 

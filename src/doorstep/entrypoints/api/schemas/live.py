@@ -91,7 +91,14 @@ class LiveChangeOut(BaseModel):
     base_plan_id: str
     plan: PlanOut = Field(description="the new version (for a preview: as it would be)")
     affected: list[RouteChangeOut] = Field(description="the routes the change touched")
-    cost_change: float = Field(description="the plan's cost after minus before, currency")
+    cost_change: float = Field(
+        description="the plan's cost after minus before, currency units: the routes' costs "
+        "plus the penalties of optional stops left out (the planner's objective)"
+    )
+    route_cost_change: float = Field(
+        description="the routes' cost after minus before, in the organisation's currency: "
+        "what driving the day costs more or less, stops left out not priced"
+    )
     consequences: list[ConsequenceOut] = Field(description="rules a move would break")
     improvement_job: PlanningJobOut | None = Field(
         None, description="the background job re-planning the touched routes, if started"
@@ -105,6 +112,10 @@ class LiveChangeOut(BaseModel):
             plan=PlanOut.of(change.version),
             affected=[_route_change(change.base, change.version, v) for v in change.affected],
             cost_change=money(change.version.plan.cost - change.base.plan.cost),
+            route_cost_change=money(
+                sum(r.cost for r in change.version.plan.routes)
+                - sum(r.cost for r in change.base.plan.routes)
+            ),
             consequences=[
                 ConsequenceOut(
                     code=str(v.code), message=v.message, vehicle_id=v.vehicle_id, order_id=v.stop_id

@@ -151,7 +151,9 @@ function moveSection(c, ctx, dialog) {
 export function changeSummary(change, ctx) {
   return el("div", { class: "change" },
     el("p", {}, change.saved ? `Saved as plan version ${change.plan.number}.` : "Preview: nothing saved yet.",
-      ` Cost ${change.cost_change >= 0 ? "+" : ""}${change.cost_change.toFixed(2)}.`),
+      // The routes' cost, in money: the plan's own cost also prices stops left out (the
+      // planner's penalties), which read as a bill ("+2125.88") after a breakdown.
+      ` Routes cost ${change.route_cost_change >= 0 ? "+" : ""}${change.route_cost_change.toFixed(2)}.`),
     el("ul", {}, change.affected.map((a) => el("li", {},
       `${ctx.name(a.vehicle_id)}: ${a.stops_before} → ${a.stops_after} stops, ${(a.distance_before_m / 1000).toFixed(1)} → ${(a.distance_after_m / 1000).toFixed(1)} km`))),
     change.consequences.length
