@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from doorstep.domain.accounts import Role
 from doorstep.entrypoints.api.app import create_app
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
+from doorstep.services.ports import Clock
 
 PASSWORD = "correct horse battery"
 
@@ -24,6 +26,20 @@ def _no_server_errors(response: httpx2.Response) -> None:
     if response.status_code >= 500:
         response.read()  # hooks see the response before its body is read
         raise AssertionError(f"{response.request.method} {response.request.url}: {response.text}")
+
+
+@contextmanager
+def straight_lines(container: Container, clock: Clock | None = None) -> Iterator[Container]:
+    """The test's container with haversine travel times (no road region is needed) and, when
+    given, another clock; with caches and planning jobs of its own (``Container.variant``:
+    jobs keep the clock they were made with, and PostgreSQL's container is shared between
+    tests). Closed afterwards, which cancels any job still running and waits for its worker."""
+    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
+    own = container.variant(settings=settings, **({"clock": clock} if clock else {}))
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 @pytest.fixture

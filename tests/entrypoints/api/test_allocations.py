@@ -11,7 +11,13 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body, vehicle_body
+from tests.entrypoints.api.conftest import (
+    Tenant,
+    order_body,
+    station_body,
+    straight_lines,
+    vehicle_body,
+)
 from tests.entrypoints.api.test_carriers import import_samples
 from tests.entrypoints.api.test_plans import finished, poll
 
@@ -24,10 +30,8 @@ def container(container: Container) -> Iterator[Container]:
     """The test's container with haversine travel times (no road region is needed) and planning
     jobs of its own: PostgreSQL's container is shared, and jobs keep the ports they were made
     with."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings)
-    yield own
-    own.close()
+    with straight_lines(container) as own:
+        yield own
 
 
 @pytest.fixture

@@ -20,7 +20,13 @@ from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
 from doorstep.domain.carriers import ServiceLevel
 from doorstep.domain.webhooks import new_secret
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body, vehicle_body
+from tests.entrypoints.api.conftest import (
+    Tenant,
+    order_body,
+    station_body,
+    straight_lines,
+    vehicle_body,
+)
 from tests.entrypoints.api.test_carriers import import_samples
 from tests.entrypoints.api.test_plans import finished
 from tests.services.fakes import FakeClock
@@ -38,12 +44,10 @@ PLACES = [
 
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
     # Jobs of its own: they keep the clock they were made with, and PostgreSQL's container
     # is shared between tests.
-    own = container.variant(settings=settings, clock=FakeClock(MONDAY_8))
-    yield own
-    own.close()
+    with straight_lines(container, FakeClock(MONDAY_8)) as own:
+        yield own
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.webhooks import signed_headers
-from tests.entrypoints.api.conftest import Tenant
+from tests.entrypoints.api.conftest import Tenant, straight_lines
 from tests.entrypoints.api.test_handoffs import CARRIER, SECRET, hand_off, order, partner, setup
 from tests.services.fakes import FakeClock
 
@@ -27,10 +27,8 @@ BOARD = "/api/v1/stations/HEL1/dispatch?date=2026-11-23"
 
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings, clock=FakeClock(AFTERNOON))
-    yield own
-    own.close()
+    with straight_lines(container, FakeClock(AFTERNOON)) as own:
+        yield own
 
 
 def webhook(client: TestClient, clock: Any, events: list[dict[str, Any]], msg_id: str) -> Any:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
 from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body
+from tests.entrypoints.api.conftest import Tenant, order_body, station_body, straight_lines
 
 CSV = {"Content-Type": "text/csv"}
 
@@ -20,10 +20,8 @@ CSV = {"Content-Type": "text/csv"}
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     """The test's container with haversine travel times: no road region is needed."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings)
-    yield own
-    own.close()
+    with straight_lines(container) as own:
+        yield own
 
 
 def send(
@@ -129,6 +127,28 @@ def test_one_carrier_is_added_then_deactivated_and_rights_hold(
     assert gone.json()["active"] is False
 
 
+def remote_order(client: TestClient, tenant: Tenant) -> str:
+    """R-REMOTE: a next-day order to Suomenlinna (postcode 00190, remote) without a time
+    window or proof (the partners capture no signature), one 12 kg parcel of 130 x 40 x 30
+    cm; its id."""
+    body = order_body("R-REMOTE", "PARCEL-R")
+    del body["time_windows"]
+    body["proof"] = {"kind": "none"}
+    body["service_date"] = "2099-11-24"
+    body["address"] = {
+        **body["address"],
+        "as_given": "Suomenlinna C 1, 00190 Helsinki",
+        "postcode": "00190",
+    }
+    body["location"] = {"lat": 60.145, "lon": 24.988}
+    body["parcels"] = [
+        {"barcode": "PARCEL-R", "weight_kg": 12, "length_cm": 130, "width_cm": 40, "height_cm": 30}
+    ]
+    created = client.post("/api/v1/orders", json=body, headers=tenant.admin)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 def test_an_orders_rates_list_every_carrier_cheapest_feasible_first(
     client: TestClient, tenant_a: Tenant
 ) -> None:
@@ -140,22 +160,7 @@ def test_an_orders_rates_list_every_carrier_cheapest_feasible_first(
         client.post("/api/v1/stations", json=station_body(), headers=tenant_a.admin).status_code
         == 201
     )
-    body = order_body("R-REMOTE", "PARCEL-R")
-    del body["time_windows"]
-    body["proof"] = {"kind": "none"}  # the partners capture no signature
-    body["service_date"] = "2099-11-24"
-    body["address"] = {
-        **body["address"],
-        "as_given": "Suomenlinna C 1, 00190 Helsinki",
-        "postcode": "00190",
-    }
-    body["location"] = {"lat": 60.145, "lon": 24.988}
-    body["parcels"] = [
-        {"barcode": "PARCEL-R", "weight_kg": 12, "length_cm": 130, "width_cm": 40, "height_cm": 30}
-    ]
-    created = client.post("/api/v1/orders", json=body, headers=tenant_a.admin)
-    assert created.status_code == 201, created.text
-    order_id = created.json()["id"]
+    order_id = remote_order(client, tenant_a)
     answer = client.get(f"/api/v1/orders/{order_id}/rates", headers=tenant_a.as_(Role.DISPATCHER))
     assert answer.status_code == 200, answer.text
     rates = answer.json()

@@ -21,7 +21,8 @@ from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
 from doorstep.domain.webhooks import new_secret
 from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body
+from tests.entrypoints.api.conftest import Tenant, station_body, straight_lines
+from tests.entrypoints.api.test_carriers import remote_order
 from tests.support.partner import API_KEY, Partner
 from tests.support.slow_partner import Quoting, quoting_partner
 
@@ -32,10 +33,8 @@ PARTNER = "pakettiexpress"
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     """The test's container with haversine travel times: no road region is needed."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings)
-    yield own
-    own.close()
+    with straight_lines(container) as own:
+        yield own
 
 
 @pytest.fixture
@@ -66,22 +65,7 @@ def order_id(client: TestClient, tenant_a: Tenant, partner: Partner) -> str:
         f"/api/v1/carriers/{PARTNER}/connection", json=connection, headers=tenant_a.admin
     )
     assert answer.status_code == 200, answer.text
-    body = order_body("R-REMOTE", "PARCEL-R")
-    del body["time_windows"]
-    body["proof"] = {"kind": "none"}
-    body["service_date"] = "2099-11-24"
-    body["address"] = {
-        **body["address"],
-        "as_given": "Suomenlinna C 1, 00190 Helsinki",
-        "postcode": "00190",
-    }
-    body["location"] = {"lat": 60.145, "lon": 24.988}
-    body["parcels"] = [
-        {"barcode": "PARCEL-R", "weight_kg": 12, "length_cm": 130, "width_cm": 40, "height_cm": 30}
-    ]
-    created = client.post("/api/v1/orders", json=body, headers=tenant_a.admin)
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
+    return remote_order(client, tenant_a)
 
 
 def rates(client: TestClient, tenant: Tenant, order_id: str, query: str = "") -> Any:

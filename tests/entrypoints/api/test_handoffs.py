@@ -26,7 +26,7 @@ from doorstep.domain.webhooks import new_secret, signed_headers
 from doorstep.services.authorization import system_principal
 from doorstep.services.carriers import SAMPLE_CARRIERS
 from doorstep.services.kpis import order_kpis
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body
+from tests.entrypoints.api.conftest import Tenant, order_body, station_body, straight_lines
 from tests.support.partner import API_KEY, LABEL, Partner, partner_server
 
 CARRIER = "kaupunkikuriiri"
@@ -38,10 +38,8 @@ FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings)
-    yield own
-    own.close()
+    with straight_lines(container) as own:
+        yield own
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +12,13 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body, vehicle_body
+from tests.entrypoints.api.conftest import (
+    Tenant,
+    order_body,
+    station_body,
+    straight_lines,
+    vehicle_body,
+)
 
 DAY = "2026-11-23"
 PLACES = [(60.1686, 24.9414), (60.1620, 24.9300), (60.1750, 24.9500), (60.1800, 24.9200)]
@@ -24,18 +29,8 @@ BOUND_S = 30.0  # a wait for the job, not a timing assertion: far above what a r
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     """The test's container, but with haversine travel times: no road region is needed."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = replace(
-        container,
-        settings=settings,
-        _travel={},
-        _geocoders={},
-        _executors={},
-        _jobs={},
-        _matrices={},
-    )
-    yield own
-    own.close()  # cancels any job still running and waits for its worker
+    with straight_lines(container) as own:
+        yield own
 
 
 @pytest.fixture

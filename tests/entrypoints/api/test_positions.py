@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
-from tests.entrypoints.api.conftest import Tenant
+from tests.entrypoints.api.conftest import Tenant, straight_lines
 from tests.entrypoints.api.test_plans import DAY, orders
 from tests.entrypoints.api.test_station_day import publish_day
 from tests.services.fakes import FakeClock
@@ -25,10 +25,8 @@ NINE = datetime.fromisoformat(f"{DAY}T09:00:00+02:00")
 def container(container: Container) -> Iterator[Container]:
     """Haversine travel times (no road region), and a clock standing in the evening of DAY,
     so that the day's pings are not ahead of the server."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings, clock=FakeClock(NINE + timedelta(hours=11)))
-    yield own
-    own.close()
+    with straight_lines(container, FakeClock(NINE + timedelta(hours=11))) as own:
+        yield own
 
 
 def ping(vehicle: str, second: int, lat: float, lon: float, **extra: Any) -> dict[str, Any]:

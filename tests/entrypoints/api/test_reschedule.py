@@ -8,7 +8,6 @@ running plan as the day's next version.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
-from tests.entrypoints.api.conftest import Tenant
+from tests.entrypoints.api.conftest import Tenant, straight_lines
 from tests.entrypoints.api.test_plans import DAY, orders
 from tests.entrypoints.api.test_route_end import scans
 from tests.entrypoints.api.test_station_day import publish_day
@@ -34,14 +33,9 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     """Haversine travel times (no road region) and a clock at 06:00 on DAY in Helsinki."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
     clock = FakeClock(datetime.combine(datetime.fromisoformat(DAY).date(), time(6), HELSINKI))
-    own = replace(
-        container, settings=settings, clock=clock,
-        _travel={}, _geocoders={}, _executors={}, _jobs={}, _matrices={},
-    )  # fmt: skip
-    yield own
-    own.close()
+    with straight_lines(container, clock) as own:
+        yield own
 
 
 def _plans(client: TestClient, tenant: Tenant, day: str = DAY) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
-from tests.entrypoints.api.conftest import Tenant
+from tests.entrypoints.api.conftest import Tenant, straight_lines
 from tests.entrypoints.api.test_plans import DAY, orders
 from tests.entrypoints.api.test_station_day import CHECKLIST, pre_trip, publish_day
 from tests.services.fakes import FakeClock
@@ -26,10 +26,8 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=timezone(timedelta(hours=2)))  # on 
 def container(container: Container) -> Iterator[Container]:
     """Haversine travel times (no road region), and a clock at noon on DAY: the route's
     break status is read at the clock's now."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings, clock=FakeClock(NOON))
-    yield own
-    own.close()  # cancels any job still running and waits for its worker
+    with straight_lines(container, FakeClock(NOON)) as own:
+        yield own
 
 
 def scans(

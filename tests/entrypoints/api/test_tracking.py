@@ -13,7 +13,7 @@ from doorstep.bootstrap import Container
 from doorstep.domain.accounts import Role
 from doorstep.services import tracking
 from doorstep.services.authorization import system_principal
-from tests.entrypoints.api.conftest import Tenant, order_body, station_body
+from tests.entrypoints.api.conftest import Tenant, order_body, station_body, straight_lines
 from tests.entrypoints.api.test_plans import DAY, finished, orders, start
 from tests.services.fakes import FakeClock
 
@@ -26,10 +26,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def container(container: Container) -> Iterator[Container]:
     """The test's container with straight-line travel and a clock standing at NOW."""
-    settings = container.settings.model_copy(update={"travel_provider": "haversine"})
-    own = container.variant(settings=settings, clock=FakeClock(NOW))
-    yield own
-    own.close()
+    with straight_lines(container, FakeClock(NOW)) as own:
+        yield own
 
 
 def issue(client: TestClient, tenant: Tenant, order_id: str) -> str:

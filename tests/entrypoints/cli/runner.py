@@ -10,7 +10,12 @@ from typer.testing import CliRunner, Result
 
 from doorstep.bootstrap import Container, build
 from doorstep.config import Settings
+from doorstep.domain.webhooks import new_secret
 from doorstep.entrypoints.cli.main import app
+from doorstep.services import accounts
+from doorstep.services.authorization import system_principal
+from doorstep.services.carriers import handoff
+from tests.support.partner import API_KEY
 
 ADMIN_PASSWORD = "correct horse battery"
 ORG_NAME = "City Couriers"
@@ -44,6 +49,20 @@ class Cli:
     def container(self) -> Container:
         """Direct access to the same database, to check what the commands stored."""
         return build(Settings(data_dir=self.data_dir, fast_password_hashing=True))
+
+
+def connect_partner(cli: Cli, carrier: str, url: str) -> None:
+    """Connect the one organisation's ``carrier`` to the partner API at ``url`` (API_KEY, a
+    fixed webhook secret), straight through the service."""
+    container = cli.container()
+    try:
+        (org,) = accounts.list_organisations(uow=container.uow())
+        handoff.connect(
+            system_principal(org.id), carrier, base_url=url, api_key=API_KEY,
+            webhook_secret=new_secret(b"c" * 32), uow=container.uow(), clock=container.clock,
+        )  # fmt: skip
+    finally:
+        container.close()
 
 
 def one_line_error(result: Result) -> str:

@@ -14,12 +14,11 @@ import pytest
 
 from doorstep.adapters.roads.haversine import HaversineTravelTimes
 from doorstep.bootstrap import optimizer
-from doorstep.domain.webhooks import new_secret
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
-from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, allocation, handoff
-from tests.entrypoints.cli.runner import Cli, one_line_error
-from tests.support.partner import API_KEY, partner_server
+from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, allocation
+from tests.entrypoints.cli.runner import Cli, connect_partner, one_line_error
+from tests.support.partner import partner_server
 
 DAY = "2099-11-24"  # far ahead: the orders need next_day, which pakettiexpress offers
 ORDERS = """reference,name,address,postcode,lat,lon,weight,date,station
@@ -78,18 +77,6 @@ def test_plan_allocate_prints_each_order_and_the_totals_then_list_reads_them(
     assert as_json["totals"]["orders"] == 5
 
 
-def connect(cli: Cli, carrier: str, url: str) -> None:
-    container = cli.container()
-    try:
-        (org,) = accounts.list_organisations(uow=container.uow())
-        handoff.connect(
-            system_principal(org.id), carrier, base_url=url, api_key=API_KEY,
-            webhook_secret=new_secret(b"c" * 32), uow=container.uow(), clock=container.clock,
-        )  # fmt: skip
-    finally:
-        container.close()
-
-
 def test_hand_off_books_the_partner_orders_and_a_rerun_only_what_is_left(
     cli: Cli, day: None
 ) -> None:
@@ -101,7 +88,7 @@ def test_hand_off_books_the_partner_orders_and_a_rerun_only_what_is_left(
     assert "0 booked, 2 refused" in refused.stdout
     assert "no API connection" in " ".join(refused.stdout.split())
     with partner_server() as partner:
-        connect(cli, "pakettiexpress", partner.url)
+        connect_partner(cli, "pakettiexpress", partner.url)
         shown = cli.ok(
             "plan", "--station", "HEL1", "--date", DAY, "--allocate", "--hand-off",
             "--time-limit", "1",

@@ -14,13 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from doorstep.domain.webhooks import new_secret
-from doorstep.services import accounts
-from doorstep.services.authorization import system_principal
-from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS, handoff
-from tests.entrypoints.cli.runner import Cli
+from doorstep.services.carriers import SAMPLE_CARRIERS, SAMPLE_RATE_CARDS
+from tests.entrypoints.cli.runner import Cli, connect_partner
 from tests.entrypoints.cli.test_carriers import ORDERS
-from tests.support.partner import API_KEY, Partner
+from tests.support.partner import Partner
 from tests.support.slow_partner import Quoting, quoting_partner
 
 
@@ -33,20 +30,7 @@ def partner(cli: Cli, station: str, tmp_path: Path) -> Iterator[Partner]:
     path.write_text(ORDERS, encoding="utf-8")
     cli.ok("orders", "import", str(path))
     with quoting_partner(Quoting(cents=2399)) as running:
-        container = cli.container()
-        try:
-            (org,) = accounts.list_organisations(uow=container.uow())
-            handoff.connect(
-                system_principal(org.id),
-                "pakettiexpress",
-                base_url=running.url,
-                api_key=API_KEY,
-                webhook_secret=new_secret(b"c" * 32),
-                uow=container.uow(),
-                clock=container.clock,
-            )
-        finally:
-            container.close()
+        connect_partner(cli, "pakettiexpress", running.url)
         yield running
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from doorstep.domain.webhooks import new_secret
 from doorstep.services import accounts
 from doorstep.services.authorization import system_principal
 from doorstep.services.carriers import SAMPLE_CARRIERS, handoff
-from tests.entrypoints.cli.runner import Cli, one_line_error
-from tests.support.partner import API_KEY, LABEL, partner_server
+from tests.entrypoints.cli.runner import Cli, connect_partner, one_line_error
+from tests.support.partner import LABEL, partner_server
 
 ORDERS = """reference,name,address,postcode,lat,lon,weight,volume,date,station
 S-1,Sointu,Mannerheimintie 1,00100,60.1686,24.9414,2,10,2099-11-24,HEL1
@@ -26,20 +25,7 @@ def test_an_order_is_handed_off_and_its_label_written(
     path.write_text(ORDERS, encoding="utf-8")
     cli.ok("orders", "import", str(path))
     with partner_server() as partner:
-        container = cli.container()
-        try:
-            (org,) = accounts.list_organisations(uow=container.uow())
-            handoff.connect(
-                system_principal(org.id),
-                "kaupunkikuriiri",
-                base_url=partner.url,
-                api_key=API_KEY,
-                webhook_secret=new_secret(b"c" * 32),
-                uow=container.uow(),
-                clock=container.clock,
-            )
-        finally:
-            container.close()
+        connect_partner(cli, "kaupunkikuriiri", partner.url)
         label = tmp_path / "label.pdf"
         shown = cli.ok(
             "handoff", "S-1", "--carrier", "kaupunkikuriiri", "--service-level", "same_day",
@@ -54,6 +40,7 @@ def test_an_order_is_handed_off_and_its_label_written(
         assert "handed off already" in one_line_error(again)
     container = cli.container()
     try:
+        (org,) = accounts.list_organisations(uow=container.reader())
         (made,) = handoff.list_handoffs(system_principal(org.id), uow=container.reader())
         shown_order = json.loads(cli.ok("orders", "show", made.order_id, "--json").stdout)
     finally:

@@ -156,15 +156,21 @@ def test_a_move_is_previewed_unsaved_and_saved_only_if_it_breaks_nothing(
         live.move_stops(admin, saved.version.id, [stop], other, position=99, ports=lp)
 
 
-def test_a_move_that_breaks_a_rule_is_refused_with_what_it_breaks(
-    ports: Ports, admin: Principal, station: Station
-) -> None:
+def two_full_vans(ports: Ports, admin: Principal) -> PlanVersion:
+    """Two one-parcel vans with an order each, planned; it is 06:00 on the day."""
     van(ports, admin, "Van 1", parcels=1)
     van(ports, admin, "Van 2", parcels=1)
     for i, where in enumerate(PLACES[:2], start=1):
         order(ports, admin, f"R-{i}", where)
     base = plan(ports, admin)
     ports.clock.current = at(6)
+    return base
+
+
+def test_a_move_that_breaks_a_rule_is_refused_with_what_it_breaks(
+    ports: Ports, admin: Principal, station: Station
+) -> None:
+    base = two_full_vans(ports, admin)
     first, second = base.plan.routes
     lp = live_ports(ports)
     preview = live.move_stops(admin, base.id, [second.stop_ids[0]], first.vehicle_id, ports=lp)

@@ -12,8 +12,8 @@ from doorstep.services.authorization import Principal
 from doorstep.services.planning import live
 from doorstep.services.planning.move_words import duration
 from tests.services.conftest import Ports
-from tests.services.planning.test_live import _day_of, at, live_ports
-from tests.services.planning.test_runs import PLACES, order, plan, station, van
+from tests.services.planning.test_live import _day_of, at, live_ports, two_full_vans
+from tests.services.planning.test_runs import plan, station
 
 __all__ = ["station"]  # the fixture, shared with the runs tests
 
@@ -55,12 +55,7 @@ def test_a_rule_without_times_names_the_van(
     ports: Ports, admin: Principal, station: Station
 ) -> None:
     """Two one-parcel vans: a stop moved onto the other van overloads it from the depot."""
-    van(ports, admin, "Van 1", parcels=1)
-    van(ports, admin, "Van 2", parcels=1)
-    for i, where in enumerate(PLACES[:2], start=1):
-        order(ports, admin, f"R-{i}", where)
-    base = plan(ports, admin)
-    ports.clock.current = at(6)
+    base = two_full_vans(ports, admin)
     first, second = base.plan.routes
     name = {v.id: v.name for v in ports.uow.tables.vehicles.values()}
     preview = live.move_stops(

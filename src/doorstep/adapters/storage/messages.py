@@ -85,31 +85,40 @@ class SqlMessages(_Outbox):
             {(m.organisation_id, m.order_id) for m in messages if m.trigger in LATEST_ONLY}
         ):
             hold(self._conn, f"messages:{org}:{order_id}")
-        added = 0
-        for message in messages:
-            if self._inserted(_message_values(message), ["organisation_id", "key", "channel"]):
-                added += 1
-                self._supersede_older(message)
-        return added
+        added = [
+            m
+            for m in messages
+            if self._inserted(_message_values(m), ["organisation_id", "key", "channel"])
+        ]
+        self._supersede_older([m for m in added if m.trigger in LATEST_ONLY])
+        return len(added)
 
-    def _supersede_older(self, newer: Message) -> None:
-        """Mark the queued messages ``newer`` replaces (``Message.supersedes``) superseded.
-        Only news stored just now supersedes: the same news again was not inserted, so a
-        replay changes nothing."""
-        if newer.trigger not in LATEST_ONLY:
-            return
+    def _supersede_older(self, newer: Sequence[Message]) -> None:
+        """Mark the queued messages that ``newer`` (stored just now, in this order) replace
+        superseded (``Message.supersedes``), each by the newest that replaces it. Only news
+        stored just now supersedes: the same news again was not inserted, so a replay changes
+        nothing. One read per batch of orders: a departure queues a whole route's messages."""
         c = self.table.c
-        held = select(self.table).where(
-            c.organisation_id == newer.organisation_id,
-            c.order_id == newer.order_id,
-            c.trigger == newer.trigger.value,
-            c.status == MessageStatus.QUEUED.value,
-        )
-        for older in (_message(row) for row in self._all(held)):
-            if newer.supersedes(older):
-                gone = older.superseded(newer.id)
-                values = {"status": gone.status.value, "superseded_by": gone.superseded_by}
-                self._conn.execute(update(self.table).where(c.id == older.id).values(**values))
+        triggers = sorted({m.trigger.value for m in newer})
+        rank = {m.id: n for n, m in enumerate(newer)}
+        for org, chunk in (
+            (org, chunk)
+            for org in sorted({m.organisation_id for m in newer})
+            for chunk in chunks(m.order_id for m in newer if m.organisation_id == org)
+        ):
+            held = select(self.table).where(
+                c.organisation_id == org,
+                c.order_id.in_(chunk),
+                c.trigger.in_(triggers),
+                c.status == MessageStatus.QUEUED.value,
+            )
+            for older in (_message(row) for row in self._all(held)):
+                after = rank.get(older.id, -1)  # one of this batch: only later ones replace it
+                by = [m for m in newer[after + 1 :] if m.supersedes(older)]
+                if by:
+                    gone = older.superseded(by[-1].id)
+                    values = {"status": gone.status.value, "superseded_by": gone.superseded_by}
+                    self._conn.execute(update(self.table).where(c.id == older.id).values(**values))
 
     def claim(self, now: datetime, until: datetime, limit: int) -> builtins.list[Message]:
         c = self.table.c
